@@ -1,0 +1,30 @@
+/*
+ * link: joins relocatable objects into one executable image.
+ *
+ * Places code in command-line order (a module that claims the entry goes
+ * first), lays out scratch (fixed-address symbols first, then the rest,
+ * first fit in declaration order), resolves relocations, and carries
+ * symbols and line maps into the image.
+ */
+#ifndef VLIW_LINK_H
+#define VLIW_LINK_H
+
+#include <stdio.h>
+
+#include "diag.h"
+#include "image.h"
+
+typedef struct {
+    const vimage *object;   /* an IMG_OBJECT */
+    const char *name;       /* its file name, for messages and the map */
+} lnk_input;
+
+typedef struct {
+    FILE *map;              /* when not NULL, the link map is written here */
+} lnk_options;
+
+/* Returns the executable image, or NULL when an error was reported
+ * through d. */
+vimage *lnk_link(const lnk_input *inputs, size_t ninputs, const lnk_options *opt, diag *d);
+
+#endif

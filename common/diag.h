@@ -1,0 +1,42 @@
+/*
+ * diag: the one path by which every stage reports problems to the user.
+ *
+ *   k.vasm:12:5: error: unknown op 'ad' on the alu engine
+ *      12 |     alu ad 1, 2, 3
+ *         |         ^~
+ *
+ * A diag collects counts and prints as it goes.  Sources registered with
+ * diag_add_source are reprinted under their messages with a caret; other
+ * locations print the first line only (e.g. a linker citing an object's
+ * line map).  Warnings are named (-Wname) and become errors under -Werror.
+ */
+#ifndef VLIW_DIAG_H
+#define VLIW_DIAG_H
+
+#include <stdio.h>
+
+typedef struct {
+    const char *file;   /* NULL: no location */
+    int line;           /* 1-based; 0: file only */
+    int col;            /* 1-based; 0: no column */
+    int len;            /* columns to underline (>= 1 when col > 0) */
+} diag_loc;
+
+typedef struct diag diag;
+
+diag *diag_new(FILE *out, const char *program);   /* program: "vasm", used when there is no location */
+void diag_free(diag *d);
+void diag_set_werror(diag *d, int on);
+/* Registers a file's text so its lines can be reprinted (copied). */
+void diag_add_source(diag *d, const char *file, const char *text, size_t size);
+
+void diag_error(diag *d, const diag_loc *loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* flag: the warning's name without -W, e.g. "double-write". */
+void diag_warning(diag *d, const diag_loc *loc, const char *flag, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void diag_note(diag *d, const diag_loc *loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+int diag_error_count(const diag *d);   /* errors, including warnings promoted by -Werror */
+int diag_warning_count(const diag *d);
+
+#endif

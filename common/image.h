@@ -1,0 +1,190 @@
+/*
+ * image: the binary container for executable images and relocatable
+ * objects (one format, two types, like ELF's ET_EXEC / ET_REL).
+ * docs/image-format.md describes it byte by byte; in short, all integers
+ * little-endian:
+ *
+ *   header (32 bytes)
+ *     0  u8[4] magic "VLWK"
+ *     4  u16   version (1)
+ *     6  u16   type: 1 executable image, 2 relocatable object
+ *     8  u32   file size in bytes
+ *    12  u32   CRC-32 (IEEE) of the whole file, this field taken as 0
+ *    16  u32   section count
+ *    20  u8[12] zero
+ *   section table: count entries of 12 bytes: u32 id, u32 offset, u32 size
+ *   section bodies, each starting on a 4-byte boundary:
+ *     CODE    (1) u32 bundle count, then per bundle: u32 slot count and
+ *                 that many 24-byte slots: u8 op, u8 negative-operand mask
+ *                 (bit i: operand i is arg - 2^32), u16 zero, u32 arg[5]
+ *     STRINGS (2) NUL-terminated strings; offset 0 is the empty string
+ *     SYMBOLS (3) 20-byte entries: u32 name, u8 kind, u8 binding,
+ *                 u16 flags, u32 value, u32 size, u32 line
+ *     LINES   (4) per bundle: u32 file (string offset), u32 line (0: none)
+ *     MEMORY  (5) segments: u32 address, u32 word count, the words
+ *     RELOCS  (6) 16-byte entries: u32 slot index, u8 operand, u8 kind,
+ *                 u16 zero, u32 symbol index, i32 addend
+ *
+ * The in-memory form (vimage) is what the assembler builds, the linker
+ * merges and the simulator loads.  Readers validate everything before
+ * anyone uses an image: img_read_* returns a named error, never a
+ * half-checked image.
+ */
+#ifndef VLIW_IMAGE_H
+#define VLIW_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "isa.h"
+
+#define IMG_MAGIC "VLWK"
+#define IMG_VERSION 1
+
+typedef enum { IMG_EXECUTABLE = 1, IMG_OBJECT = 2 } img_type;
+
+typedef enum {
+    IMG_SYM_LABEL = 1,    /* value: bundle index */
+    IMG_SYM_SCRATCH = 2,  /* value: scratch address, size: words */
+    IMG_SYM_CONST = 3,    /* value: the constant */
+} img_sym_kind;
+
+typedef enum {
+    IMG_BIND_LOCAL = 0,
+    IMG_BIND_GLOBAL = 1,
+    IMG_BIND_EXTERN = 2,  /* referenced, defined in another module */
+} img_sym_binding;
+
+enum {
+    IMG_SYMF_FIXED = 1,   /* scratch placed at a fixed address by its module */
+    IMG_SYMF_ENTRY = 2,   /* label that claims the program entry (objects) */
+};
+
+typedef struct {
+    uint32_t name;        /* string offset */
+    uint8_t kind;         /* img_sym_kind */
+    uint8_t binding;      /* img_sym_binding */
+    uint16_t flags;       /* IMG_SYMF_* */
+    uint32_t value;
+    uint32_t size;
+    uint32_t line;        /* source line of the definition (0: unknown) */
+} img_symbol;
+
+typedef enum {
+    IMG_REL_CODE_ABS = 1,   /* operand = symbol's bundle + addend (jump, cond_jump) */
+    IMG_REL_CODE_REL = 2,   /* operand = symbol's bundle + addend - (slot's bundle + 1) */
+    IMG_REL_SCRATCH = 3,    /* operand = symbol's scratch address + addend */
+    IMG_REL_CONST = 4,      /* operand = symbol's value + addend */
+} img_reloc_kind;
+
+typedef struct {
+    uint32_t slot;        /* index into the image's slots */
+    uint8_t operand;      /* 0 .. ISA_MAX_ARGS-1 */
+    uint8_t kind;         /* img_reloc_kind */
+    uint32_t symbol;      /* index into the image's symbols */
+    int32_t addend;
+} img_reloc;
+
+typedef struct {
+    uint32_t file;        /* string offset of the source file name (0: none) */
+    uint32_t line;        /* 0: no source line */
+} img_line;
+
+typedef struct {
+    uint32_t address;
+    uint32_t count;
+    uint32_t *words;
+} img_segment;
+
+typedef struct vimage {
+    img_type type;
+    /* code: bundle b holds slots[bundle_start[b] .. bundle_start[b+1]) */
+    uint32_t nbundles;
+    uint32_t *bundle_start;     /* nbundles + 1 entries */
+    isa_slot *slots;
+    uint32_t nslots;
+    img_line *lines;            /* nbundles entries, or NULL when no LINES section */
+    char *strings;              /* STRINGS: offset 0 is "" */
+    uint32_t strings_size;
+    img_symbol *symbols;
+    uint32_t nsymbols;
+    img_segment *segments;
+    uint32_t nsegments;
+    img_reloc *relocs;
+    uint32_t nrelocs;
+    /* builder bookkeeping (capacities) */
+    size_t cap_bundles, cap_slots, cap_strings, cap_symbols, cap_segments, cap_relocs;
+} vimage;
+
+/* Errors of the reader (and of the writer's I/O), each with a name for
+ * messages and tests. */
+#define IMG_ERRORS(X) \
+    X(OK,            "no error") \
+    X(IO,            "cannot read or write the file") \
+    X(TRUNCATED,     "file is truncated") \
+    X(BAD_MAGIC,     "bad magic (not a vliwkit image or object)") \
+    X(BAD_VERSION,   "unsupported format version") \
+    X(BAD_TYPE,      "unknown file type") \
+    X(SIZE_MISMATCH, "file size does not match its header") \
+    X(CHECKSUM,      "checksum mismatch (the file is corrupt)") \
+    X(BAD_SECTION,   "malformed section table") \
+    X(UNKNOWN_OP,    "unknown op") \
+    X(SLOT_LIMIT,    "too many slots for an engine in one bundle") \
+    X(BAD_OPERAND,   "bad operand") \
+    X(SCRATCH_RANGE, "scratch operand out of range") \
+    X(BAD_STRING,    "bad string reference") \
+    X(BAD_SYMBOL,    "malformed symbol") \
+    X(BAD_LINES,     "malformed line map") \
+    X(BAD_MEMORY,    "malformed memory segment") \
+    X(BAD_RELOC,     "malformed relocation") \
+    X(WRONG_TYPE,    "wrong file type for this use")
+
+typedef enum {
+#define IMG_ERR_ENUM(id, text) IMG_ERR_##id,
+    IMG_ERRORS(IMG_ERR_ENUM)
+#undef IMG_ERR_ENUM
+    IMG_ERR_COUNT
+} img_error;
+
+/* A failed read: the error, and a detail such as "bundle 12, slot 3:
+ * vector operand 1530..1537 is outside scratch (0..1535)". */
+typedef struct {
+    img_error code;
+    char detail[256];
+} img_status;
+
+const char *img_error_name(img_error e);   /* "SCRATCH_RANGE" */
+const char *img_error_text(img_error e);   /* "scratch operand out of range" */
+
+/* Building */
+vimage *img_new(img_type type);
+void img_free(vimage *img);
+/* Starts a new bundle whose source is file:line (file may be NULL). */
+void img_begin_bundle(vimage *img, const char *file, uint32_t line);
+/* Appends a slot to the current bundle. */
+void img_add_slot(vimage *img, const isa_slot *slot);
+/* Interns a string, returning its offset in STRINGS. */
+uint32_t img_intern(vimage *img, const char *s);
+/* Appends a symbol and returns its index. */
+uint32_t img_add_symbol(vimage *img, const char *name, img_sym_kind kind, img_sym_binding binding,
+                        uint16_t flags, uint32_t value, uint32_t size, uint32_t line);
+void img_add_segment(vimage *img, uint32_t address, const uint32_t *words, uint32_t count);
+void img_add_reloc(vimage *img, uint32_t slot, uint8_t operand, img_reloc_kind kind, uint32_t symbol,
+                   int32_t addend);
+/* The string at an offset, or NULL when the offset does not start one. */
+const char *img_string(const vimage *img, uint32_t offset);
+
+/* Encoding and decoding */
+/* Serializes into a malloc'd buffer. */
+int img_encode(const vimage *img, uint8_t **out, size_t *out_size);
+/* Decodes and validates; on failure returns NULL and fills *st. */
+vimage *img_decode(const uint8_t *data, size_t size, img_status *st);
+/* Writes atomically (temp file in the same directory, then rename); "-"
+ * writes to standard output.  Returns 0, or -1 with st filled. */
+int img_write_file(const vimage *img, const char *path, img_status *st);
+vimage *img_read_file(const char *path, img_status *st);
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib computes it). */
+uint32_t img_crc32(const uint8_t *data, size_t size);
+
+#endif

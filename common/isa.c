@@ -1,0 +1,244 @@
+/* isa: tables and slot checks drawn from isa.def. */
+#include "isa.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const isa_engine_info isa_engines[ISA_ENGINE_COUNT] = {
+#define ISA_ENGINE(id, name, slots, cost) {name, slots, cost},
+#include "isa.def"
+};
+
+const char *const isa_binop_names[ISA_BINOP_COUNT] = {
+#define ISA_BINOP(id, m) m,
+#include "isa.def"
+};
+
+const char *const isa_trace_key_names[ISA_KEY_COUNT] = {
+#define ISA_TRACE_KEY(id, name, stage) name,
+#include "isa.def"
+};
+
+const int isa_trace_key_takes_stage[ISA_KEY_COUNT] = {
+#define ISA_TRACE_KEY(id, name, stage) stage,
+#include "isa.def"
+};
+
+const isa_op_info isa_ops[ISA_OP_COUNT] = {
+#define ISA_BINOP(id, m) {m, ISA_ENG_ALU, "dss", 3, ISA_BIN_##id},
+#include "isa.def"
+#define ISA_BINOP(id, m) {m, ISA_ENG_VALU, "DSS", 3, ISA_BIN_##id},
+#include "isa.def"
+#define ISA_OP(id, eng, m, k) {m, ISA_ENG_##eng, k, sizeof(k) - 1, -1},
+#include "isa.def"
+};
+
+int isa_find_engine(const char *name)
+{
+    for (int e = 0; e < ISA_ENGINE_COUNT; e++)
+        if (strcmp(isa_engines[e].name, name) == 0)
+            return e;
+    return -1;
+}
+
+int isa_find_op(isa_engine engine, const char *mnemonic)
+{
+    for (int op = 0; op < ISA_OP_COUNT; op++)
+        if (isa_ops[op].engine == engine && strcmp(isa_ops[op].mnemonic, mnemonic) == 0)
+            return op;
+    return -1;
+}
+
+unsigned isa_engines_with_op(const char *mnemonic)
+{
+    unsigned set = 0;
+    for (int op = 0; op < ISA_OP_COUNT; op++)
+        if (strcmp(isa_ops[op].mnemonic, mnemonic) == 0)
+            set |= 1u << isa_ops[op].engine;
+    return set;
+}
+
+int isa_find_trace_key(const char *name)
+{
+    for (int k = 0; k < ISA_KEY_COUNT; k++)
+        if (strcmp(isa_trace_key_names[k], name) == 0)
+            return k;
+    return -1;
+}
+
+/* Encoded operand index of the immediate of an op, or -1. */
+static int imm_arg(const isa_op_info *info)
+{
+    const char *i = strchr(info->kinds, 'i');
+    return i ? (int)(i - info->kinds) : -1;
+}
+
+/* Walks a slot's operands; for each scratch operand of one of the wanted
+ * kinds, records the range of words it touches. */
+static int scratch_ranges(const isa_slot *slot, const char *wanted, isa_range out[ISA_MAX_RANGES])
+{
+    const isa_op_info *info = &isa_ops[slot->op];
+    int n = 0, imm = imm_arg(info);
+    for (int a = 0; info->kinds[a]; a++) {
+        char k = info->kinds[a];
+        if (!strchr(wanted, k))
+            continue;
+        int64_t first = slot->arg[a];
+        uint32_t count = (k == 'D' || k == 'S') ? ISA_VLEN : 1;
+        if ((k == 'e' || k == 'f') && imm >= 0)
+            first += slot->arg[imm];
+        out[n].first = (uint32_t)first;
+        out[n].count = count;
+        n++;
+    }
+    return n;
+}
+
+int isa_slot_writes(const isa_slot *slot, isa_range out[ISA_MAX_RANGES])
+{
+    return scratch_ranges(slot, "dDe", out);
+}
+
+int isa_slot_reads(const isa_slot *slot, isa_range out[ISA_MAX_RANGES])
+{
+    return scratch_ranges(slot, "sSf", out);
+}
+
+int isa_check_slot(const isa_slot *slot, char *why, size_t why_size, int *bad_arg)
+{
+    *bad_arg = -1;
+    if (slot->op >= ISA_OP_COUNT) {
+        snprintf(why, why_size, "unknown op %u", (unsigned)slot->op);
+        return -1;
+    }
+    const isa_op_info *info = &isa_ops[slot->op];
+    int imm = imm_arg(info);
+    for (int a = 0; info->kinds[a]; a++) {
+        int64_t v = slot->arg[a];
+        char k = info->kinds[a];
+        *bad_arg = a;
+        switch (k) {
+        case 'd': case 'D': case 's': case 'S': case 'e': case 'f': {
+            int64_t first = v, last;
+            if ((k == 'e' || k == 'f') && imm >= 0)
+                first += slot->arg[imm];
+            last = first + ((k == 'D' || k == 'S') ? ISA_VLEN - 1 : 0);
+            if (v < 0 || first < 0 || last >= ISA_SCRATCH_WORDS) {
+                if (k == 'D' || k == 'S')
+                    snprintf(why, why_size,
+                             "vector operand %lld..%lld is outside scratch (0..%d)",
+                             (long long)first, (long long)last, ISA_SCRATCH_WORDS - 1);
+                else if (first != v)
+                    snprintf(why, why_size,
+                             "scratch address %lld + offset %lld = %lld is outside scratch (0..%d)",
+                             (long long)v, (long long)slot->arg[imm], (long long)first,
+                             ISA_SCRATCH_WORDS - 1);
+                else
+                    snprintf(why, why_size, "scratch address %lld is outside scratch (0..%d)",
+                             (long long)v, ISA_SCRATCH_WORDS - 1);
+                return -1;
+            }
+            break;
+        }
+        case 'i': case 't': case 'r':
+            if (v < ISA_IMM_MIN || v > ISA_IMM_MAX) {
+                snprintf(why, why_size, "immediate %lld is outside -2^31 .. 2^32-1",
+                         (long long)v);
+                return -1;
+            }
+            break;
+        case 'n':
+            if (v < 0 || v > ISA_IMM_MAX) {
+                snprintf(why, why_size, "%lld is not a round or item number", (long long)v);
+                return -1;
+            }
+            break;
+        case 'k': {
+            int64_t stage = slot->arg[a + 1];
+            if (v < 0 || v >= ISA_KEY_COUNT) {
+                snprintf(why, why_size, "unknown trace key %lld", (long long)v);
+                return -1;
+            }
+            if (isa_trace_key_takes_stage[v] ? (stage < 0 || stage > 5) : stage != 0) {
+                *bad_arg = a + 1;
+                snprintf(why, why_size, "bad stage %lld for trace key %s", (long long)stage,
+                         isa_trace_key_names[v]);
+                return -1;
+            }
+            break;
+        }
+        case 'K':
+            break; /* checked with its key */
+        case 'c':
+            if (v < 0 || v > ISA_IMM_MAX) {
+                snprintf(why, why_size, "bad comment reference %lld", (long long)v);
+                return -1;
+            }
+            break;
+        }
+    }
+    for (int a = info->nargs; a < ISA_MAX_ARGS; a++) {
+        if (slot->arg[a] != 0) {
+            *bad_arg = a;
+            snprintf(why, why_size, "%s %s takes %d operands, but operand %d is set",
+                     isa_engines[info->engine].name, info->mnemonic, info->nargs, a + 1);
+            return -1;
+        }
+    }
+    *bad_arg = -1;
+    return 0;
+}
+
+/* Appends to a bounded buffer, counting what would have been written. */
+typedef struct { char *buf; size_t size, len; } text_out;
+
+__attribute__((format(printf, 2, 3)))
+static void put(text_out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = o->len < o->size ? o->size - o->len : 0;
+    int n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->len += (size_t)n;
+}
+
+size_t isa_format_slot(char *buf, size_t size, const isa_slot *slot, const char *comment)
+{
+    text_out o = {buf, size, 0};
+    if (size)
+        buf[0] = '\0';
+    if (slot->op >= ISA_OP_COUNT) {
+        put(&o, "<unknown op %u>", (unsigned)slot->op);
+        return o.len;
+    }
+    const isa_op_info *info = &isa_ops[slot->op];
+    put(&o, "%s %s", isa_engines[info->engine].name, info->mnemonic);
+    for (int a = 0; info->kinds[a]; a++) {
+        if (info->kinds[a] == 'K')
+            continue; /* printed with its key */
+        put(&o, a ? ", " : " ");
+        switch (info->kinds[a]) {
+        case 'k':
+            if (slot->arg[a] >= 0 && slot->arg[a] < ISA_KEY_COUNT) {
+                put(&o, "%s", isa_trace_key_names[slot->arg[a]]);
+                if (isa_trace_key_takes_stage[slot->arg[a]])
+                    put(&o, ", %lld", (long long)slot->arg[a + 1]);
+            } else {
+                put(&o, "<key %lld>", (long long)slot->arg[a]);
+            }
+            break;
+        case 'c':
+            put(&o, "\"");
+            for (const char *c = comment ? comment : ""; *c; c++)
+                put(&o, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
+            put(&o, "\"");
+            break;
+        default:
+            put(&o, "%lld", (long long)slot->arg[a]);
+        }
+    }
+    return o.len;
+}
