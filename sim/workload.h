@@ -37,6 +37,16 @@ typedef struct {
 
 #define WL_DEFAULT_PARAMS {10, 16, 256, 123}
 
+/* Shapes wl_build accepts: H <= WL_MAX_HEIGHT, B >= 1 and R x B <=
+ * WL_MAX_STEPS (R = 0 is allowed).  They keep every address well inside 32
+ * bits and an instance at most about 400 MiB. */
+#define WL_MAX_HEIGHT 24
+#define WL_MAX_STEPS 4194304      /* 2^22 (round, item) steps */
+
+/* NULL if wl_build accepts the shape, else why not (a phrase such as "the
+ * height is above the limit of 24", for a usage error). */
+const char *wl_params_problem(const wl_params *p);
+
 /* Header word addresses of the memory image. */
 enum { WL_ROUNDS = 0, WL_N_NODES, WL_BATCH, WL_HEIGHT, WL_FOREST_P, WL_INDICES_P, WL_VALUES_P,
        WL_HEADER_WORDS };
@@ -56,7 +66,7 @@ typedef struct {
 } wl_instance;
 
 /* Builds an instance and runs its reference; NULL if out of memory or the
- * shape is too large for 32-bit addresses (H > 29). */
+ * shape is rejected by wl_params_problem. */
 wl_instance *wl_build(const wl_params *p);
 void wl_free(wl_instance *w);
 
@@ -66,11 +76,14 @@ void wl_free(wl_instance *w);
 int wl_trace_value(const wl_instance *w, uint32_t round, uint32_t item, isa_trace_key key,
                    uint32_t stage, uint32_t *value);
 
-/* Compares a memory's values region with checkpoint k: returns -1 if they
- * match, else the index of the first differing item. */
+/* Compares a memory's values region with checkpoint k (0 <= k <
+ * WL_CHECKPOINTS): returns -1 if they match, else the index of the first
+ * differing item; a word beyond memory_words counts as differing. */
 long wl_first_mismatch(const wl_instance *w, const uint32_t *memory, size_t memory_words, int checkpoint);
 
-/* The hash of WORKLOAD.md, one stage or all six. */
+/* The hash of WORKLOAD.md, one stage (0 <= stage < WL_HASH_STAGES) or all
+ * six. */
+#define WL_HASH_STAGES 6
 uint32_t wl_hash_stage(uint32_t a, int stage);
 uint32_t wl_hash(uint32_t a);
 
