@@ -3,8 +3,10 @@
  *
  * Places code in command-line order (a module that claims the entry goes
  * first), lays out scratch (fixed-address symbols first, then the rest,
- * first fit in declaration order), resolves relocations, and carries
- * symbols and line maps into the image.
+ * first fit in command-line module order, then declaration order),
+ * resolves relocations and re-checks every relocated slot, and carries
+ * symbols (with final values; externs dropped) and line maps into the
+ * image.  docs/objects.md states the rules and every error.
  */
 #ifndef VLIW_LINK_H
 #define VLIW_LINK_H
@@ -20,11 +22,13 @@ typedef struct {
 } lnk_input;
 
 typedef struct {
-    FILE *map;              /* when not NULL, the link map is written here */
+    FILE *map;              /* when not NULL, the link map is written here on success */
 } lnk_options;
 
 /* Returns the executable image, or NULL when an error was reported
- * through d. */
+ * through d (every problem found is reported; nothing is written to
+ * opt->map then).  The inputs are not modified; the same inputs give a
+ * byte-identical image. */
 vimage *lnk_link(const lnk_input *inputs, size_t ninputs, const lnk_options *opt, diag *d);
 
 #endif

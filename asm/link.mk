@@ -1,1 +1,14 @@
-# (filled in by its module)
+# asm/link: the linker (objects -> executable image), used by vasm and by
+# the standalone vld.
+noinst_LIBRARIES += libvliwlink.a
+libvliwlink_a_SOURCES = asm/link.h asm/link.c
+
+bin_PROGRAMS += vld
+vld_SOURCES = asm/vld.c
+vld_LDADD = libvliwlink.a libvliwcommon.a
+
+check_PROGRAMS += tests/check_link
+TESTS += tests/check_link
+tests_check_link_SOURCES = tests/check_link.c
+tests_check_link_CFLAGS = $(TEST_CFLAGS)
+tests_check_link_LDADD = libvliwlink.a libvliwcommon.a $(CHECK_LIBS)
