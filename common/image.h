@@ -13,10 +13,12 @@
  *    16  u32   section count
  *    20  u8[12] zero
  *   section table: count entries of 12 bytes: u32 id, u32 offset, u32 size
- *   section bodies, each starting on a 4-byte boundary:
+ *   section bodies, each starting on a 4-byte boundary, each id at most
+ *   once, none overlapping (a missing section is an empty one):
  *     CODE    (1) u32 bundle count, then per bundle: u32 slot count and
  *                 that many 24-byte slots: u8 op, u8 negative-operand mask
- *                 (bit i: operand i is arg - 2^32), u16 zero, u32 arg[5]
+ *                 (bit i: operand i is arg - 2^32; only immediates, kinds
+ *                 i t r, may set it), u16 zero, u32 arg[5]
  *     STRINGS (2) NUL-terminated strings; offset 0 is the empty string
  *     SYMBOLS (3) 20-byte entries: u32 name, u8 kind, u8 binding,
  *                 u16 flags, u32 value, u32 size, u32 line
@@ -42,6 +44,16 @@
 #define IMG_VERSION 1
 
 typedef enum { IMG_EXECUTABLE = 1, IMG_OBJECT = 2 } img_type;
+
+/* Section ids of the section table. */
+typedef enum {
+    IMG_SEC_CODE = 1,
+    IMG_SEC_STRINGS = 2,
+    IMG_SEC_SYMBOLS = 3,
+    IMG_SEC_LINES = 4,
+    IMG_SEC_MEMORY = 5,
+    IMG_SEC_RELOCS = 6,
+} img_section_id;
 
 typedef enum {
     IMG_SYM_LABEL = 1,    /* value: bundle index */
@@ -112,12 +124,15 @@ typedef struct vimage {
     uint32_t nsegments;
     img_reloc *relocs;
     uint32_t nrelocs;
-    /* builder bookkeeping (capacities) */
+    /* builder bookkeeping (capacities; the index that makes img_intern
+     * find equal strings, built on first use) */
     size_t cap_bundles, cap_slots, cap_strings, cap_symbols, cap_segments, cap_relocs;
+    struct img_intern_index *intern;
 } vimage;
 
-/* Errors of the reader (and of the writer's I/O), each with a name for
- * messages and tests. */
+/* Errors of the reader (and of the writer, which runs the same content
+ * checks before any I/O), each with a name for messages and tests;
+ * docs/image-format.md says when each is raised. */
 #define IMG_ERRORS(X) \
     X(OK,            "no error") \
     X(IO,            "cannot read or write the file") \
@@ -137,7 +152,8 @@ typedef struct vimage {
     X(BAD_LINES,     "malformed line map") \
     X(BAD_MEMORY,    "malformed memory segment") \
     X(BAD_RELOC,     "malformed relocation") \
-    X(WRONG_TYPE,    "wrong file type for this use")
+    X(WRONG_TYPE,    "wrong file type for this use") \
+    X(RESERVED,      "reserved field is not zero")
 
 typedef enum {
 #define IMG_ERR_ENUM(id, text) IMG_ERR_##id,
@@ -161,7 +177,7 @@ vimage *img_new(img_type type);
 void img_free(vimage *img);
 /* Starts a new bundle whose source is file:line (file may be NULL). */
 void img_begin_bundle(vimage *img, const char *file, uint32_t line);
-/* Appends a slot to the current bundle. */
+/* Appends a slot to the current bundle (one must have been begun). */
 void img_add_slot(vimage *img, const isa_slot *slot);
 /* Interns a string, returning its offset in STRINGS. */
 uint32_t img_intern(vimage *img, const char *s);
@@ -174,14 +190,24 @@ void img_add_reloc(vimage *img, uint32_t slot, uint8_t operand, img_reloc_kind k
 /* The string at an offset, or NULL when the offset does not start one. */
 const char *img_string(const vimage *img, uint32_t offset);
 
+/* Checks an in-memory image against every rule the reader enforces
+ * (docs/image-format.md); returns 0, or -1 with st filled.  img_encode
+ * and img_write_file run it, so no writer produces a file the reader
+ * rejects. */
+int img_validate(const vimage *img, img_status *st);
+
 /* Encoding and decoding */
-/* Serializes into a malloc'd buffer. */
+/* Serializes into a malloc'd buffer; returns 0, or -1 when the image
+ * fails img_validate (call it for the reason). */
 int img_encode(const vimage *img, uint8_t **out, size_t *out_size);
 /* Decodes and validates; on failure returns NULL and fills *st. */
 vimage *img_decode(const uint8_t *data, size_t size, img_status *st);
 /* Writes atomically (temp file in the same directory, then rename); "-"
- * writes to standard output.  Returns 0, or -1 with st filled. */
+ * writes to standard output.  On failure no file is left behind and an
+ * existing file at path is untouched.  Returns 0, or -1 with st filled. */
 int img_write_file(const vimage *img, const char *path, img_status *st);
+/* Reads and decodes a file ("-": standard input); NULL with st filled on
+ * failure. */
 vimage *img_read_file(const char *path, img_status *st);
 
 /* CRC-32 (IEEE 802.3, reflected, as zlib computes it). */
