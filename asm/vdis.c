@@ -1,0 +1,154 @@
+/*
+ * vdis: prints an executable image or object in the canonical text form
+ * (docs/vdis.md).  The output assembles back to the same code.
+ *
+ * Exit status: 0 done, 1 the output could not be written, 2 a usage
+ * error or an input the loader rejects.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "disasm.h"
+#include "image.h"
+
+enum { EXIT_OK = 0, EXIT_OUTPUT = 1, EXIT_USAGE = 2 };
+
+static void usage(FILE *out)
+{
+    fputs("Usage: vdis [options] FILE\n"
+          "Prints the code of a vliwkit image or object (FILE, or - for standard input)\n"
+          "in the canonical text form, which vasm assembles back to the same code.\n"
+          "\n"
+          "Options:\n"
+          "  -o, --output FILE  write to FILE (replaced atomically) instead of standard output\n"
+          "      --no-names     print the code only: no label lines, no operand names\n"
+          "  -a, --addresses    start each bundle's trailing comment with its index\n"
+          "  -h, --help         show this help and exit\n"
+          "  -V, --version      show the version and exit\n"
+          "\n"
+          "Exit status: 0 success, 1 the output could not be written,\n"
+          "2 a usage error or an input file the loader rejects.\n",
+          out);
+}
+
+/* Writes the listing to path through a temporary file in the same
+ * directory, renamed into place only when complete. */
+static int write_listing(const char *path, const vimage *img, const dis_options *opt, diag *d)
+{
+    if (strcmp(path, "-") == 0) {
+        if (dis_print(stdout, img, opt) != 0 || fflush(stdout) != 0) {
+            diag_error(d, NULL, "standard output: %s", strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    const char *slash = strrchr(path, '/');
+    int dirlen = slash ? (int)(slash - path) + 1 : 0;
+    size_t size = strlen(path) + 16;
+    char *tmp = malloc(size);
+    if (!tmp)
+        abort();
+    snprintf(tmp, size, "%.*s.%s.XXXXXX", dirlen, path, slash ? slash + 1 : path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        diag_error(d, NULL, "%s: cannot create a temporary file: %s", path, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    FILE *f = fdopen(fd, "w");
+    int err = 0;
+    if (!f) {
+        err = errno;
+        close(fd);
+    } else {
+        errno = 0;
+        if (fchmod(fd, 0666 & ~mask) != 0 || dis_print(f, img, opt) != 0)
+            err = errno ? errno : EIO;
+        if (fclose(f) != 0 && !err)
+            err = errno;
+    }
+    if (!err && rename(tmp, path) != 0)
+        err = errno;
+    if (err) {
+        unlink(tmp);
+        diag_error(d, NULL, "%s: %s", path, strerror(err));
+    }
+    free(tmp);
+    return err ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    diag *d = diag_new(stderr, "vdis");
+    dis_options opt = {.names = 1, .addresses = 0};
+    const char *input = NULL, *output = "-";
+    int status = EXIT_OK, only_files = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
+            if (input) {
+                diag_error(d, NULL, "more than one input file ('%s' and '%s')", input, a);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            input = a;
+        } else if (strcmp(a, "--") == 0) {
+            only_files = 1;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            goto done;
+        } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+            printf("vdis (vliwkit) %s\n", PACKAGE_VERSION);
+            goto done;
+        } else if (strcmp(a, "--no-names") == 0) {
+            opt.names = 0;
+        } else if (strcmp(a, "-a") == 0 || strcmp(a, "--addresses") == 0) {
+            opt.addresses = 1;
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            if (i + 1 == argc) {
+                diag_error(d, NULL, "option '%s' needs a file name", a);
+                status = EXIT_USAGE;
+                goto done;
+            }
+            output = argv[++i];
+        } else if (strncmp(a, "-o", 2) == 0) {
+            output = a + 2;
+        } else if (strncmp(a, "--output=", 9) == 0) {
+            output = a + 9;
+        } else {
+            diag_error(d, NULL, "unknown option '%s' (try 'vdis --help')", a);
+            status = EXIT_USAGE;
+            goto done;
+        }
+    }
+    if (!input) {
+        diag_error(d, NULL, "no input file (try 'vdis --help')");
+        status = EXIT_USAGE;
+        goto done;
+    }
+
+    img_status st;
+    vimage *img = img_read_file(input, &st);
+    if (!img) {
+        if (st.code == IMG_ERR_IO)
+            diag_error(d, NULL, "%s", st.detail);
+        else
+            diag_error(d, NULL, "%s: %s: %s", input, img_error_text(st.code), st.detail);
+        status = EXIT_USAGE;
+        goto done;
+    }
+    if (write_listing(output, img, &opt, d) != 0)
+        status = EXIT_OUTPUT;
+    img_free(img);
+done:
+    diag_free(d);
+    return status;
+}
