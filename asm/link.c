@@ -576,13 +576,14 @@ static uint32_t output_string(linker *L, module *m, uint32_t offset)
     return m->string_map[offset];
 }
 
-static void copy_code(linker *L)
+static void copy_code(linker *L, int strip)
 {
     for (size_t p = 0; p < L->ninputs; p++) {
         module *m = &L->mods[L->order[p]];
         const vimage *o = m->obj;
         for (uint32_t b = 0; b < o->nbundles; b++) {
-            const char *file = o->lines && o->lines[b].file ? img_string(o, o->lines[b].file) : NULL;
+            const char *file =
+                !strip && o->lines && o->lines[b].file ? img_string(o, o->lines[b].file) : NULL;
             img_begin_bundle(L->out, file, file ? o->lines[b].line : 0);
             for (uint32_t k = o->bundle_start[b]; k < o->bundle_start[b + 1]; k++) {
                 isa_slot slot = o->slots[k];
@@ -952,10 +953,16 @@ vimage *lnk_link(const lnk_input *inputs, size_t ninputs, const lnk_options *opt
     resolve_values(&L);
 
     L.out = img_new(IMG_EXECUTABLE);
-    copy_code(&L);
+    int strip = opt && opt->strip;
+    copy_code(&L, strip);
     apply_relocations(&L);
     merge_memory(&L);
-    carry_symbols(&L);
+    if (strip) {
+        free(L.out->lines);
+        L.out->lines = NULL;
+    } else {
+        carry_symbols(&L);
+    }
 
     vimage *out = L.out;
     if (diag_error_count(d) != errors_before) {

@@ -23,6 +23,9 @@ typedef struct {
 
 typedef struct {
     FILE *map;              /* when not NULL, the link map is written here on success */
+    int strip;              /* leave out symbols and the line map (like ld -s): the image
+                               then holds only what the text form can say, so
+                               vdis | vasm --strip gives it back byte for byte */
 } lnk_options;
 
 /* Returns the executable image, or NULL when an error was reported

@@ -29,6 +29,7 @@ static void usage(FILE *f)
             "options:\n"
             "  -o, --output FILE   write the image to FILE (\"-\": standard output)\n"
             "  --map FILE          write the link map to FILE (\"-\": standard output)\n"
+            "  -s, --strip         leave out symbols and the line map\n"
             "  --help              show this help and exit\n"
             "  --version           show the version and exit\n"
             "\n"
@@ -40,6 +41,7 @@ static void usage(FILE *f)
 typedef struct {
     const char *output;
     const char *map;
+    int strip;
     const char **inputs;
     size_t ninputs;
 } vld_args;
@@ -95,6 +97,8 @@ static int parse_args(int argc, char **argv, vld_args *a, int *done)
             a->output = v;
         } else if ((v = option_value(argc, argv, &i, "--map", &missing))) {
             a->map = v;
+        } else if (strcmp(arg, "-s") == 0 || strcmp(arg, "--strip") == 0) {
+            a->strip = 1;
         } else {
             if (missing)
                 fprintf(stderr, "vld: error: option '%s' needs a file name\n", arg);
@@ -209,7 +213,7 @@ int main(int argc, char **argv)
     if (!status && map_open(&map, a.map) != 0)
         status = EXIT_USAGE;
     if (!status) {
-        lnk_options opt = {.map = map.f};
+        lnk_options opt = {.map = map.f, .strip = a.strip};
         vimage *exe = lnk_link(inputs, a.ninputs, &opt, d);
         if (!exe) {
             status = EXIT_LINK_ERROR;

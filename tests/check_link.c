@@ -927,6 +927,34 @@ START_TEST(test_comment_strings_are_reinterned)
 }
 END_TEST
 
+START_TEST(test_strip_leaves_only_what_the_text_form_says)
+{
+    static const char text[] = "kept";
+    vimage *o = img_new(IMG_OBJECT);
+    uint32_t counter = sym(o, "counter", IMG_SYM_SCRATCH, IMG_BIND_LOCAL, 0, 0, 1, 2);
+    sym(o, "start", IMG_SYM_LABEL, IMG_BIND_GLOBAL, 0, 0, 0, 1);
+    bundle1(o, "s.vasm", 1, mk(ISA_OP_COMMENT, img_intern(o, text), 0, 0, 0));
+    bundle1(o, "s.vasm", 2, mk(ISA_OP_CONST, 0, 7, 0, 0));
+    img_add_reloc(o, 1, 0, IMG_REL_SCRATCH, counter, 0);
+
+    messages m;
+    messages_open(&m);
+    lnk_input in = {o, "s.vo"};
+    lnk_options opt = {.strip = 1};
+    vimage *exe = lnk_link(&in, 1, &opt, m.d);
+    ck_assert_msg(exe != NULL, "link failed:\n%s", messages_text(&m));
+    messages_close(&m);
+    ck_assert_uint_eq(exe->nsymbols, 0);
+    ck_assert_ptr_null(exe->lines);
+    /* The strings hold "" and the comment, nothing else (no file or symbol names). */
+    ck_assert_uint_eq(exe->strings_size, 1 + sizeof text);
+    ck_assert_str_eq(img_string(exe, (uint32_t)exe->slots[0].arg[0]), text);
+    ck_assert_int_eq(exe->slots[1].arg[0], 0);   /* relocated all the same */
+    img_free(exe);
+    img_free(o);
+}
+END_TEST
+
 /* Two modules exercising every section, for the map and determinism. */
 static void build_pair(vimage *objs[2])
 {
@@ -1260,6 +1288,7 @@ static Suite *link_suite(void)
     tc = tcase_create("output");
     tcase_add_test(tc, test_symbols_and_line_maps_are_carried_into_the_image);
     tcase_add_test(tc, test_comment_strings_are_reinterned);
+    tcase_add_test(tc, test_strip_leaves_only_what_the_text_form_says);
     tcase_add_test(tc, test_map_lists_code_ranges_scratch_and_totals);
     tcase_add_test(tc, test_linking_twice_gives_identical_bytes);
     suite_add_tcase(s, tc);
