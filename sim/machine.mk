@@ -1,1 +1,29 @@
-# (filled in by its module)
+# sim/: the machine (predecoded, cycle-exact), the checking-run harness,
+# traces and statistics; the vrun driver; the machine's tests and benchmark.
+noinst_LIBRARIES += libvliwsim.a
+libvliwsim_a_SOURCES = sim/machine.h sim/machine.c \
+                       sim/harness.h sim/harness.c \
+                       sim/trace.h sim/trace.c
+
+bin_PROGRAMS += vrun
+vrun_SOURCES = sim/vrun.c sim/vrun_options.h sim/vrun_options.c sim/sha256.h sim/sha256.c
+vrun_LDADD = libvliwsim.a libvliwwl.a libvliwcommon.a
+
+check_PROGRAMS += tests/check_machine tests/vrun_mkimage
+TESTS += tests/check_machine tests/vrun_cli.sh
+EXTRA_DIST += tests/vrun_cli.sh docs/vrun.md
+tests_check_machine_SOURCES = tests/check_machine.c
+tests_check_machine_CFLAGS = $(TEST_CFLAGS)
+tests_check_machine_LDADD = libvliwsim.a libvliwcommon.a $(CHECK_LIBS)
+# Builds the images the CLI tests run, through the image builder API.
+tests_vrun_mkimage_SOURCES = tests/vrun_mkimage.c
+tests_vrun_mkimage_LDADD = libvliwcommon.a
+
+# `make bench`: cycles per second of the machine on generated programs.
+noinst_PROGRAMS += bench/vbench
+bench_vbench_SOURCES = bench/vbench.c
+bench_vbench_LDADD = libvliwsim.a libvliwcommon.a
+
+.PHONY: bench
+bench: bench/vbench$(EXEEXT)
+	./bench/vbench$(EXEEXT)

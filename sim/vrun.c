@@ -1,0 +1,731 @@
+/*
+ * vrun: runs an executable image on the machine, on the built-in workload
+ * (checked against its reference) or on a given memory.  docs/vrun.md is
+ * its manual.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "image.h"
+#include "machine.h"
+#include "sha256.h"
+#include "trace.h"
+#include "vrun_options.h"
+#include "workload.h"
+
+enum { EXIT_PASS = 0, EXIT_WRONG = 1, EXIT_USAGE = 2, EXIT_FAULT = 3 };
+
+typedef enum {
+    VERDICT_PASS,           /* values match the reference */
+    VERDICT_WRONG,          /* values differ from the reference */
+    VERDICT_CHECK_FAILED,   /* checking run: a checkpoint, pause count or compare failed */
+    VERDICT_FAULT,          /* the machine faulted */
+    VERDICT_NO_REFERENCE,   /* --mem-in */
+} verdict;
+
+static int verdict_exit(verdict v)
+{
+    switch (v) {
+    case VERDICT_PASS:
+    case VERDICT_NO_REFERENCE:
+        return EXIT_PASS;
+    case VERDICT_WRONG:
+    case VERDICT_CHECK_FAILED:
+        return EXIT_WRONG;
+    case VERDICT_FAULT:
+        return EXIT_FAULT;
+    }
+    return EXIT_FAULT;
+}
+
+__attribute__((format(printf, 1, 2)))
+static void error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("vrun: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static void *xmalloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        abort();
+    return p;
+}
+
+/* ------------------------------------------------------------------------
+ * Files: raw little-endian words, written atomically (temp file + rename)
+ */
+
+typedef struct {
+    FILE *f;
+    char *tmp_path;
+    const char *path;
+} atomic_file;
+
+static int atomic_open(atomic_file *a, const char *path)
+{
+    a->path = path;
+    a->tmp_path = xmalloc(strlen(path) + 16);
+    sprintf(a->tmp_path, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(a->tmp_path);
+    /* mkstemp makes the file private; the result gets the usual mode. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fd >= 0)
+        fchmod(fd, 0666 & ~mask);
+    if (fd < 0 || !(a->f = fdopen(fd, "wb"))) {
+        error("cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(a->tmp_path);
+        }
+        free(a->tmp_path);
+        a->tmp_path = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Closes and renames into place; on any failure removes the temp file. */
+static int atomic_commit(atomic_file *a)
+{
+    int failed = ferror(a->f) || fflush(a->f) != 0;
+    int saved = errno;
+    if (fclose(a->f) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    if (!failed && rename(a->tmp_path, a->path) != 0) {
+        failed = 1;
+        saved = errno;
+    }
+    if (failed) {
+        error("cannot write %s: %s", a->path, strerror(saved));
+        unlink(a->tmp_path);
+    }
+    free(a->tmp_path);
+    a->tmp_path = NULL;
+    return failed ? -1 : 0;
+}
+
+static void words_to_bytes(const uint32_t *words, size_t n, uint8_t *bytes)
+{
+    for (size_t i = 0; i < n; i++) {
+        bytes[4 * i] = (uint8_t)words[i];
+        bytes[4 * i + 1] = (uint8_t)(words[i] >> 8);
+        bytes[4 * i + 2] = (uint8_t)(words[i] >> 16);
+        bytes[4 * i + 3] = (uint8_t)(words[i] >> 24);
+    }
+}
+
+/* Writes the words of several arrays one after another. */
+static int write_words_file(const char *path, const uint32_t *const *parts, const size_t *counts,
+                            int nparts)
+{
+    atomic_file a;
+    if (atomic_open(&a, path) != 0)
+        return -1;
+    for (int p = 0; p < nparts; p++) {
+        uint8_t *bytes = xmalloc(counts[p] * 4);
+        words_to_bytes(parts[p], counts[p], bytes);
+        fwrite(bytes, 4, counts[p], a.f);
+        free(bytes);
+    }
+    return atomic_commit(&a);
+}
+
+static int read_words_file(const char *path, uint32_t **words, size_t *count)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        error("cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 1 << 16, size = 0;
+    uint8_t *bytes = xmalloc(cap);
+    for (;;) {
+        if (size == cap) {
+            cap *= 2;
+            bytes = realloc(bytes, cap);
+            if (!bytes)
+                abort();
+        }
+        size_t n = fread(bytes + size, 1, cap - size, f);
+        size += n;
+        if (n == 0)
+            break;
+    }
+    int bad = ferror(f);
+    int saved = errno;
+    fclose(f);
+    if (bad) {
+        error("cannot read %s: %s", path, strerror(saved));
+        free(bytes);
+        return -1;
+    }
+    if (size % 4 != 0) {
+        error("%s: its size, %zu bytes, is not a multiple of 4 (raw 32-bit words expected)",
+              path, size);
+        free(bytes);
+        return -1;
+    }
+    if (size / 4 > UINT32_MAX) {
+        error("%s: more than 2^32-1 words", path);
+        free(bytes);
+        return -1;
+    }
+    *count = size / 4;
+    *words = xmalloc(size);
+    for (size_t i = 0; i < *count; i++)
+        (*words)[i] = (uint32_t)bytes[4 * i] | (uint32_t)bytes[4 * i + 1] << 8 |
+                      (uint32_t)bytes[4 * i + 2] << 16 | (uint32_t)bytes[4 * i + 3] << 24;
+    free(bytes);
+    return 0;
+}
+
+static void sha256_words(const uint32_t *words, size_t n, char hex[65])
+{
+    uint8_t *bytes = xmalloc(n * 4);
+    words_to_bytes(words, n, bytes);
+    sim_sha256_hex(bytes, n * 4, hex);
+    free(bytes);
+}
+
+/* The image's MEMORY segments, laid over memory. */
+static int apply_segments(const vimage *img, const char *image_path, uint32_t *memory,
+                          size_t words)
+{
+    for (uint32_t i = 0; i < img->nsegments; i++) {
+        const img_segment *s = &img->segments[i];
+        if ((uint64_t)s->address + s->count > words) {
+            error("%s: memory segment %u (%u words at address %u) lies outside the memory of "
+                  "%zu words", image_path, i, s->count, s->address, words);
+            return -1;
+        }
+        if (s->count)
+            memcpy(memory + s->address, s->words, (size_t)s->count * sizeof *memory);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The workload as the harness sees it
+ */
+
+static int reference_lookup(void *ctx, uint32_t round, uint32_t item, isa_trace_key key,
+                            uint32_t stage, uint32_t *value)
+{
+    return wl_trace_value(ctx, round, item, key, stage, value);
+}
+
+/* "item 5: expected 1, got 2" when memory's values region differs from
+ * checkpoint k; NULL-free: why is always set on a mismatch. */
+static long values_mismatch(const wl_instance *w, const uint32_t *memory, size_t words, int k,
+                            char *why, size_t why_size)
+{
+    long item = wl_first_mismatch(w, memory, words, k);
+    if (item < 0)
+        return -1;
+    uint64_t at = (uint64_t)w->values_p + (uint64_t)item;
+    uint32_t expected = w->checkpoint_values[k][item];
+    if (at < words)
+        snprintf(why, why_size, "item %ld: expected %u, got %u", item, expected, memory[at]);
+    else
+        snprintf(why, why_size, "item %ld: expected %u, but the memory ends at %zu words", item,
+                 expected, words);
+    return item;
+}
+
+static int reference_checkpoint(void *ctx, int k, const uint32_t *memory, size_t words, char *why,
+                                size_t why_size)
+{
+    return values_mismatch(ctx, memory, words, k, why, why_size) < 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------------
+ * One run
+ */
+
+typedef struct {
+    verdict verdict;
+    char detail[1024];   /* wrong result, failed check or fault, one line */
+    sim_machine *m;
+} run_result;
+
+/* Runs p on memory (the workload's w, or NULL for --mem-in). */
+static void run_once(const vrun_options *o, const sim_program *p, const uint32_t *memory,
+                     size_t words, const wl_instance *w, sim_tracer *tracer, run_result *r)
+{
+    char why[256];
+    sim_config cfg = SIM_CONFIG_DEFAULT;
+    cfg.cores = o->cores;
+    cfg.max_cycles = o->max_cycles;
+    cfg.checking = o->check;
+    cfg.lookup = reference_lookup;
+    cfg.lookup_ctx = (void *)w;
+    if (tracer) {
+        cfg.observer = sim_tracer_observe;
+        cfg.observer_ctx = tracer;
+    }
+    r->m = sim_new(p, &cfg, memory, words, why, sizeof why);
+    if (!r->m) {   /* the options were checked: only a broken invariant gets here */
+        error("%s", why);
+        exit(EXIT_USAGE);
+    }
+    r->detail[0] = '\0';
+    if (o->check) {
+        sim_checked c = sim_checking_run(r->m, WL_CHECKPOINTS, reference_checkpoint, (void *)w,
+                                         r->detail, sizeof r->detail);
+        if (c == SIM_CHECKED_FAULT) {
+            r->verdict = VERDICT_FAULT;
+            return;
+        }
+        if (c == SIM_CHECKED_FAIL) {
+            r->verdict = VERDICT_CHECK_FAILED;
+            return;
+        }
+    } else if (sim_run(r->m) == SIM_FAULT) {
+        sim_format_error(r->m, r->detail, sizeof r->detail);
+        r->verdict = VERDICT_FAULT;
+        return;
+    }
+    if (!w) {
+        r->verdict = VERDICT_NO_REFERENCE;
+        return;
+    }
+    size_t n;
+    const uint32_t *final = sim_memory_const(r->m, &n);
+    r->verdict = values_mismatch(w, final, n, WL_CHECKPOINTS - 1, r->detail, sizeof r->detail) < 0
+                     ? VERDICT_PASS : VERDICT_WRONG;
+}
+
+static const char *verdict_json(verdict v)
+{
+    switch (v) {
+    case VERDICT_PASS: return "\"pass\"";
+    case VERDICT_WRONG: return "\"wrong result\"";
+    case VERDICT_CHECK_FAILED: return "\"check failed\"";
+    case VERDICT_FAULT: return "\"fault\"";
+    case VERDICT_NO_REFERENCE: return "null";
+    }
+    return "null";
+}
+
+static void json_speedup(FILE *out, uint64_t cycles)
+{
+    if (cycles)
+        fprintf(out, "%.17g", (double)WL_BASELINE_CYCLES / (double)cycles);
+    else
+        fputs("null", out);
+}
+
+static void json_fault(FILE *out, const sim_machine *m, const char *detail)
+{
+    const sim_fault_info *f = sim_fault(m);
+    const sim_program *p = sim_machine_program(m);
+    char slot[1024], source[300];
+    sim_format_slot(p, f->at.pc, f->at.slot, slot, sizeof slot);
+    sim_format_source(p, f->at.pc, source, sizeof source);
+    fprintf(out, "{\"kind\": \"%s\", \"message\": ", sim_fault_name(f->kind));
+    sim_json_string(out, detail);
+    fprintf(out, ", \"core\": %d, \"pc\": %u, \"cycle\": %llu, \"slot\": ", f->at.core, f->at.pc,
+            (unsigned long long)f->at.cycle);
+    sim_json_string(out, slot);
+    fputs(", \"source\": ", out);
+    if (*source)
+        sim_json_string(out, source);
+    else
+        fputs("null", out);
+    if (f->lane >= 0)
+        fprintf(out, ", \"lane\": %d", f->lane);
+    if (f->kind == SIM_FAULT_MEMORY_READ || f->kind == SIM_FAULT_MEMORY_WRITE)
+        fprintf(out, ", \"address\": %llu, \"memory_words\": %llu",
+                (unsigned long long)f->address, (unsigned long long)f->limit);
+    if (f->kind == SIM_FAULT_NEGATIVE_PC)
+        fprintf(out, ", \"target\": %lld", (long long)f->target);
+    if (f->kind == SIM_FAULT_CYCLE_LIMIT)
+        fprintf(out, ", \"limit\": %llu", (unsigned long long)f->limit);
+    fputs("}", out);
+}
+
+static void json_stats(FILE *out, const sim_machine *m)
+{
+    uint64_t used[ISA_ENGINE_COUNT];
+    sim_engine_slots(m, used);
+    uint64_t cycles = sim_cycles(m);
+    fputs("{", out);
+    for (int e = 0; e < ISA_ENGINE_COUNT; e++) {
+        fprintf(out, "%s\"%s\": {\"slots\": %llu, \"limit\": %d, \"utilization\": ", e ? ", " : "",
+                isa_engines[e].name, (unsigned long long)used[e], isa_engines[e].slot_limit);
+        uint64_t capacity = (uint64_t)isa_engines[e].slot_limit * cycles * (uint64_t)sim_cores(m);
+        if (isa_engines[e].costs_cycle && capacity)
+            fprintf(out, "%.6f}", (double)used[e] / (double)capacity);
+        else
+            fputs("null}", out);
+    }
+    fprintf(out, ", \"bundles_executed\": %llu}", (unsigned long long)sim_bundles_executed(m));
+}
+
+static void print_json(FILE *out, const vrun_options *o, const run_result *r)
+{
+    const sim_machine *m = r->m;
+    uint64_t cycles = sim_cycles(m);
+    size_t words;
+    const uint32_t *memory = sim_memory_const(m, &words);
+    char hex[65];
+    fputs("{\"program\": ", out);
+    sim_json_string(out, o->image);
+    fputs(", \"image\": ", out);
+    if (o->mem_in) {
+        sim_json_string(out, o->mem_in);
+        fputs(", \"workload\": null", out);
+    } else {
+        fprintf(out, "\"workload\", \"workload\": {\"height\": %u, \"rounds\": %u, \"batch\": %u, "
+                "\"seed\": %llu}", o->params.height, o->params.rounds, o->params.batch,
+                (unsigned long long)o->params.seed);
+    }
+    fprintf(out, ",\n \"verdict\": %s, \"cycles\": %llu, \"speedup\": ", verdict_json(r->verdict),
+            (unsigned long long)cycles);
+    json_speedup(out, cycles);
+    fprintf(out, ", \"baseline\": %d,\n \"fault\": ", WL_BASELINE_CYCLES);
+    if (r->verdict == VERDICT_FAULT)
+        json_fault(out, m, r->detail);
+    else
+        fputs("null", out);
+    fputs(",\n \"check_error\": ", out);
+    if (r->verdict == VERDICT_CHECK_FAILED || r->verdict == VERDICT_WRONG)
+        sim_json_string(out, r->detail);
+    else
+        fputs("null", out);
+    uint64_t used[ISA_ENGINE_COUNT];
+    sim_engine_slots(m, used);
+    fputs(",\n \"slots\": {", out);
+    for (int e = 0; e < ISA_ENGINE_COUNT; e++)
+        fprintf(out, "%s\"%s\": %llu", e ? ", " : "", isa_engines[e].name,
+                (unsigned long long)used[e]);
+    sha256_words(memory, words, hex);
+    fprintf(out, "},\n \"mem_words\": %zu, \"mem_sha256\": \"%s\",\n \"cores\": [", words, hex);
+    for (int k = 0; k < sim_cores(m); k++) {
+        size_t n;
+        const uint32_t *trace = sim_core_trace(m, k, &n);
+        fprintf(out, "%s\n  {\"id\": %d, \"pc\": %llu, \"state\": \"%s\", \"trace\": [", k ? "," : "",
+                k, (unsigned long long)sim_core_pc(m, k), sim_state_name(sim_core_state_of(m, k)));
+        for (size_t i = 0; i < n; i++)
+            fprintf(out, "%s%u", i ? ", " : "", trace[i]);
+        sha256_words(sim_scratch_const(m, k), ISA_SCRATCH_WORDS, hex);
+        fprintf(out, "], \"scratch_sha256\": \"%s\"}", hex);
+    }
+    fputs("]", out);
+    if (o->stats) {
+        fputs(",\n \"stats\": ", out);
+        json_stats(out, m);
+    }
+    fputs("}\n", out);
+}
+
+/* The speedup only means something for a correct result. */
+static void print_cycles(FILE *out, uint64_t cycles, int with_speedup)
+{
+    fprintf(out, "CYCLES: %llu\n", (unsigned long long)cycles);
+    if (with_speedup && cycles)
+        fprintf(out, "speedup: %.2fx over the baseline (%d cycles)\n",
+                (double)WL_BASELINE_CYCLES / (double)cycles, WL_BASELINE_CYCLES);
+}
+
+static void print_report(FILE *out, const vrun_options *o, const run_result *r)
+{
+    const wl_params *w = &o->params;
+    switch (r->verdict) {
+    case VERDICT_PASS:
+        fprintf(out, "PASS: the values match the reference (H=%u R=%u B=%u seed %llu%s)\n",
+                w->height, w->rounds, w->batch, (unsigned long long)w->seed,
+                o->check ? ", checking run" : "");
+        break;
+    case VERDICT_WRONG:
+        fprintf(out, "FAIL: wrong result (H=%u R=%u B=%u seed %llu): %s\n", w->height, w->rounds,
+                w->batch, (unsigned long long)w->seed, r->detail);
+        break;
+    case VERDICT_CHECK_FAILED:
+        fprintf(out, "FAIL: checking run: %s\n", r->detail);
+        break;
+    case VERDICT_NO_REFERENCE:
+        fprintf(out, "no reference (--mem-in)\n");
+        break;
+    case VERDICT_FAULT:
+        return;   /* reported on standard error */
+    }
+    print_cycles(out, sim_cycles(r->m), r->verdict == VERDICT_PASS);
+}
+
+/* ------------------------------------------------------------------------
+ * Modes
+ */
+
+/* Builds the workload instance of params; exits on failure. */
+static wl_instance *build_workload(const wl_params *params)
+{
+    wl_instance *w = wl_build(params);
+    if (!w) {
+        error("cannot build the workload (H=%u R=%u B=%u): out of memory", params->height,
+              params->rounds, params->batch);
+        exit(EXIT_USAGE);
+    }
+    return w;
+}
+
+static int open_traces(const vrun_options *o, const sim_program *p, atomic_file *chrome,
+                       atomic_file *text, sim_tracer **tracer)
+{
+    *tracer = NULL;
+    chrome->f = text->f = NULL;
+    if (!o->trace_file && !o->trace_text)
+        return 0;
+    if (o->trace_file && atomic_open(chrome, o->trace_file) != 0)
+        return -1;
+    if (o->trace_text) {
+        if (strcmp(o->trace_text, "-") == 0) {
+            text->f = stdout;
+            text->tmp_path = NULL;
+        } else if (atomic_open(text, o->trace_text) != 0) {
+            if (chrome->f) {
+                fclose(chrome->f);
+                unlink(chrome->tmp_path);
+                free(chrome->tmp_path);
+            }
+            return -1;
+        }
+    }
+    sim_trace_options topt = {chrome->f, text->f, o->trace_first, o->trace_last,
+                              o->trace_engines};
+    *tracer = sim_tracer_new(p, o->cores, &topt);
+    return 0;
+}
+
+static int close_traces(atomic_file *chrome, atomic_file *text, sim_tracer *tracer)
+{
+    if (!tracer)
+        return 0;
+    int rc = sim_tracer_finish(tracer);
+    sim_tracer_free(tracer);
+    if (chrome->f && atomic_commit(chrome) != 0)
+        rc = -1;
+    if (text->f && text->tmp_path && atomic_commit(text) != 0)
+        rc = -1;
+    return rc;
+}
+
+static int write_state(const vrun_options *o, const sim_machine *m)
+{
+    int rc = 0;
+    if (o->mem_out) {
+        size_t words;
+        const uint32_t *memory = sim_memory_const(m, &words);
+        rc |= write_words_file(o->mem_out, &memory, &words, 1);
+    }
+    if (o->scratch_out) {
+        const uint32_t *parts[SIM_MAX_CORES];
+        size_t counts[SIM_MAX_CORES];
+        for (int k = 0; k < sim_cores(m); k++) {
+            parts[k] = sim_scratch_const(m, k);
+            counts[k] = ISA_SCRATCH_WORDS;
+        }
+        rc |= write_words_file(o->scratch_out, parts, counts, sim_cores(m));
+    }
+    return rc;
+}
+
+/* A single run on the workload or on --mem-in. */
+static int single_run(const vrun_options *o, const vimage *img, const sim_program *p)
+{
+    uint32_t *memory;
+    size_t words;
+    wl_instance *w = NULL;
+    if (o->mem_in) {
+        if (read_words_file(o->mem_in, &memory, &words) != 0)
+            return EXIT_USAGE;
+    } else {
+        w = build_workload(&o->params);
+        words = w->memory_words;
+        memory = xmalloc(words * sizeof *memory);
+        memcpy(memory, w->memory, words * sizeof *memory);
+    }
+    if (apply_segments(img, o->image, memory, words) != 0) {
+        free(memory);
+        wl_free(w);
+        return EXIT_USAGE;
+    }
+    atomic_file chrome, text;
+    sim_tracer *tracer;
+    if (open_traces(o, p, &chrome, &text, &tracer) != 0) {
+        free(memory);
+        wl_free(w);
+        return EXIT_USAGE;
+    }
+    run_result r;
+    run_once(o, p, memory, words, w, tracer, &r);
+    free(memory);
+    int output_failed = close_traces(&chrome, &text, tracer) != 0;
+    output_failed |= write_state(o, r.m) != 0;
+
+    if (r.verdict == VERDICT_FAULT)
+        fprintf(stderr, "vrun: fault: %s\n", r.detail);
+    if (o->json) {
+        print_json(stdout, o, &r);
+    } else if (!o->quiet) {
+        print_report(stdout, o, &r);
+        if (o->stats)
+            sim_print_stats(stdout, r.m);
+    }
+    int code = verdict_exit(r.verdict);
+    sim_free(r.m);
+    wl_free(w);
+    if (output_failed && code == EXIT_PASS)
+        code = EXIT_USAGE;
+    return code;
+}
+
+static const char *verdict_word(verdict v)
+{
+    switch (v) {
+    case VERDICT_PASS: return "PASS";
+    case VERDICT_WRONG: return "FAIL: wrong result";
+    case VERDICT_CHECK_FAILED: return "FAIL: checking run";
+    case VERDICT_FAULT: return "FAULT";
+    case VERDICT_NO_REFERENCE: return "no reference";
+    }
+    return "?";
+}
+
+/* --trials: T fresh instances of one shape, seeds drawn from a master
+ * MT19937 (the 32-bit draws of wl_mt_next). */
+static int trials_run(const vrun_options *o, const vimage *img, const sim_program *p)
+{
+    uint64_t master_seed = o->seed_given
+                               ? o->params.seed
+                               : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    wl_mt master;
+    wl_mt_seed(&master, master_seed);
+    uint64_t passed = 0, wrong = 0, faulted = 0, min = UINT64_MAX, max = 0;
+    double sum = 0;
+    const wl_params *shape = &o->params;
+    if (o->json) {
+        fputs("{\"program\": ", stdout);
+        sim_json_string(stdout, o->image);
+        printf(", \"workload\": {\"height\": %u, \"rounds\": %u, \"batch\": %u}, "
+               "\"master_seed\": %llu,\n \"trials\": [", shape->height, shape->rounds,
+               shape->batch, (unsigned long long)master_seed);
+    } else if (!o->quiet) {
+        printf("master seed %llu (repeat with --trials %llu --seed %llu); H=%u R=%u B=%u\n",
+               (unsigned long long)master_seed, (unsigned long long)o->trials,
+               (unsigned long long)master_seed, shape->height, shape->rounds, shape->batch);
+    }
+    for (uint64_t t = 1; t <= o->trials; t++) {
+        wl_params params = o->params;
+        params.seed = wl_mt_next(&master);
+        wl_instance *w = build_workload(&params);
+        uint32_t *memory = xmalloc(w->memory_words * sizeof *memory);
+        memcpy(memory, w->memory, w->memory_words * sizeof *memory);
+        if (apply_segments(img, o->image, memory, w->memory_words) != 0) {
+            free(memory);
+            wl_free(w);
+            return EXIT_USAGE;
+        }
+        run_result r;
+        run_once(o, p, memory, w->memory_words, w, NULL, &r);
+        free(memory);
+        uint64_t cycles = sim_cycles(r.m);
+        passed += r.verdict == VERDICT_PASS;
+        faulted += r.verdict == VERDICT_FAULT;
+        wrong += r.verdict == VERDICT_WRONG || r.verdict == VERDICT_CHECK_FAILED;
+        min = cycles < min ? cycles : min;
+        max = cycles > max ? cycles : max;
+        sum += (double)cycles;
+        if (r.verdict == VERDICT_FAULT)
+            fprintf(stderr, "vrun: fault: trial %llu (seed %llu): %s\n", (unsigned long long)t,
+                    (unsigned long long)params.seed, r.detail);
+        if (o->json) {
+            printf("%s\n  {\"trial\": %llu, \"seed\": %llu, \"verdict\": %s, \"cycles\": %llu, "
+                   "\"detail\": ", t > 1 ? "," : "", (unsigned long long)t,
+                   (unsigned long long)params.seed, verdict_json(r.verdict),
+                   (unsigned long long)cycles);
+            if (r.verdict == VERDICT_PASS)
+                fputs("null", stdout);
+            else
+                sim_json_string(stdout, r.detail);
+            fputs("}", stdout);
+        } else if (!o->quiet) {
+            printf("trial %llu: seed %llu: %s%s%s, %llu cycles\n", (unsigned long long)t,
+                   (unsigned long long)params.seed, verdict_word(r.verdict),
+                   r.verdict == VERDICT_PASS || r.verdict == VERDICT_FAULT ? "" : ": ",
+                   r.verdict == VERDICT_PASS || r.verdict == VERDICT_FAULT ? "" : r.detail,
+                   (unsigned long long)cycles);
+        }
+        sim_free(r.m);
+        wl_free(w);
+    }
+    int code = faulted ? EXIT_FAULT : wrong ? EXIT_WRONG : EXIT_PASS;
+    double mean = sum / (double)o->trials;
+    if (o->json) {
+        printf("],\n \"passed\": %llu, \"wrong\": %llu, \"faulted\": %llu, \"verdict\": \"%s\", "
+               "\"cycles_min\": %llu, \"cycles_max\": %llu, \"cycles_mean\": %.17g}\n",
+               (unsigned long long)passed, (unsigned long long)wrong,
+               (unsigned long long)faulted,
+               code == EXIT_PASS ? "pass" : code == EXIT_WRONG ? "wrong result" : "fault",
+               (unsigned long long)min, (unsigned long long)max, mean);
+    } else if (!o->quiet) {
+        printf("trials: %llu of %llu passed, %llu wrong, %llu faulted; cycles %llu .. %llu, "
+               "mean %.1f\n", (unsigned long long)passed, (unsigned long long)o->trials,
+               (unsigned long long)wrong, (unsigned long long)faulted, (unsigned long long)min,
+               (unsigned long long)max, mean);
+    }
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    vrun_options o;
+    char why[512];
+    switch (vrun_parse_options(argc, argv, &o, why, sizeof why)) {
+    case VRUN_OPTIONS_DONE:
+        return EXIT_PASS;
+    case VRUN_OPTIONS_USAGE_ERROR:
+        fprintf(stderr, "vrun: error: %s\n(vrun --help lists the options)\n", why);
+        return EXIT_USAGE;
+    case VRUN_OPTIONS_RUN:
+        break;
+    }
+    img_status st;
+    vimage *img = img_read_file(o.image, &st);
+    if (!img) {
+        error("%s: %s: %s", o.image, img_error_text(st.code), st.detail);
+        return EXIT_USAGE;
+    }
+    if (img->type != IMG_EXECUTABLE) {
+        error("%s: %s: a relocatable object, not an executable image (link it first)", o.image,
+              img_error_text(IMG_ERR_WRONG_TYPE));
+        img_free(img);
+        return EXIT_USAGE;
+    }
+    sim_program *p = sim_program_new(img, why, sizeof why);
+    if (!p) {
+        error("%s: %s", o.image, why);
+        img_free(img);
+        return EXIT_USAGE;
+    }
+    int code = o.trials ? trials_run(&o, img, p) : single_run(&o, img, p);
+    sim_program_free(p);
+    img_free(img);
+    return code;
+}

@@ -1,0 +1,289 @@
+/* vrun_options: parsing vrun's command line (see vrun_options.h). */
+#include "vrun_options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isa.h"
+#include "machine.h"
+
+void vrun_print_usage(FILE *out)
+{
+    fprintf(out,
+"usage: vrun [options] IMAGE\n"
+"Runs an executable image on the machine. By default it builds the workload\n"
+"(H=10 R=16 B=256, seed 123), runs the program, checks the values against the\n"
+"reference and prints the verdict, the cycle count and the speedup.\n"
+"\n"
+"Workload:\n"
+"  --seed S            instance seed, 0 .. 2^64-1 (default 123)\n"
+"  --height H          tree height (default 10)\n"
+"  --rounds R          rounds (default 16)\n"
+"  --batch B           batch size (default 256)\n"
+"  --trials T          run T fresh instances (seeds drawn from a master seed:\n"
+"                      --seed if given, else the clock)\n"
+"  --check             checking run: debug compares and pauses checked against\n"
+"                      the reference trace and checkpoints\n"
+"Machine:\n"
+"  --cores N           cores, 1 .. %d (default 1)\n"
+"  --max-cycles N      fault when a run would exceed N cycles; 0: no limit\n"
+"                      (default: %llu, or %llu per round x item if more)\n"
+"Memory:\n"
+"  --mem-in FILE       run on this memory (raw little-endian 32-bit words)\n"
+"                      instead of the workload; no reference check\n"
+"  --mem-out FILE      write the final memory (same format)\n"
+"  --scratch-out FILE  write the final scratch of every core, core 0 first\n"
+"Output:\n"
+"  --json              one JSON object on standard output instead of the report\n"
+"  -q, --quiet         print only errors; the exit code tells the verdict\n"
+"  --stats             per-engine slot use and utilization\n"
+"  --trace[=FILE]      Chrome trace JSON for Perfetto (default %s)\n"
+"  --trace-text[=FILE] per-cycle text log (default: standard output)\n"
+"  --trace-cycles A:B  trace only cycles A..B (either side may be empty)\n"
+"  --trace-engines L   trace only these engines (comma-separated, e.g. valu,load)\n"
+"  -h, --help          this help\n"
+"  -V, --version       the version\n"
+"\n"
+"Exit status: 0 pass (or no reference), 1 wrong result or failed check,\n"
+"2 usage or input error, 3 machine fault.\n",
+            SIM_MAX_CORES, VRUN_DEFAULT_MAX_CYCLES, VRUN_MAX_CYCLES_PER_STEP,
+            VRUN_DEFAULT_TRACE_FILE);
+}
+
+__attribute__((format(printf, 3, 4)))
+static vrun_options_result usage_error(char *why, size_t why_size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, why_size, fmt, ap);
+    va_end(ap);
+    return VRUN_OPTIONS_USAGE_ERROR;
+}
+
+/* A decimal number in min..max, digits only (no sign, space or suffix). */
+static int parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (!text[0] || strspn(text, "0123456789") != strlen(text))
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno == ERANGE || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* "A:B", "A:", ":B" (inclusive cycle range). */
+static int parse_cycle_range(const char *text, uint64_t *first, uint64_t *last)
+{
+    const char *colon = strchr(text, ':');
+    if (!colon)
+        return -1;
+    char left[32];
+    size_t n = (size_t)(colon - text);
+    if (n >= sizeof left)
+        return -1;
+    memcpy(left, text, n);
+    left[n] = '\0';
+    *first = 0;
+    *last = UINT64_MAX;
+    if (n && parse_number(left, 0, UINT64_MAX, first) != 0)
+        return -1;
+    if (colon[1] && parse_number(colon + 1, 0, UINT64_MAX, last) != 0)
+        return -1;
+    return *first <= *last ? 0 : -1;
+}
+
+static int parse_engines(const char *text, unsigned *set)
+{
+    char copy[256];
+    if (strlen(text) >= sizeof copy)
+        return -1;
+    strcpy(copy, text);
+    *set = 0;
+    char *save = NULL;
+    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        int e = isa_find_engine(name);
+        if (e < 0 || e == ISA_ENG_DEBUG)
+            return -1;
+        *set |= 1u << e;
+    }
+    return *set ? 0 : -1;
+}
+
+enum {
+    OPT_SEED = 256, OPT_HEIGHT, OPT_ROUNDS, OPT_BATCH, OPT_TRIALS, OPT_CHECK, OPT_CORES,
+    OPT_MAX_CYCLES, OPT_MEM_IN, OPT_MEM_OUT, OPT_SCRATCH_OUT, OPT_JSON, OPT_STATS, OPT_TRACE,
+    OPT_TRACE_TEXT, OPT_TRACE_CYCLES, OPT_TRACE_ENGINES,
+};
+
+vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o, char *why,
+                                       size_t why_size)
+{
+    static const struct option longopts[] = {
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"height", required_argument, NULL, OPT_HEIGHT},
+        {"rounds", required_argument, NULL, OPT_ROUNDS},
+        {"batch", required_argument, NULL, OPT_BATCH},
+        {"trials", required_argument, NULL, OPT_TRIALS},
+        {"check", no_argument, NULL, OPT_CHECK},
+        {"cores", required_argument, NULL, OPT_CORES},
+        {"max-cycles", required_argument, NULL, OPT_MAX_CYCLES},
+        {"mem-in", required_argument, NULL, OPT_MEM_IN},
+        {"mem-out", required_argument, NULL, OPT_MEM_OUT},
+        {"scratch-out", required_argument, NULL, OPT_SCRATCH_OUT},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"quiet", no_argument, NULL, 'q'},
+        {"stats", no_argument, NULL, OPT_STATS},
+        {"trace", optional_argument, NULL, OPT_TRACE},
+        {"trace-text", optional_argument, NULL, OPT_TRACE_TEXT},
+        {"trace-cycles", required_argument, NULL, OPT_TRACE_CYCLES},
+        {"trace-engines", required_argument, NULL, OPT_TRACE_ENGINES},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const wl_params defaults = WL_DEFAULT_PARAMS;
+    memset(o, 0, sizeof *o);
+    o->params = defaults;
+    o->cores = 1;
+    o->max_cycles = VRUN_DEFAULT_MAX_CYCLES;
+    o->trace_last = UINT64_MAX;
+    int trace_filter = 0;
+
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":qhV", longopts, NULL)) != -1) {
+        uint64_t v;
+        switch (c) {
+        case OPT_SEED:
+            if (parse_number(optarg, 0, UINT64_MAX, &v) != 0)
+                return usage_error(why, why_size, "--seed: '%s' is not a number in 0 .. 2^64-1",
+                                   optarg);
+            o->params.seed = v;
+            o->seed_given = 1;
+            break;
+        case OPT_HEIGHT:
+        case OPT_ROUNDS:
+        case OPT_BATCH: {
+            const char *name = c == OPT_HEIGHT ? "height" : c == OPT_ROUNDS ? "rounds" : "batch";
+            if (parse_number(optarg, 0, UINT32_MAX, &v) != 0)
+                return usage_error(why, why_size, "--%s: '%s' is not a number in 0 .. 2^32-1",
+                                   name, optarg);
+            *(c == OPT_HEIGHT ? &o->params.height
+              : c == OPT_ROUNDS ? &o->params.rounds : &o->params.batch) = (uint32_t)v;
+            break;
+        }
+        case OPT_TRIALS:
+            if (parse_number(optarg, 1, 1000000, &v) != 0)
+                return usage_error(why, why_size, "--trials: '%s' is not a number in 1 .. 1000000",
+                                   optarg);
+            o->trials = v;
+            break;
+        case OPT_CHECK:
+            o->check = 1;
+            break;
+        case OPT_CORES:
+            if (parse_number(optarg, 1, SIM_MAX_CORES, &v) != 0)
+                return usage_error(why, why_size, "--cores: '%s' is not a number in 1 .. %d",
+                                   optarg, SIM_MAX_CORES);
+            o->cores = (int)v;
+            break;
+        case OPT_MAX_CYCLES:
+            if (parse_number(optarg, 0, UINT64_MAX, &v) != 0)
+                return usage_error(why, why_size,
+                                   "--max-cycles: '%s' is not a number in 0 .. 2^64-1", optarg);
+            o->max_cycles = v;
+            o->max_cycles_given = 1;
+            break;
+        case OPT_MEM_IN:
+            o->mem_in = optarg;
+            break;
+        case OPT_MEM_OUT:
+            o->mem_out = optarg;
+            break;
+        case OPT_SCRATCH_OUT:
+            o->scratch_out = optarg;
+            break;
+        case OPT_JSON:
+            o->json = 1;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case OPT_STATS:
+            o->stats = 1;
+            break;
+        case OPT_TRACE:
+            if (optarg && !*optarg)
+                return usage_error(why, why_size, "--trace=: the file name is empty");
+            o->trace_file = optarg ? optarg : VRUN_DEFAULT_TRACE_FILE;
+            break;
+        case OPT_TRACE_TEXT:
+            if (optarg && !*optarg)
+                return usage_error(why, why_size, "--trace-text=: the file name is empty");
+            o->trace_text = optarg ? optarg : "-";
+            break;
+        case OPT_TRACE_CYCLES:
+            if (parse_cycle_range(optarg, &o->trace_first, &o->trace_last) != 0)
+                return usage_error(why, why_size,
+                                   "--trace-cycles: '%s' is not a cycle range A:B with A <= B",
+                                   optarg);
+            trace_filter = 1;
+            break;
+        case OPT_TRACE_ENGINES:
+            if (parse_engines(optarg, &o->trace_engines) != 0)
+                return usage_error(why, why_size,
+                                   "--trace-engines: '%s' is not a list of engines "
+                                   "(alu, valu, load, store, flow)", optarg);
+            trace_filter = 1;
+            break;
+        case 'h':
+            vrun_print_usage(stdout);
+            return VRUN_OPTIONS_DONE;
+        case 'V':
+            printf("vrun (vliwkit) " PACKAGE_VERSION "\n");
+            return VRUN_OPTIONS_DONE;
+        case ':':
+            return usage_error(why, why_size, "option '%s' needs a value", argv[optind - 1]);
+        default:
+            if (optopt)
+                return usage_error(why, why_size, "unknown option '-%c'", optopt);
+            return usage_error(why, why_size, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind == argc)
+        return usage_error(why, why_size, "no image given");
+    if (optind + 1 < argc)
+        return usage_error(why, why_size, "one image only ('%s' is extra)", argv[optind + 1]);
+    o->image = argv[optind];
+
+    if (!o->max_cycles_given && !o->mem_in) {
+        uint64_t scaled = VRUN_MAX_CYCLES_PER_STEP * o->params.rounds * o->params.batch;
+        if (scaled > o->max_cycles)
+            o->max_cycles = scaled;
+    }
+    const char *problem = wl_params_problem(&o->params);
+    if (problem && !o->mem_in)
+        return usage_error(why, why_size, "workload shape: %s", problem);
+    if (o->mem_in && (o->trials || o->check))
+        return usage_error(why, why_size, "--mem-in runs without the workload: it cannot be "
+                                          "combined with --%s", o->trials ? "trials" : "check");
+    if (o->trials && (o->mem_out || o->scratch_out || o->trace_file || o->trace_text))
+        return usage_error(why, why_size, "--mem-out, --scratch-out and the traces describe one "
+                                          "run: they cannot be combined with --trials");
+    if (o->json && o->quiet)
+        return usage_error(why, why_size, "--json and --quiet contradict each other");
+    if (o->json && o->trace_text && strcmp(o->trace_text, "-") == 0)
+        return usage_error(why, why_size, "--json owns standard output: give the text trace a "
+                                          "file (--trace-text=FILE)");
+    if (trace_filter && !o->trace_file && !o->trace_text)
+        return usage_error(why, why_size, "--trace-cycles and --trace-engines need --trace or "
+                                          "--trace-text");
+    return VRUN_OPTIONS_RUN;
+}

@@ -1,0 +1,206 @@
+#!/bin/sh
+# vrun's command line: exit codes (0 pass, 1 wrong result, 2 usage or input
+# error, 3 fault), the report, --json, --mem-in/--mem-out/--scratch-out,
+# traces, loader errors and option errors.  Images come from
+# tests/vrun_mkimage (the image builder API; no assembler needed).
+set -u
+bin=${top_builddir:-.}
+vrun="$bin/vrun"
+mk="$bin/tests/vrun_mkimage"
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+
+failures=0
+checks=0
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+}
+
+# run EXPECTED_EXIT ARGS...: runs vrun, keeping stdout in $tmp/out and
+# stderr in $tmp/err, and checks the exit code.
+run() {
+    want=$1
+    shift
+    checks=$((checks + 1))
+    "$vrun" "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        fail "vrun $*: exit $got, expected $want; stderr: $(head -c 300 "$tmp/err")"
+        return 1
+    fi
+    return 0
+}
+
+# expect FILE TEXT: FILE contains TEXT (fixed string).
+expect() {
+    checks=$((checks + 1))
+    grep -qF -- "$2" "$1" || fail "$1 lacks '$2': $(head -c 300 "$1")"
+}
+
+valid_json() {
+    checks=$((checks + 1))
+    python3 -m json.tool "$1" >/dev/null 2>&1 || fail "$1 is not valid JSON: $(head -c 300 "$1")"
+}
+
+# words FILE: the file's little-endian 32-bit words, space-separated.
+words() {
+    python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); print(" ".join(str(w) for w in struct.unpack("<%dI" % (len(d)//4), d)))' "$1"
+}
+
+# mem FILE W...: writes the words as a raw little-endian memory file.
+mem() {
+    f=$1
+    shift
+    python3 -c 'import struct,sys; open(sys.argv[1],"wb").write(struct.pack("<%dI" % (len(sys.argv)-2), *map(int, sys.argv[2:])))' "$f" "$@"
+}
+
+same() {
+    checks=$((checks + 1))
+    [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+}
+
+for kind in baseline empty divzero loop memops segment badsegment pauses3 object; do
+    "$mk" $kind "$tmp/$kind.bin" || { echo "vrun_mkimage $kind failed"; exit 99; }
+done
+"$mk" baseline "$tmp/small.bin" 6 16 || exit 99
+
+# --- the workload: the baseline re-created passes with its known cycle count
+run 0 "$tmp/baseline.bin" && {
+    expect "$tmp/out" "PASS"
+    expect "$tmp/out" "CYCLES: 147734"
+    expect "$tmp/out" "speedup: 1.00x over the baseline (147734 cycles)"
+}
+run 0 --check "$tmp/baseline.bin" && expect "$tmp/out" "CYCLES: 147734"
+run 0 --height 4 --rounds 6 --batch 16 --seed 0 --check "$tmp/small.bin"
+run 0 --quiet "$tmp/baseline.bin" && same "$(cat "$tmp/out")" "" "--quiet prints nothing on a pass"
+
+# --- wrong results and failed checks exit 1
+run 1 "$tmp/empty.bin" && expect "$tmp/out" "FAIL: wrong result"
+# checkpoint 0 (before round 0) holds the untouched values; the end fails
+# checkpoint 1.
+run 1 --check "$tmp/empty.bin" && expect "$tmp/out" "the end of the run (standing for checkpoint 1)"
+run 1 --check "$tmp/pauses3.bin" && expect "$tmp/out" "pause 2 does not match checkpoint 1"
+# Built for 16 x 256 items, run on a memory for 6 x 16: it reads past the end.
+run 3 --height 4 --rounds 6 --batch 16 --seed 0 "$tmp/baseline.bin" &&
+    expect "$tmp/err" "memory read out of range (address 70, memory has 70 words)"
+
+# --- faults exit 3 and name fault, core, pc, cycle, slot and source line
+run 3 "$tmp/divzero.bin" &&
+    expect "$tmp/err" "vrun: fault: division by zero on core 0 at pc 1, cycle 1: alu // 2, 1, 0 (mk.vasm:2)"
+run 3 --max-cycles 1000 "$tmp/loop.bin" &&
+    expect "$tmp/err" "cycle limit exceeded (limit 1000 cycles) on core 0 at pc 0, cycle 1000"
+run 3 --json "$tmp/divzero.bin" && {
+    valid_json "$tmp/out"
+    expect "$tmp/out" '"kind": "DIV_ZERO"'
+}
+
+# --- --mem-in, --mem-out, --scratch-out
+mem "$tmp/m.in" 5 6 0 0 9 9
+run 0 --cores 2 --mem-in "$tmp/m.in" --mem-out "$tmp/m.out" --scratch-out "$tmp/s.out" \
+    "$tmp/memops.bin" && {
+    expect "$tmp/out" "no reference (--mem-in)"
+    same "$(words "$tmp/m.out")" "5 6 11 7 9 9" "final memory"
+    scratch=$(words "$tmp/s.out")
+    same "$(echo "$scratch" | wc -w)" 3072 "scratch words of two cores"
+    # core k: s[5] = coreid + 100 (word 5 of its 1536)
+    same "$(echo "$scratch" | cut -d' ' -f6)" 100 "core 0 s[5]"
+    same "$(echo "$scratch" | cut -d' ' -f1542)" 101 "core 1 s[5]"
+}
+run 0 --json --cores 2 --mem-in "$tmp/m.in" "$tmp/memops.bin" && {
+    valid_json "$tmp/out"
+    python3 - "$tmp/out" <<'EOF' || fail "--json cores, verdict or digests"
+import json, sys, hashlib, struct
+d = json.load(open(sys.argv[1]))
+assert d["verdict"] is None and d["fault"] is None and d["check_error"] is None, d
+assert d["cycles"] == 6, d["cycles"]
+assert [c["trace"] for c in d["cores"]] == [[5, 0], [5, 1]], d["cores"]
+assert [(c["id"], c["pc"], c["state"]) for c in d["cores"]] == [(0, 6, "stopped"), (1, 6, "stopped")]
+mem = struct.pack("<6I", 5, 6, 11, 7, 9, 9)
+assert d["mem_sha256"] == hashlib.sha256(mem).hexdigest()
+assert d["mem_words"] == 6
+assert d["slots"]["load"] == 2 * 8 and d["slots"]["flow"] == 2 * 3, d["slots"]
+EOF
+}
+run 0 --mem-in "$tmp/m.in" --mem-out "$tmp/m2.out" "$tmp/segment.bin" &&
+    same "$(words "$tmp/m2.out")" "5 6 11 7 10 11" "memory segments laid over --mem-in"
+run 2 --mem-in "$tmp/m.in" "$tmp/badsegment.bin" && expect "$tmp/err" "outside the memory of 6 words"
+printf 'abcde' >"$tmp/odd.mem"
+run 2 --mem-in "$tmp/odd.mem" "$tmp/memops.bin" && expect "$tmp/err" "is not a multiple of 4"
+run 2 --mem-in "$tmp/missing.mem" "$tmp/memops.bin" && expect "$tmp/err" "cannot read"
+# After a fault the state at the fault is written: s[1] = 5, s[2] untouched.
+run 3 --mem-in "$tmp/m.in" --scratch-out "$tmp/fault.s" --mem-out "$tmp/fault.m" "$tmp/divzero.bin" && {
+    same "$(words "$tmp/fault.s" | cut -d' ' -f1-3)" "0 5 0" "scratch at the fault"
+    same "$(words "$tmp/fault.m")" "5 6 0 0 9 9" "memory at the fault"
+}
+checks=$((checks + 1))
+ls "$tmp" | grep -q '\.tmp\.' && fail "temp files left behind: $(ls "$tmp")"
+
+# --- loader errors are named and exit 2
+cp "$tmp/memops.bin" "$tmp/corrupt.bin"
+python3 -c 'import sys; p=sys.argv[1]; d=bytearray(open(p,"rb").read()); d[len(d)//2] ^= 0x55; open(p,"wb").write(d)' "$tmp/corrupt.bin"
+run 2 "$tmp/corrupt.bin" && expect "$tmp/err" "vrun: error: $tmp/corrupt.bin: checksum mismatch"
+head -c 20 "$tmp/memops.bin" >"$tmp/short.bin"
+run 2 "$tmp/short.bin" && expect "$tmp/err" "vrun: error: $tmp/short.bin:"
+run 2 "$tmp/object.bin" && expect "$tmp/err" "wrong file type"
+run 2 "$tmp/nonexistent.bin" && expect "$tmp/err" "nonexistent.bin"
+
+# --- traces and statistics
+mem "$tmp/m.in" 5 6 0 0 9 9
+(cd "$tmp" && "$vrun" --trace --mem-in m.in memops.bin >/dev/null 2>&1) ||
+    fail "--trace with the default file name"
+valid_json "$tmp/trace.json"
+expect "$tmp/trace.json" '"thread_name"'
+expect "$tmp/trace.json" '"ph":"X"'
+expect "$tmp/trace.json" '"slot":"load const 0, 0  (a0)"'
+expect "$tmp/trace.json" '{"name":"a1","ph":"C","pid":0,"ts":1,"args":{"value":1}}'
+expect "$tmp/trace.json" '{"name":"a2","ph":"C","pid":0,"ts":2,"args":{"value":2}}'
+run 0 --cores 3 --trace="$tmp/t3.json" --trace-engines alu,flow --mem-in "$tmp/m.in" \
+    "$tmp/memops.bin" && {
+    valid_json "$tmp/t3.json"
+    expect "$tmp/t3.json" '"args":{"name":"core 2"}'
+    checks=$((checks + 1))
+    grep -q '"cat":"load"' "$tmp/t3.json" && fail "--trace-engines alu,flow kept load slots"
+}
+run 0 --trace-text --mem-in "$tmp/m.in" "$tmp/memops.bin" && {
+    expect "$tmp/out" "cycle 0  core 0  pc 0  mk.vasm:1: < load const 0, 0 ; load const 1, 1 >"
+    expect "$tmp/out" "s[12] = 11"
+    expect "$tmp/out" "m[2] = 11"
+    expect "$tmp/out" "trace_write 5"
+}
+run 0 --trace="$tmp/big.json" --trace-cycles 100:199 --height 4 --rounds 6 --batch 16 \
+    --seed 0 "$tmp/small.bin" && valid_json "$tmp/big.json"
+run 0 --stats "$tmp/baseline.bin" && {
+    expect "$tmp/out" "engine"
+    expect "$tmp/out" "147734 cycles x 1 core"
+}
+run 0 --json --stats "$tmp/baseline.bin" && valid_json "$tmp/out"
+
+# --- trials: reproducible from the master seed
+run 0 --trials 3 --seed 5 --height 4 --rounds 6 --batch 16 "$tmp/small.bin" && {
+    expect "$tmp/out" "master seed 5"
+    expect "$tmp/out" "trials: 3 of 3 passed"
+    cp "$tmp/out" "$tmp/trials1"
+}
+run 0 --trials 3 --seed 5 --height 4 --rounds 6 --batch 16 "$tmp/small.bin" &&
+    same "$(cat "$tmp/out")" "$(cat "$tmp/trials1")" "trials with one master seed"
+run 1 --trials 2 "$tmp/empty.bin"
+run 0 --json --trials 2 --seed 1 --height 4 --rounds 6 --batch 16 "$tmp/small.bin" &&
+    valid_json "$tmp/out"
+
+# --- option errors exit 2
+for bad in "--seed abc" "--seed -1" "--seed 18446744073709551616" "--seed 1x" "--cores 0" \
+    "--cores 65" "--max-cycles -5" "--height x" "--rounds" "--trials 0" "--bogus" "--json --quiet" \
+    "--check --mem-in $tmp/m.in" "--trace-cycles 5:1" "--trace-engines debug --trace" \
+    "--trace-cycles 1:5" "--json --trace-text" "--trials 2 --mem-out $tmp/x" "--height 99"; do
+    # shellcheck disable=SC2086
+    run 2 $bad "$tmp/memops.bin" && expect "$tmp/err" "vrun: error:"
+done
+run 2
+run 2 "$tmp/memops.bin" "$tmp/memops.bin"
+run 1 --seed 18446744073709551615 "$tmp/empty.bin"
+run 0 --help && expect "$tmp/out" "usage: vrun"
+run 0 --version && expect "$tmp/out" "vrun (vliwkit)"
+
+echo "vrun CLI: $checks checks, $failures failed"
+[ "$failures" -eq 0 ]
