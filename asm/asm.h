@@ -18,6 +18,45 @@
 #include "diag.h"
 #include "image.h"
 
+/* The named warnings: id, -W name, on by default, what it is about.  The
+ * one list behind the option bits, vasm's -W parsing and its --help. */
+#define ASM_WARNINGS(X)                                                                      \
+    X(DOUBLE_WRITE, "double-write", 1, "two slots of one bundle write the same scratch word") \
+    X(SAME_BUNDLE_READ, "same-bundle-read", 0,                                               \
+      "a slot reads a word that another slot of its bundle writes (it sees the old value)")  \
+    X(USER, "user", 1, "messages of .warning directives")
+
+enum {
+#define ASM_W_INDEX(id, name, on, help) ASM_WI_##id,
+    ASM_WARNINGS(ASM_W_INDEX)
+#undef ASM_W_INDEX
+    ASM_WARNING_COUNT
+};
+
+enum {
+#define ASM_W_BIT(id, name, on, help) ASM_W_##id = 1u << ASM_WI_##id,
+    ASM_WARNINGS(ASM_W_BIT)
+#undef ASM_W_BIT
+};
+
+typedef struct {
+    const char *name;
+    unsigned bit;
+    int on_by_default;
+    const char *help;
+} asm_warning_info;
+
+extern const asm_warning_info asm_warnings[ASM_WARNING_COUNT];
+
+/* The bit of a warning name ("double-write"), or 0. */
+unsigned asm_warning_bit(const char *name);
+
+/* Limits of the language (docs/language.md), each an error when passed. */
+#define ASM_MAX_MACRO_DEPTH 64        /* macro calls active at once */
+#define ASM_MAX_INCLUDE_DEPTH 32      /* nested .include */
+#define ASM_MAX_REPEAT 1000000        /* iterations of one .rept or .for */
+#define ASM_MAX_STATEMENTS 50000000   /* statements one source may expand to */
+
 typedef struct {
     const char *const *include_dirs;   /* -I, searched in order after the including file's directory */
     size_t ninclude_dirs;
@@ -25,6 +64,9 @@ typedef struct {
     size_t ndefines;
     unsigned warnings;                 /* ASM_W_* bits enabled */
 } asm_options;
+
+/* No include directories or defines, the default warnings. */
+void asm_options_init(asm_options *opt);
 
 /* Assembles the file at path ("-": standard input) into an object.
  * Returns NULL when an error was reported through d. */

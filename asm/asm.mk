@@ -1,1 +1,40 @@
-# (filled in by its module)
+# asm/: the assembler proper (lexer/ and parser/ feed it) and the vasm
+# driver, which assembles every source into an object and links.
+noinst_LIBRARIES += libvliwasm.a
+libvliwasm_a_SOURCES = lexer/scanner.l parser/grammar.y \
+                       asm/asm.h asm/ast.h asm/ast.c asm/parse.h asm/parse.c \
+                       asm/program.h asm/program.c asm/expand.c asm/resolve.c \
+                       asm/emit.c asm/assemble.c asm/listing.h asm/listing.c
+# The grammar's header is included by the scanner: make it first.
+BUILT_SOURCES += parser/grammar.h
+# ... also when only the library is asked for (BUILT_SOURCES covers "all").
+lexer/scanner.$(OBJEXT): parser/grammar.h
+
+bin_PROGRAMS += vasm
+vasm_SOURCES = asm/vasm.c
+vasm_LDADD = libvliwasm.a libvliwlink.a libvliwdis.a libvliwcommon.a
+
+check_PROGRAMS += tests/check_lexer tests/check_parser tests/check_asm
+TESTS += tests/check_lexer tests/check_parser tests/check_asm tests/vasm_cli.sh
+EXTRA_DIST += tests/vasm_cli.sh bench/gen_lines
+ASM_TEST_LIBS = libvliwasm.a libvliwlink.a libvliwcommon.a $(CHECK_LIBS)
+tests_check_lexer_SOURCES = tests/check_lexer.c
+tests_check_lexer_CFLAGS = $(TEST_CFLAGS)
+tests_check_lexer_LDADD = $(ASM_TEST_LIBS)
+tests_check_parser_SOURCES = tests/check_parser.c
+tests_check_parser_CFLAGS = $(TEST_CFLAGS)
+tests_check_parser_LDADD = $(ASM_TEST_LIBS)
+tests_check_asm_SOURCES = tests/check_asm.c
+tests_check_asm_CFLAGS = $(TEST_CFLAGS)
+tests_check_asm_LDADD = $(ASM_TEST_LIBS)
+# The tests use the grammar's token codes.
+$(tests_check_lexer_OBJECTS) $(tests_check_parser_OBJECTS) $(tests_check_asm_OBJECTS): parser/grammar.h
+
+# Assembler speed: a generated 1,000,000-line source (bench/gen_lines).
+bench-asm: vasm
+	$(SHELL) $(srcdir)/bench/gen_lines 1000000 > bench-asm.vasm
+	@if [ -x /usr/bin/time ]; then /usr/bin/time -v ./vasm bench-asm.vasm -o bench-asm.bin 2>&1 | \
+	    grep -E 'Elapsed|Maximum resident|User time|System time'; \
+	else time ./vasm bench-asm.vasm -o bench-asm.bin; fi
+	@rm -f bench-asm.vasm bench-asm.bin
+.PHONY: bench-asm

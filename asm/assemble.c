@@ -1,0 +1,125 @@
+/*
+ * assemble: the assembler's entry points, running the stages in order:
+ * parse (parse.c and the grammar), expand, resolve, emit.
+ *
+ * The stages after parsing run even when an earlier one reported errors,
+ * so that one run shows as many independent problems as it can; the
+ * object is only built when there were none.
+ */
+#include "asm.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "program.h"
+
+const asm_warning_info asm_warnings[ASM_WARNING_COUNT] = {
+#define ASM_W_INFO(id, name, on, help) {name, ASM_W_##id, on, help},
+    ASM_WARNINGS(ASM_W_INFO)
+#undef ASM_W_INFO
+};
+
+unsigned asm_warning_bit(const char *name)
+{
+    for (int i = 0; i < ASM_WARNING_COUNT; i++)
+        if (strcmp(asm_warnings[i].name, name) == 0)
+            return asm_warnings[i].bit;
+    return 0;
+}
+
+void asm_options_init(asm_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    for (int i = 0; i < ASM_WARNING_COUNT; i++)
+        if (asm_warnings[i].on_by_default)
+            opt->warnings |= asm_warnings[i].bit;
+}
+
+#define COMMAND_LINE "<command line>"
+
+/* -D NAME=VALUE becomes ".equ NAME, VALUE" (-D NAME: ", 1"), one line
+ * each, parsed like source: VALUE may be any expression, and a mistake is
+ * reported with a caret like any other. */
+static void parse_defines(asm_ctx *ctx, const asm_options *opt, asm_expander *x)
+{
+    size_t size = 0;
+    for (size_t i = 0; i < opt->ndefines; i++)
+        size += strlen(opt->defines[i]) + 16;
+    char *text = malloc(size + 2);
+    if (!text)
+        abort();
+    size_t len = 0;
+    for (size_t i = 0; i < opt->ndefines; i++) {
+        const char *def = opt->defines[i], *eq = strchr(def, '=');
+        if (strchr(def, '\n')) {
+            diag_error(ctx->d, NULL, "-D '%s': a definition must be one line", def);
+            free(text);
+            return;
+        }
+        if (eq)
+            len += (size_t)sprintf(text + len, ".equ %.*s, %s\n", (int)(eq - def), def, eq + 1);
+        else
+            len += (size_t)sprintf(text + len, ".equ %s, 1\n", def);
+    }
+    text[len] = text[len + 1] = '\0';
+    asm_add_source(ctx, COMMAND_LINE, text, len, 1);
+    asm_parse(ctx, COMMAND_LINE, text, len, NULL, asm_expand_stmts, x);
+}
+
+/* The stages over one source; text must have two NUL bytes after it
+ * (asm_parse) and stay valid until the call returns. */
+static vimage *assemble(const char *name, char *text, size_t size, const asm_options *opt, diag *d)
+{
+    asm_options defaults;
+    if (!opt) {
+        asm_options_init(&defaults);
+        opt = &defaults;
+    }
+    asm_ctx ctx;
+    asm_ctx_init(&ctx, d, opt);
+    int before = diag_error_count(d);
+    asm_program prog;
+    memset(&prog, 0, sizeof prog);
+    asm_expander *x = asm_expander_new(&ctx, &prog);
+    if (opt->ndefines)
+        parse_defines(&ctx, opt, x);
+    const char *file = asm_file_name(&ctx, name);
+    asm_add_source(&ctx, file, text, size, 0);
+    asm_parse(&ctx, file, text, size, NULL, asm_expand_stmts, x);
+    asm_expander_free(x);
+
+    asm_resolve(&ctx, &prog);
+    vimage *img = diag_error_count(d) == before ? asm_emit(&ctx, &prog) : NULL;
+    asm_program_free(&prog);
+    asm_ctx_free(&ctx);
+    return img;
+}
+
+vimage *asm_assemble_text(const char *name, const char *text, size_t size, const asm_options *opt, diag *d)
+{
+    char *copy = malloc(size + 2);
+    if (!copy)
+        abort();
+    memcpy(copy, text, size);
+    copy[size] = copy[size + 1] = '\0';
+    vimage *img = assemble(name, copy, size, opt, d);
+    free(copy);
+    return img;
+}
+
+vimage *asm_assemble_file(const char *path, const asm_options *opt, diag *d)
+{
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    size_t size;
+    char *text = asm_read_source(path, &size);
+    if (!text) {
+        diag_loc loc = {name, 0, 0, 0};
+        diag_error(d, &loc, "cannot read the source: %s", strerror(errno));
+        return NULL;
+    }
+    vimage *img = assemble(name, text, size, opt, d);
+    free(text);
+    return img;
+}

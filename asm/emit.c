@@ -1,0 +1,91 @@
+/*
+ * emit: a resolved program as a relocatable object (common/image.h).
+ *
+ * What goes in, per the contract with the linker (asm/link.c):
+ *   CODE     the bundles; a relocated operand holds 0, its offset is the
+ *            relocation's addend;
+ *   LINES    each bundle's file and line (the macro body line for slots a
+ *            macro made, so traces point at the text that wrote them);
+ *   SYMBOLS  every label and scratch variable (local ones too, so traces
+ *            and disassembly can name them), .global constants, externs
+ *            (their kind as their uses imply; a constant when only used as
+ *            a number);
+ *   RELOCS   one per symbolic operand;
+ *   STRINGS  names, file names and debug comment texts.
+ */
+#include "program.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t add_symbol(vimage *img, const asm_symbol *s)
+{
+    img_sym_binding bind = s->kind == SYM_EXTERN ? IMG_BIND_EXTERN : s->global ? IMG_BIND_GLOBAL : IMG_BIND_LOCAL;
+    uint16_t flags = (uint16_t)((s->fixed ? IMG_SYMF_FIXED : 0) | (s->entry ? IMG_SYMF_ENTRY : 0));
+    uint32_t line = s->loc.line;
+    switch ((asm_sym_kind)s->kind) {
+    case SYM_LABEL:
+        return img_add_symbol(img, s->name->text, IMG_SYM_LABEL, bind, flags, (uint32_t)s->value, 0, line);
+    case SYM_SCRATCH:
+        return img_add_symbol(img, s->name->text, IMG_SYM_SCRATCH, bind, flags,
+                              s->fixed ? (uint32_t)s->value : 0, s->size, line);
+    case SYM_CONST:
+        return img_add_symbol(img, s->name->text, IMG_SYM_CONST, bind, 0, (uint32_t)s->value, 0, line);
+    case SYM_EXTERN:
+        return img_add_symbol(img, s->name->text, s->extern_kind ? (img_sym_kind)s->extern_kind : IMG_SYM_CONST,
+                              bind, 0, 0, 0, line);
+    case SYM_UNDEFINED:
+        break;
+    }
+    return UINT32_MAX;
+}
+
+static int by_definition(const void *a, const void *b)
+{
+    const asm_symbol *x = *(asm_symbol *const *)a, *y = *(asm_symbol *const *)b;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+vimage *asm_emit(const asm_ctx *ctx, const asm_program *p)
+{
+    vimage *img = img_new(IMG_OBJECT);
+    /* In the order of definition: the linker lays out scratch in the
+     * order of the symbol table ("first fit in declaration order"). */
+    asm_symbol **order = malloc((p->nsymbols ? p->nsymbols : 1) * sizeof *order);
+    if (!order)
+        abort();
+    if (p->nsymbols) {
+        memcpy(order, p->symbols, p->nsymbols * sizeof *order);
+        qsort(order, p->nsymbols, sizeof *order, by_definition);
+    }
+    for (size_t i = 0; i < p->nsymbols; i++) {
+        asm_symbol *s = order[i];
+        /* Local constants are gone after assembly; only exported ones stay. */
+        int keep = s->kind == SYM_LABEL || s->kind == SYM_SCRATCH || s->kind == SYM_EXTERN ||
+                   (s->kind == SYM_CONST && s->global);
+        s->index = keep ? add_symbol(img, s) : UINT32_MAX;
+    }
+    free(order);
+    uint32_t slot_index = 0;
+    for (size_t b = 0; b < p->nbundles; b++) {
+        const asm_pbundle *bundle = &p->bundles[b];
+        asm_loc loc = asm_pos_loc(ctx, bundle->pos);
+        img_begin_bundle(img, loc.file, loc.line);
+        for (uint32_t k = 0; k < bundle->nslots; k++, slot_index++) {
+            const asm_pslot *slot = &p->slots[bundle->first_slot + k];
+            const isa_op_info *info = &isa_ops[slot->op];
+            const asm_operand *args = &p->args[slot->first_arg];
+            isa_slot s;
+            asm_slot_isa(p, slot, &s);
+            for (int a = 0; a < info->nargs; a++) {
+                if (info->kinds[a] == 'c')
+                    s.arg[a] = img_intern(img, args[a].u.expr->u.str.text);
+                else if (args[a].form == OPD_SYM)
+                    img_add_reloc(img, slot_index, (uint8_t)a, (img_reloc_kind)args[a].reloc, args[a].u.sym->index,
+                                  (int32_t)args[a].value);
+            }
+            img_add_slot(img, &s);
+        }
+    }
+    return img;
+}

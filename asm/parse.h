@@ -1,0 +1,110 @@
+/*
+ * parse: source text to a syntax tree (lexer/scanner.l + parser/grammar.y).
+ *
+ * The grammar is line-oriented: each line is labels, then at most one
+ * statement (a bundle, a one-slot line, a macro call, a directive).  Block
+ * directives (.macro/.endm, .rept/.endr, .for/.endfor, .if/.elif/.else/
+ * .endif) are matched here with a stack of open blocks, so a missing or
+ * stray block end gets its own message naming the line that opened the
+ * block, and a syntax error inside a block costs only its line.
+ */
+#ifndef VLIW_ASM_PARSE_H
+#define VLIW_ASM_PARSE_H
+
+#include "ast.h"
+
+typedef struct asm_open_block asm_open_block;
+
+/* The grammar's location type: line, column and width packed in one word
+ * (line << 32 | col << 16 | len), the file being the parser's.  Bison copies
+ * a location on every reduction; one register-sized value keeps that cheap
+ * where a 16-byte struct built field by field stalled the CPU. */
+typedef uint64_t asm_ploc;
+
+static inline asm_ploc asm_ploc_make(uint32_t line, uint32_t col, uint32_t len)
+{
+    return (uint64_t)line << 32 | (uint64_t)(col < 65535 ? col : 65535) << 16 | (len < 65535 ? len : 65535);
+}
+
+/* Receives each complete top-level statement list (a line, or a whole
+ * block once its end is seen), in order.  Returns nonzero when it keeps
+ * pointers into the statements (a macro definition); otherwise their
+ * memory is reused for the next line. */
+typedef int (*asm_stmt_sink)(void *arg, const asm_body *stmts);
+
+/* The state one parse shares between the scanner and the grammar. */
+typedef struct asm_parser {
+    asm_ctx *ctx;
+    asm_arena arena;             /* the tree of the lines not yet handed on */
+    asm_stmt_sink sink;
+    void *sink_arg;
+    const char *file;            /* interned */
+    const asm_frame *frame;      /* why this file is read (include chain) */
+    uint32_t line, col;          /* scanner position */
+    const char *tok_text;        /* the last token, for "unexpected 'x'" */
+    size_t tok_len;
+    asm_scan_hold hold;          /* the byte flex replaced after it */
+    asm_loc bundle_open;         /* the '<' of the bundle being parsed */
+    int in_bundle;               /* between that '<' and its '>' */
+    asm_body top;
+    asm_open_block *blocks;
+    size_t nblocks, cap_blocks;
+    /* The line being parsed: its statements and block directive take
+     * effect when the line is complete, so a line with a syntax error
+     * leaves nothing behind. */
+    asm_body pending;
+    int block_op;                /* 0, or the pending asm_parse_open/arm/close */
+    asm_stmt *block_stmt;
+    asm_cond_arm *block_arm;
+    asm_stmt_kind block_kind;
+    asm_loc block_loc;
+} asm_parser;
+
+/* Parses text[0..size) as file, handing each complete top-level statement
+ * list to sink as soon as it is read, so a big file never exists as one
+ * tree.  text must be writable and followed by two NUL bytes (text[size]
+ * and text[size+1]): the scanner reads it in place.  Errors go through
+ * asm_report with frame as the context.  Returns the number of errors
+ * reported meanwhile (the sink's included). */
+int asm_parse(asm_ctx *ctx, const char *file, char *text, size_t size, const asm_frame *frame,
+              asm_stmt_sink sink, void *sink_arg);
+
+/* A packed location as a full one. */
+static inline asm_loc asm_ploc_loc(const asm_parser *ps, asm_ploc p)
+{
+    return (asm_loc){ps->file, (uint32_t)(p >> 32), (uint16_t)(p >> 16), (uint16_t)p};
+}
+
+/* Used by the grammar actions (parser/grammar.y). */
+void asm_parse_error(asm_parser *ps, const asm_loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void asm_parse_note(asm_parser *ps, const asm_loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Appends a statement of this line to the innermost open block (or the
+ * file), once the line is committed. */
+void asm_parse_append(asm_parser *ps, asm_stmt *s);
+/* Block structure, also at commit: open appends s and makes its body
+ * current; arm adds a .elif / .else (arm->kind COND_EXPR / COND_ELSE);
+ * close (.endm .endr .endfor .endif) ends the innermost block if it is of
+ * that kind. */
+void asm_parse_open(asm_parser *ps, asm_stmt *s);
+void asm_parse_arm(asm_parser *ps, asm_cond_arm *arm, const asm_loc *loc);
+void asm_parse_close(asm_parser *ps, asm_stmt_kind kind, const asm_loc *loc);
+/* The end of a line: commit keeps what it said, discard (after a syntax
+ * error) drops it. */
+void asm_parse_commit(asm_parser *ps);
+void asm_parse_discard(asm_parser *ps);
+/* At the end of the text: reports blocks never closed. */
+void asm_parse_finish(asm_parser *ps);
+
+/* Runs the generated parser over the scanner (lexer/scanner.l). */
+int asm_scan_and_parse(asm_parser *ps, char *text, size_t size);
+
+/* The scanner alone: calls fn with each token (parser/grammar.h's TK_*
+ * codes or a character; value points to its ASM_YYSTYPE) up to and
+ * including the end (0).  ps needs ctx, file, line = col = 1.  Returns the
+ * number of tokens. */
+typedef void (*asm_token_fn)(void *arg, int token, const void *value, asm_ploc loc);
+int asm_scan_tokens(asm_parser *ps, char *text, size_t size, asm_token_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,125 @@
+/* program: the shared middle form, its scratch ranges and the arithmetic. */
+#include "program.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void *asm_grow(void *v, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return v;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    v = realloc(v, c * elem);
+    if (!v)
+        abort();
+    *cap = c;
+    return v;
+}
+
+void asm_program_free(asm_program *p)
+{
+    free(p->bundles);
+    free(p->slots);
+    free(p->args);
+    free(p->symbols);
+    memset(p, 0, sizeof *p);
+}
+
+const char *asm_sym_noun(const asm_symbol *s)
+{
+    switch ((asm_sym_kind)s->kind) {
+    case SYM_CONST: return "a constant";
+    case SYM_LABEL: return "a code label";
+    case SYM_SCRATCH: return "a scratch variable";
+    case SYM_EXTERN: return "an external symbol";
+    case SYM_UNDEFINED: break;
+    }
+    return "undefined";
+}
+
+int asm_slot_ranges(const asm_program *p, const asm_pslot *slot, int writes,
+                    asm_sym_range out[ISA_MAX_RANGES])
+{
+    const isa_op_info *info = &isa_ops[slot->op];
+    const asm_operand *args = &p->args[slot->first_arg];
+    const char *imm = NULL;
+    for (const char *k = info->kinds; *k && !imm; k++)
+        imm = *k == 'i' ? k : NULL;
+    int n = 0;
+    for (int a = 0; info->kinds[a]; a++) {
+        char k = info->kinds[a];
+        int wanted = writes ? (k == 'd' || k == 'D' || k == 'e') : (k == 's' || k == 'S' || k == 'f');
+        if (!wanted)
+            continue;
+        int64_t first = args[a].value;
+        if ((k == 'e' || k == 'f') && imm)
+            first += args[imm - info->kinds].value;
+        out[n].sym = args[a].form == OPD_SYM ? args[a].u.sym : NULL;
+        out[n].first = first;
+        out[n].count = (k == 'D' || k == 'S') ? ISA_VLEN : 1;
+        out[n].arg = a;
+        n++;
+    }
+    return n;
+}
+
+void asm_slot_isa(const asm_program *p, const asm_pslot *slot, isa_slot *out)
+{
+    const isa_op_info *info = &isa_ops[slot->op];
+    const asm_operand *args = &p->args[slot->first_arg];
+    memset(out, 0, sizeof *out);
+    out->op = slot->op;
+    for (int a = 0; a < info->nargs; a++)
+        out->arg[a] = args[a].form == OPD_SYM || info->kinds[a] == 'c' ? 0 : args[a].value;
+}
+
+/* ---- arithmetic -------------------------------------------------------- */
+
+const char *asm_fold_binop(asm_binop op, int64_t a, int64_t b, int64_t *out)
+{
+    uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+    switch (op) {
+    case BIN_ADD: *out = (int64_t)(ua + ub); break;
+    case BIN_SUB: *out = (int64_t)(ua - ub); break;
+    case BIN_MUL: *out = (int64_t)(ua * ub); break;
+    case BIN_DIV:
+    case BIN_MOD:
+        if (b == 0)
+            return op == BIN_DIV ? "division by zero" : "remainder by zero";
+        if (a == INT64_MIN && b == -1)
+            *out = op == BIN_DIV ? INT64_MIN : 0;   /* wraps, like the rest */
+        else
+            *out = op == BIN_DIV ? a / b : a % b;
+        break;
+    case BIN_SHL:
+    case BIN_SHR:
+        if (b < 0 || b > 63)
+            return "shift count outside 0..63";
+        *out = op == BIN_SHL ? (int64_t)(ua << b) : a >> b;   /* >> keeps the sign */
+        break;
+    case BIN_AND: *out = a & b; break;
+    case BIN_OR: *out = a | b; break;
+    case BIN_XOR: *out = a ^ b; break;
+    case BIN_LT: *out = a < b; break;
+    case BIN_GT: *out = a > b; break;
+    case BIN_LE: *out = a <= b; break;
+    case BIN_GE: *out = a >= b; break;
+    case BIN_EQ: *out = a == b; break;
+    case BIN_NE: *out = a != b; break;
+    case BIN_LAND: *out = a && b; break;
+    case BIN_LOR: *out = a || b; break;
+    }
+    return NULL;
+}
+
+int64_t asm_fold_unop(asm_unop op, int64_t a)
+{
+    switch (op) {
+    case UN_NEG: return (int64_t)(0 - (uint64_t)a);
+    case UN_NOT: return ~a;
+    case UN_LNOT: return !a;
+    }
+    return 0;
+}

@@ -1,0 +1,151 @@
+/*
+ * program: the assembler's middle -- what expansion produces, resolution
+ * completes and emission encodes.
+ *
+ * After expansion (expand.c) the program is flat: bundles of slots whose
+ * op is known and whose operands are expressions with every macro
+ * parameter, loop variable and constant known at that point substituted.
+ * Resolution (resolve.c) turns each operand into a (value, symbol) pair:
+ * an absolute number, or a symbol plus an offset that the linker relocates.
+ * A pass that reorders slots (a future scheduler) works on this form:
+ * asm_slot_ranges gives each slot's scratch reads and writes, symbolically.
+ *
+ *   asm_program
+ *     bundles[b]  -> slots[first_slot .. first_slot+nslots)
+ *     slots[s]    -> args[first_arg .. first_arg+isa_ops[op].nargs)
+ *     symbols     every name the module defines, declares or exports
+ */
+#ifndef VLIW_ASM_PROGRAM_H
+#define VLIW_ASM_PROGRAM_H
+
+#include "ast.h"
+#include "image.h"
+#include "isa.h"
+
+typedef enum {
+    SYM_UNDEFINED,   /* named by .global, or a .for variable out of scope */
+    SYM_CONST,       /* .equ, .set, a .for variable, -D */
+    SYM_LABEL,       /* value: bundle index in this module */
+    SYM_SCRATCH,     /* auto-placed unless fixed; value: the fixed address */
+    SYM_EXTERN,      /* defined by another module */
+} asm_sym_kind;
+
+typedef struct asm_symbol {
+    asm_name *name;
+    uint8_t kind;            /* asm_sym_kind */
+    uint8_t redefinable;     /* .set and .for values */
+    uint8_t global;          /* exported with .global */
+    uint8_t fixed;           /* scratch at a fixed address */
+    uint8_t entry;           /* claims the program entry */
+    uint8_t extern_kind;     /* img_sym_kind its uses imply (externs), 0 so far */
+    uint32_t elem;           /* scratch: words per element (1 or ISA_VLEN) */
+    uint32_t count;          /* scratch: elements */
+    uint32_t size;           /* scratch: words */
+    int64_t value;
+    asm_loc loc;             /* the definition (or first declaration) */
+    const asm_frame *frame;
+    asm_loc global_loc;      /* the .global naming it */
+    asm_loc use_loc;         /* externs: the use that set extern_kind */
+    uint32_t order;          /* definition order (.extern counts), 1 up; 0: none */
+    uint32_t index;          /* in the object's symbol table */
+} asm_symbol;
+
+/* An operand.  Expansion stores what the source wrote, with parameters
+ * and known constants already substituted: a number (OPD_INT), a name
+ * (OPD_NAME), an element name[value] (OPD_ELEM), or any other expression
+ * (OPD_EXPR; also the text of a debug comment, an EX_STRING).  Resolution
+ * leaves each one absolute (OPD_INT: value) or relocatable (OPD_SYM:
+ * sym + value, relocated as reloc says).  pos is where it was written
+ * (a macro argument: at the call). */
+typedef enum { OPD_INT, OPD_NAME, OPD_ELEM, OPD_EXPR, OPD_SYM } asm_operand_form;
+
+typedef struct {
+    int64_t value;
+    union {
+        asm_name *name;
+        asm_expr *expr;
+        asm_symbol *sym;
+    } u;
+    asm_pos pos;
+    uint8_t form;            /* asm_operand_form */
+    uint8_t reloc;           /* img_reloc_kind, or 0 */
+} asm_operand;
+
+typedef struct {
+    uint16_t op;             /* isa_opcode */
+    asm_pos pos;
+    uint32_t first_arg;
+    const asm_frame *frame;
+} asm_pslot;
+
+typedef struct {
+    uint32_t first_slot, nslots;
+    asm_pos pos;
+    const asm_frame *frame;
+} asm_pbundle;
+
+typedef struct {
+    asm_pbundle *bundles;
+    size_t nbundles, cap_bundles;
+    asm_pslot *slots;
+    size_t nslots, cap_slots;
+    asm_operand *args;
+    size_t nargs, cap_args;
+    asm_symbol **symbols;    /* in order of first mention */
+    size_t nsymbols, cap_symbols;
+    int has_entry;           /* .entry seen */
+    asm_loc entry_loc;
+    asm_expr *entry_name;    /* .entry's label, or NULL */
+    const asm_frame *entry_frame;
+} asm_program;
+
+void asm_program_free(asm_program *p);
+
+/* "a label", "a scratch variable"... for messages. */
+const char *asm_sym_noun(const asm_symbol *s);
+
+/* Room for need elements in a growing array (doubling; aborts on OOM). */
+void *asm_grow(void *v, size_t *cap, size_t need, size_t elem);
+
+/* A scratch range a slot touches, relative to sym (NULL: absolute words). */
+typedef struct {
+    const asm_symbol *sym;
+    int64_t first;
+    uint32_t count;
+    int arg;                 /* the operand it comes from */
+} asm_sym_range;
+
+/* The ranges a resolved slot writes (writes != 0) or reads; returns how
+ * many were stored (at most ISA_MAX_RANGES).  Mirrors isa_slot_writes /
+ * isa_slot_reads, which give the same ranges once the linker has placed
+ * the symbols. */
+int asm_slot_ranges(const asm_program *p, const asm_pslot *slot, int writes,
+                    asm_sym_range out[ISA_MAX_RANGES]);
+
+/* The isa_slot of a resolved slot as the object holds it: relocated
+ * operands 0, comments at offset 0 (emit.c fills in the real ones). */
+void asm_slot_isa(const asm_program *p, const asm_pslot *slot, isa_slot *out);
+
+/* ---- the stages ----------------------------------------------------------- */
+
+/* expand.c: statements to program, as the parser delivers them.
+ * asm_expand_stmts is an asm_stmt_sink (parse.h): pass it to asm_parse
+ * with the expander as its argument. */
+typedef struct asm_expander asm_expander;
+asm_expander *asm_expander_new(asm_ctx *ctx, asm_program *p);
+int asm_expand_stmts(void *expander, const asm_body *stmts);
+void asm_expander_free(asm_expander *x);
+
+/* resolve.c: every operand to a (value, symbol) pair, with every check that
+ * can be made before linking.  Returns 0, or -1 when errors were reported. */
+int asm_resolve(asm_ctx *ctx, asm_program *p);
+
+/* emit.c: the resolved program as an object. */
+vimage *asm_emit(const asm_ctx *ctx, const asm_program *p);
+
+/* Shared integer arithmetic of the language (int64, C semantics).
+ * Returns NULL, or why the value does not exist ("division by zero"). */
+const char *asm_fold_binop(asm_binop op, int64_t a, int64_t b, int64_t *out);
+int64_t asm_fold_unop(asm_unop op, int64_t a);
+
+#endif

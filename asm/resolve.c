@@ -1,0 +1,556 @@
+/*
+ * resolve: every operand to a (value, symbol) pair, and every check that
+ * does not need the linker.
+ *
+ * An operand is absolute (symbol NULL) or "symbol + offset".  Only these
+ * may stay relocatable: symbol + constant, constant + symbol, symbol -
+ * constant; label - label and x[i] - x[j] become constants.  How a symbol
+ * is used decides the relocation: a scratch operand relocates by the
+ * symbol's scratch address, a jump target by its bundle, a relative
+ * offset to a label of this module is computed right here.
+ *
+ * Checks made here, each at the operand or slot it concerns: undefined
+ * names, a label where scratch is wanted (and the reverse), array indices
+ * and every word of a symbolic operand (vectors: all 8 lanes) inside its
+ * declaration, absolute operands against the machine (isa_check_slot),
+ * slots per engine per bundle, and the double-write and same-bundle-read
+ * warnings, decided on symbols so they hold wherever the linker puts
+ * them.
+ */
+#include "program.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+typedef struct {
+    asm_ctx *ctx;
+    asm_program *p;
+    unsigned warnings;
+} resolver;
+
+typedef struct {
+    int64_t value;
+    asm_symbol *sym;
+} rval;
+
+static void error(resolver *r, const asm_loc *loc, const asm_frame *frame, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void error(resolver *r, const asm_loc *loc, const asm_frame *frame, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    asm_vreport(r->ctx, ASM_ERROR, NULL, loc, frame, fmt, ap);
+    va_end(ap);
+}
+
+static void note(resolver *r, const asm_loc *loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(resolver *r, const asm_loc *loc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    asm_vreport(r->ctx, ASM_NOTE, NULL, loc, NULL, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- expressions ------------------------------------------------------- */
+
+static int eval(resolver *r, const asm_pslot *slot, const asm_expr *e, rval *out);
+
+static int eval_name(resolver *r, const asm_pslot *slot, asm_name *n, const asm_loc *loc, rval *out)
+{
+    asm_symbol *s = n->sym;
+    if (!s || s->kind == SYM_UNDEFINED) {
+        error(r, loc, slot->frame, "undefined symbol '%s'", n->text);
+        if (n->macro)
+            note(r, loc, "'%s' is a macro; a macro call is a line (or a slot in < >) of its own", n->text);
+        return -1;
+    }
+    switch ((asm_sym_kind)s->kind) {
+    case SYM_CONST:
+        if (s->redefinable) {
+            error(r, loc, slot->frame, "'%s' has no value here: a .set value counts only after its .set",
+                  n->text);
+            note(r, &s->loc, "'%s' is set here", n->text);
+            return -1;
+        }
+        *out = (rval){s->value, NULL};
+        return 0;
+    case SYM_SCRATCH:
+        *out = s->fixed ? (rval){s->value, NULL} : (rval){0, s};
+        return 0;
+    case SYM_LABEL:
+    case SYM_EXTERN:
+        *out = (rval){0, s};
+        return 0;
+    case SYM_UNDEFINED:
+        break;
+    }
+    return -1;
+}
+
+/* n[index]: an element of a scratch array. */
+static int eval_elem(resolver *r, const asm_pslot *slot, asm_name *n, int64_t index, const asm_loc *loc,
+                     rval *out)
+{
+    rval base;
+    if (eval_name(r, slot, n, loc, &base) != 0)
+        return -1;
+    asm_symbol *s = n->sym;
+    if (s->kind != SYM_SCRATCH) {
+        error(r, loc, slot->frame, "'%s' is %s; only a scratch array (.word or .vec) can be indexed", n->text,
+              asm_sym_noun(s));
+        return -1;
+    }
+    if (index < 0 || index >= s->count) {
+        error(r, loc, slot->frame, "index %" PRId64 " is outside '%s' (%s[0..%" PRIu32 "])", index, n->text,
+              n->text, s->count - 1);
+        note(r, &s->loc, "'%s' is declared here", n->text);
+        return -1;
+    }
+    int64_t offset = index * s->elem;
+    *out = s->fixed ? (rval){s->value + offset, NULL} : (rval){offset, s};
+    return 0;
+}
+
+static int not_relocatable(resolver *r, const asm_pslot *slot, const asm_expr *e)
+{
+    error(r, &e->loc, slot->frame, "expression is not a constant or symbol+offset");
+    return -1;
+}
+
+static int eval(resolver *r, const asm_pslot *slot, const asm_expr *e, rval *out)
+{
+    rval a, b;
+    switch ((asm_expr_kind)e->kind) {
+    case EX_INT:
+        *out = (rval){e->u.value, NULL};
+        return 0;
+    case EX_NAME: return eval_name(r, slot, e->u.name, &e->loc, out);
+    case EX_INDEX:
+        if (eval(r, slot, e->u.sub.b, &a) != 0)
+            return -1;
+        if (a.sym) {
+            error(r, &e->u.sub.b->loc, slot->frame, "an array index must be a constant");
+            return -1;
+        }
+        return eval_elem(r, slot, e->u.sub.a->u.name, a.value, &e->loc, out);
+    case EX_UNARY:
+        if (eval(r, slot, e->u.sub.a, &a) != 0)
+            return -1;
+        if (a.sym)
+            return not_relocatable(r, slot, e);
+        *out = (rval){asm_fold_unop((asm_unop)e->op, a.value), NULL};
+        return 0;
+    case EX_COND:
+        if (eval(r, slot, e->u.sub.a, &a) != 0)
+            return -1;
+        if (a.sym)
+            return not_relocatable(r, slot, e->u.sub.a);
+        return eval(r, slot, a.value ? e->u.sub.b : e->u.sub.c, out);
+    case EX_BINARY:
+        if (eval(r, slot, e->u.sub.a, &a) != 0 || eval(r, slot, e->u.sub.b, &b) != 0)
+            return -1;
+        if (!a.sym && !b.sym) {
+            const char *why = asm_fold_binop((asm_binop)e->op, a.value, b.value, &out->value);
+            out->sym = NULL;
+            if (why) {
+                error(r, &e->loc, slot->frame, "%s", why);
+                return -1;
+            }
+            return 0;
+        }
+        if (e->op == BIN_ADD && (!a.sym || !b.sym)) {
+            *out = (rval){(int64_t)((uint64_t)a.value + (uint64_t)b.value), a.sym ? a.sym : b.sym};
+            return 0;
+        }
+        if (e->op == BIN_SUB && a.sym && !b.sym) {
+            *out = (rval){(int64_t)((uint64_t)a.value - (uint64_t)b.value), a.sym};
+            return 0;
+        }
+        if (e->op == BIN_SUB && a.sym && b.sym &&
+            (a.sym == b.sym || (a.sym->kind == SYM_LABEL && b.sym->kind == SYM_LABEL))) {
+            /* The distance between two places of this module. */
+            int64_t base = a.sym == b.sym ? 0 : a.sym->value - b.sym->value;
+            *out = (rval){base + a.value - b.value, NULL};
+            return 0;
+        }
+        return not_relocatable(r, slot, e);
+    case EX_PARAM:
+    case EX_WORD:
+    case EX_STRING:
+        break;
+    }
+    error(r, &e->loc, slot->frame, "not a value");
+    return -1;
+}
+
+/* ---- operands ------------------------------------------------------------- */
+
+static int is_scratch_kind(char k)
+{
+    return k == 'd' || k == 'D' || k == 's' || k == 'S' || k == 'e' || k == 'f';
+}
+
+/* An extern's kind follows from its uses; two uses must agree. */
+static int extern_use(resolver *r, const asm_pslot *slot, asm_symbol *s, int kind, const asm_loc *loc)
+{
+    if (!s->extern_kind) {
+        s->extern_kind = (uint8_t)kind;
+        s->use_loc = *loc;
+        return 0;
+    }
+    if (s->extern_kind == kind)
+        return 0;
+    error(r, loc, slot->frame, "external '%s' is used here as %s, but elsewhere as %s", s->name->text,
+          kind == IMG_SYM_SCRATCH ? "a scratch address" : "a code label",
+          s->extern_kind == IMG_SYM_SCRATCH ? "a scratch address" : "a code label");
+    note(r, &s->use_loc, "the other use is here");
+    return -1;
+}
+
+/* Decides how a symbolic operand is relocated (or computes it). */
+static int relocate(resolver *r, const asm_pslot *slot, size_t bundle, char k, asm_operand *op, const asm_loc *loc)
+{
+    asm_symbol *s = op->u.sym;
+    const char *name = s->name->text;
+    if (is_scratch_kind(k)) {
+        if (s->kind == SYM_LABEL) {
+            error(r, loc, slot->frame, "'%s' is a code label, but this operand is a scratch address", name);
+            return -1;
+        }
+        if (s->kind == SYM_EXTERN && extern_use(r, slot, s, IMG_SYM_SCRATCH, loc) != 0)
+            return -1;
+        op->reloc = IMG_REL_SCRATCH;
+    } else if (k == 't' || k == 'r') {
+        if (s->kind == SYM_SCRATCH) {
+            error(r, loc, slot->frame, "'%s' is a scratch variable, but this operand is a code %s", name,
+                  k == 't' ? "target" : "offset");
+            return -1;
+        }
+        if (s->kind == SYM_EXTERN && extern_use(r, slot, s, IMG_SYM_LABEL, loc) != 0)
+            return -1;
+        if (k == 'r' && s->kind == SYM_LABEL) {
+            /* Same module: the distance is known now. */
+            op->value = s->value + op->value - (int64_t)(bundle + 1);
+            op->form = OPD_INT;
+            return 0;
+        }
+        op->reloc = k == 't' ? IMG_REL_CODE_ABS : IMG_REL_CODE_REL;
+    } else if (k == 'i') {
+        op->reloc = s->kind == SYM_LABEL ? IMG_REL_CODE_ABS : s->kind == SYM_SCRATCH ? IMG_REL_SCRATCH : IMG_REL_CONST;
+    } else if (k == 'n' && s->kind == SYM_EXTERN) {
+        op->reloc = IMG_REL_CONST;
+    } else {
+        error(r, loc, slot->frame, "this operand must be a number, but '%s' is %s", name, asm_sym_noun(s));
+        return -1;
+    }
+    if (op->value < INT32_MIN || op->value > INT32_MAX) {
+        error(r, loc, slot->frame, "offset %" PRId64 " from '%s' does not fit a relocation (32 bits)", op->value,
+              name);
+        return -1;
+    }
+    return 0;
+}
+
+/* A symbolic scratch operand must stay inside its declaration. */
+static int check_extent(resolver *r, const asm_pslot *slot, const asm_operand *args, int a, char k)
+{
+    const asm_operand *op = &args[a];
+    if (op->form != OPD_SYM || op->u.sym->kind != SYM_SCRATCH)
+        return 0;
+    const asm_symbol *s = op->u.sym;
+    int64_t first = op->value;
+    const char *imm = strchr(isa_ops[slot->op].kinds, 'i');
+    if ((k == 'e' || k == 'f') && imm) {
+        const asm_operand *off = &args[imm - isa_ops[slot->op].kinds];
+        if (off->form == OPD_SYM)
+            return 0;   /* the linker checks it */
+        first += off->value;
+    }
+    int64_t width = (k == 'D' || k == 'S') ? ISA_VLEN : 1;
+    if (first >= 0 && first + width <= s->size)
+        return 0;
+    const char *name = s->name->text;
+    asm_loc loc = asm_pos_loc(r->ctx, op->pos);
+    if (width > 1)
+        error(r, &loc, slot->frame,
+              "vector operand %s%+" PRId64 " covers words %" PRId64 "..%" PRId64 " of '%s', which has %" PRIu32
+              " (0..%" PRIu32 ")",
+              name, first, first, first + width - 1, name, s->size, s->size - 1);
+    else
+        error(r, &loc, slot->frame, "%s%+" PRId64 " is outside '%s', which has %" PRIu32 " word%s (0..%" PRIu32 ")",
+              name, first, name, s->size, s->size == 1 ? "" : "s", s->size - 1);
+    note(r, &s->loc, "'%s' is declared here", name);
+    return -1;
+}
+
+static const char *const trace_key_list = "idx, val, node_val, hash_stage, hashed_val, next_idx, wrapped_idx";
+
+static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
+{
+    const isa_op_info *info = &isa_ops[slot->op];
+    asm_operand *args = &r->p->args[slot->first_arg];
+    int ok = 1;
+    for (int a = 0; a < info->nargs; a++) {
+        asm_operand *op = &args[a];
+        char k = info->kinds[a];
+        if (op->form == OPD_INT)
+            continue;   /* a number as written (or a key's implicit stage 0) */
+        asm_loc loc = asm_pos_loc(r->ctx, op->pos);
+        if (k == 'c') {
+            if (memchr(op->u.expr->u.str.text, '\0', op->u.expr->u.str.len)) {
+                error(r, &loc, slot->frame, "a debug comment cannot hold a NUL byte");
+                ok = 0;
+            }
+            continue;
+        }
+        if (k == 'k') {
+            int key = op->form == OPD_NAME ? isa_find_trace_key(op->u.name->text) : -1;
+            if (key < 0) {
+                error(r, &loc, slot->frame, "expected a trace key (%s)", trace_key_list);
+                ok = 0;
+            }
+            *op = (asm_operand){key, {NULL}, op->pos, OPD_INT, 0};
+            continue;
+        }
+        rval v;
+        int rc = op->form == OPD_NAME   ? eval_name(r, slot, op->u.name, &loc, &v)
+                 : op->form == OPD_ELEM ? eval_elem(r, slot, op->u.name, op->value, &loc, &v)
+                                        : eval(r, slot, op->u.expr, &v);
+        if (rc != 0) {
+            ok = 0;
+            continue;
+        }
+        op->value = v.value;
+        if (!v.sym) {
+            op->form = OPD_INT;
+            continue;
+        }
+        op->form = OPD_SYM;
+        op->u.sym = v.sym;
+        if (relocate(r, slot, bundle, k, op, &loc) != 0)
+            ok = 0;
+    }
+    if (!ok)
+        return -1;
+
+    for (int a = 0; a < info->nargs; a++)
+        if (is_scratch_kind(info->kinds[a]) && check_extent(r, slot, args, a, info->kinds[a]) != 0)
+            ok = 0;
+
+    /* The absolute operands against the machine; symbolic ones were checked
+     * against their declarations above and are re-checked after linking. */
+    isa_slot check;
+    asm_slot_isa(r->p, slot, &check);
+    char why[160];
+    int bad;
+    if (ok && isa_check_slot(&check, why, sizeof why, &bad) != 0) {
+        int in_range = bad >= 0 && bad < info->nargs;
+        int symbolic = in_range && args[bad].form == OPD_SYM;
+        const char *imm = strchr(info->kinds, 'i');
+        if (in_range && (info->kinds[bad] == 'e' || info->kinds[bad] == 'f') && imm)
+            symbolic |= args[imm - info->kinds].form == OPD_SYM;
+        if (!symbolic) {
+            asm_loc loc = asm_pos_loc(r->ctx, in_range ? args[bad].pos : slot->pos);
+            error(r, &loc, slot->frame, "%s", why);
+            ok = 0;
+        }
+    }
+    return ok ? 0 : -1;
+}
+
+/* ---- bundles ----------------------------------------------------------------- */
+
+static int engine_of(const asm_pslot *s) { return isa_ops[s->op].engine; }
+
+static void check_slot_limits(resolver *r, const asm_pbundle *b)
+{
+    const asm_pslot *slots = &r->p->slots[b->first_slot];
+    int count[ISA_ENGINE_COUNT] = {0};
+    for (uint32_t i = 0; i < b->nslots; i++)
+        count[engine_of(&slots[i])]++;
+    for (int e = 0; e < ISA_ENGINE_COUNT; e++) {
+        int limit = isa_engines[e].slot_limit;
+        if (count[e] <= limit)
+            continue;
+        asm_loc loc = asm_pos_loc(r->ctx, b->pos);
+        error(r, &loc, b->frame, "this bundle has %d %s slots, but the %s engine takes at most %d per bundle",
+              count[e], isa_engines[e].name, isa_engines[e].name, limit);
+        int seen = 0;
+        for (uint32_t i = 0; i < b->nslots; i++)
+            if (engine_of(&slots[i]) == e && ++seen > limit) {
+                asm_loc sloc = asm_pos_loc(r->ctx, slots[i].pos);
+                note(r, &sloc, "%s slot %d of %d (one too many)", isa_engines[e].name, seen, count[e]);
+            }
+    }
+}
+
+/* "'acc'", "'vals'+8..15", "scratch 100..107": a range for messages. */
+static void range_text(char *buf, size_t size, const asm_sym_range *x)
+{
+    const char *name = x->sym ? x->sym->name->text : NULL;
+    int64_t last = x->first + x->count - 1;
+    if (name && x->first == 0 && x->sym->kind == SYM_SCRATCH && x->count == x->sym->size)
+        snprintf(buf, size, "'%s'", name);
+    else if (name && x->count == 1)
+        snprintf(buf, size, "'%s'%+" PRId64, name, x->first);
+    else if (name)
+        snprintf(buf, size, "'%s'%+" PRId64 "..%+" PRId64, name, x->first, last);
+    else if (x->count == 1)
+        snprintf(buf, size, "scratch %" PRId64, x->first);
+    else
+        snprintf(buf, size, "scratch %" PRId64 "..%" PRId64, x->first, last);
+}
+
+/* The words two ranges share, or 0 when they share none. */
+static int overlap(const asm_sym_range *a, const asm_sym_range *b, asm_sym_range *common)
+{
+    if (a->sym != b->sym)
+        return 0;
+    int64_t lo = a->first > b->first ? a->first : b->first;
+    int64_t ahi = a->first + a->count, bhi = b->first + b->count;
+    int64_t hi = ahi < bhi ? ahi : bhi;
+    if (lo >= hi)
+        return 0;
+    *common = (asm_sym_range){a->sym, lo, (uint32_t)(hi - lo), a->arg};
+    return 1;
+}
+
+static void check_hazards(resolver *r, const asm_pbundle *b)
+{
+    int doubles = (r->warnings & ASM_W_DOUBLE_WRITE) != 0;
+    int reads = (r->warnings & ASM_W_SAME_BUNDLE_READ) != 0;
+    if ((!doubles && !reads) || b->nslots < 2)
+        return;
+    const asm_program *p = r->p;
+    for (uint32_t j = 1; j < b->nslots; j++) {
+        const asm_pslot *sj = &p->slots[b->first_slot + j];
+        asm_sym_range wj[ISA_MAX_RANGES];
+        int nwj = asm_slot_ranges(p, sj, 1, wj);
+        for (uint32_t i = 0; i < j && doubles && nwj; i++) {
+            const asm_pslot *si = &p->slots[b->first_slot + i];
+            asm_sym_range wi[ISA_MAX_RANGES], common;
+            int nwi = asm_slot_ranges(p, si, 1, wi), found = 0;
+            for (int x = 0; x < nwj && !found; x++)
+                for (int y = 0; y < nwi && !found; y++)
+                    found = overlap(&wj[x], &wi[y], &common);
+            if (found) {
+                char what[128];
+                range_text(what, sizeof what, &common);
+                asm_loc lj = asm_pos_loc(r->ctx, sj->pos), li = asm_pos_loc(r->ctx, si->pos);
+                asm_report(r->ctx, ASM_WARNING, "double-write", &lj, sj->frame,
+                           "slots %u and %u of this bundle both write %s; the later slot's value is kept", i + 1,
+                           j + 1, what);
+                note(r, &li, "the earlier write is here");
+            }
+        }
+    }
+    for (uint32_t j = 0; j < b->nslots && reads; j++) {
+        const asm_pslot *sj = &p->slots[b->first_slot + j];
+        asm_sym_range rj[ISA_MAX_RANGES];
+        int nrj = asm_slot_ranges(p, sj, 0, rj);
+        for (uint32_t i = 0; i < b->nslots && nrj; i++) {
+            if (i == j)
+                continue;
+            const asm_pslot *si = &p->slots[b->first_slot + i];
+            asm_sym_range wi[ISA_MAX_RANGES], common;
+            int nwi = asm_slot_ranges(p, si, 1, wi), found = 0;
+            for (int x = 0; x < nrj && !found; x++)
+                for (int y = 0; y < nwi && !found; y++)
+                    found = overlap(&rj[x], &wi[y], &common);
+            if (found) {
+                char what[128];
+                range_text(what, sizeof what, &common);
+                asm_loc lj = asm_pos_loc(r->ctx, sj->pos), li = asm_pos_loc(r->ctx, si->pos);
+                asm_report(r->ctx, ASM_WARNING, "same-bundle-read", &lj, sj->frame,
+                           "this slot reads %s, which slot %u of the same bundle writes; it reads the value from "
+                           "before the bundle",
+                           what, i + 1);
+                note(r, &li, "the write is here");
+            }
+        }
+    }
+}
+
+/* ---- symbols ----------------------------------------------------------------- */
+
+static void check_symbols(resolver *r)
+{
+    for (size_t i = 0; i < r->p->nsymbols; i++) {
+        const asm_symbol *s = r->p->symbols[i];
+        if (s->global && s->kind == SYM_UNDEFINED)
+            error(r, &s->global_loc, NULL, "'%s' is declared .global but not defined in this module",
+                  s->name->text);
+        else if (s->global && s->kind == SYM_CONST && (s->value < ISA_IMM_MIN || s->value > ISA_IMM_MAX))
+            error(r, &s->loc, s->frame, "global constant '%s' = %" PRId64 " does not fit 32 bits", s->name->text,
+                  s->value);
+    }
+}
+
+static void resolve_entry(resolver *r)
+{
+    asm_program *p = r->p;
+    if (!p->has_entry)
+        return;
+    asm_symbol *s = NULL;
+    if (p->entry_name) {
+        const asm_expr *e = p->entry_name;
+        s = e->kind == EX_NAME ? e->u.name->sym : NULL;
+        if (!s || s->kind != SYM_LABEL) {
+            if (s && s->kind != SYM_UNDEFINED)
+                error(r, &e->loc, p->entry_frame, ".entry needs a label of this module, but '%s' is %s",
+                      s->name->text, asm_sym_noun(s));
+            else
+                error(r, &e->loc, p->entry_frame, ".entry needs a label of this module%s",
+                      e->kind == EX_NAME ? ", and this name is not defined" : "");
+            return;
+        }
+        if (s->value != 0) {
+            error(r, &e->loc, p->entry_frame,
+                  "the entry label '%s' is at bundle %" PRId64 "; it must be at the module's first bundle (0)",
+                  s->name->text, s->value);
+            note(r, &s->loc, "'%s' is here", s->name->text);
+            return;
+        }
+    } else {
+        for (size_t i = 0; i < p->nsymbols && !s; i++)
+            if (p->symbols[i]->kind == SYM_LABEL && p->symbols[i]->value == 0)
+                s = p->symbols[i];
+        if (!s) {
+            /* No label at the first bundle: make one for the claim. */
+            asm_name *n = asm_intern(r->ctx, "_entry", 6);
+            if (n->sym && n->sym->kind != SYM_UNDEFINED) {
+                error(r, &p->entry_loc, p->entry_frame,
+                      ".entry would name the first bundle '_entry', but that name is taken; "
+                      "put a label before the first bundle");
+                return;
+            }
+            s = asm_zalloc(&r->ctx->arena, sizeof *s);
+            s->name = n;
+            s->kind = SYM_LABEL;
+            s->loc = p->entry_loc;
+            n->sym = s;
+            p->symbols = asm_grow(p->symbols, &p->cap_symbols, p->nsymbols + 1, sizeof *p->symbols);
+            p->symbols[p->nsymbols++] = s;
+        }
+    }
+    s->entry = 1;
+}
+
+int asm_resolve(asm_ctx *ctx, asm_program *p)
+{
+    resolver r = {ctx, p, ctx->opt ? ctx->opt->warnings : 0};
+    int before = diag_error_count(ctx->d);
+    check_symbols(&r);
+    resolve_entry(&r);
+    for (size_t b = 0; b < p->nbundles; b++) {
+        const asm_pbundle *bundle = &p->bundles[b];
+        int ok = 1;
+        for (uint32_t i = 0; i < bundle->nslots; i++)
+            ok &= resolve_slot(&r, b, &p->slots[bundle->first_slot + i]) == 0;
+        check_slot_limits(&r, bundle);
+        if (ok)
+            check_hazards(&r, bundle);
+    }
+    return diag_error_count(ctx->d) == before ? 0 : -1;
+}

@@ -1,0 +1,699 @@
+/*
+ * grammar: tokens to the syntax tree (pure bison parser).
+ *
+ * One line at a time: labels, then at most one statement.  A bundle may
+ * continue over lines after "<" and ";" and before ">".  Block directives
+ * are single lines here; asm_parse_open/close nest them (parse.c).
+ *
+ * Two things share spellings and are kept apart by position:
+ *   - the op of a slot is the token right after the engine, so "alu + 1,
+ *     2, 3" and "alu + acc, acc, tmp+1" both parse: "+" there can only be
+ *     the op, and the operand list starts after it;
+ *   - ">" closes a bundle, so the expressions of operands and macro
+ *     arguments ("oexpr") have no < > <= >= at their top level (write
+ *     them in parentheses); directive expressions ("expr") have them all.
+ *
+ * Recovery: a bad bundle resumes at its ">" or the end of its line, any
+ * other bad line at its end, so one run reports every broken line; a broken
+ * line leaves no statement behind (parse.c commits a line only when it is
+ * complete).
+ * No %destructor is needed: every semantic value is arena memory that is
+ * reclaimed with its line (ast.h).
+ */
+%require "3.8"
+%define api.pure full
+%define api.prefix {asm_yy}
+%define api.token.prefix {TK_}
+%define api.location.type {asm_ploc}
+%define parse.error custom
+%define parse.lac full
+%locations
+%expect 0
+%lex-param {void *scanner}
+%parse-param {void *scanner} {asm_parser *ps}
+
+%code requires {
+#include "ast.h"
+#include "parse.h"
+
+/* Arena lists built while parsing, turned into arrays by the actions. */
+typedef struct asm_cell { struct asm_cell *next; void *item; } asm_cell;
+typedef struct { asm_cell *first, *last; uint32_t count; } asm_list;
+}
+
+%code provides {
+int asm_yylex(ASM_YYSTYPE *lval, asm_ploc *lloc, void *scanner);
+}
+
+%code {
+#include <string.h>
+
+#include "isa.h"
+
+/* A span from the first symbol to the last, when they share a line; an
+ * empty rule sits just after the symbol before it. */
+#define YYLLOC_DEFAULT(Cur, Rhs, N) \
+    ((Cur) = (N) ? span(YYRHSLOC(Rhs, 1), YYRHSLOC(Rhs, N)) : after(YYRHSLOC(Rhs, 0)))
+
+static asm_ploc span(asm_ploc first, asm_ploc last)
+{
+    uint32_t col = (uint16_t)(first >> 16), end = (uint32_t)(uint16_t)(last >> 16) + (uint16_t)last;
+    if (first >> 32 != last >> 32 || end < col)
+        return first;
+    return asm_ploc_make((uint32_t)(first >> 32), col, end - col);
+}
+
+static asm_ploc after(asm_ploc prev)
+{
+    return asm_ploc_make((uint32_t)(prev >> 32), (uint32_t)(uint16_t)(prev >> 16) + (uint16_t)prev, 0);
+}
+
+/* The full location of a packed one (a compound literal: valid in the
+ * action that uses it). */
+#define LOC(p) (&(asm_loc){ps->file, (uint32_t)((p) >> 32), (uint16_t)((p) >> 16), (uint16_t)(p)})
+
+/* Only for bison's own failures ("memory exhausted"); syntax errors go
+ * through yyreport_syntax_error. */
+static void asm_yyerror(const asm_ploc *loc, void *scanner, asm_parser *ps, const char *msg)
+{
+    (void)scanner;
+    asm_parse_error(ps, LOC(*loc), "%s", msg);
+}
+
+static void *node(asm_parser *ps, size_t size) { return asm_zalloc(&ps->arena, size); }
+
+/* Semantic values are all one pointer wide: copying a wider union on
+ * every reduction stalls the CPU (store forwarding), and it showed. */
+static asm_list *list_one(asm_parser *ps, void *item)
+{
+    asm_cell *c = asm_alloc(&ps->arena, sizeof *c);
+    asm_list *l = asm_alloc(&ps->arena, sizeof *l);
+    c->next = NULL;
+    c->item = item;
+    *l = (asm_list){c, c, 1};
+    return l;
+}
+
+static asm_list *list_add(asm_parser *ps, asm_list *l, void *item)
+{
+    asm_cell *c = asm_alloc(&ps->arena, sizeof *c);
+    c->next = NULL;
+    c->item = item;
+    l->last->next = c;
+    l->last = c;
+    l->count++;
+    return l;
+}
+
+static uint32_t list_count(const asm_list *l) { return l ? l->count : 0; }
+static asm_cell *list_first(const asm_list *l) { return l ? l->first : NULL; }
+
+static void **list_array(asm_parser *ps, const asm_list *l)
+{
+    void **v = list_count(l) ? asm_alloc(&ps->arena, l->count * sizeof *v) : NULL;
+    uint32_t i = 0;
+    for (asm_cell *c = list_first(l); c; c = c->next)
+        v[i++] = c->item;
+    return v;
+}
+
+static asm_expr *ex_int(asm_parser *ps, int64_t v, const asm_loc *loc)
+{
+    asm_expr *e = asm_alloc(&ps->arena, sizeof *e);
+    e->kind = EX_INT;
+    e->op = 0;
+    e->loc = *loc;
+    e->u.value = v;
+    return e;
+}
+
+static asm_expr *ex_name(asm_parser *ps, asm_expr_kind kind, asm_name *n, const asm_loc *loc)
+{
+    asm_expr *e = asm_alloc(&ps->arena, sizeof *e);
+    e->kind = (uint8_t)kind;
+    e->op = 0;
+    e->loc = *loc;
+    e->u.name = n;
+    return e;
+}
+
+static asm_expr *ex_word(asm_parser *ps, const char *text, const asm_loc *loc)
+{
+    return ex_name(ps, EX_WORD, asm_intern(ps->ctx, text, strlen(text)), loc);
+}
+
+static asm_word *new_word(asm_parser *ps, const char *text, asm_name *n, const asm_loc *loc, int param)
+{
+    asm_word *w = asm_alloc(&ps->arena, sizeof *w);
+    *w = (asm_word){text, n, *loc, (uint8_t)param};
+    return w;
+}
+
+static asm_word *word_text(asm_parser *ps, const char *text, const asm_loc *loc)
+{
+    return new_word(ps, text, NULL, loc, 0);
+}
+
+static asm_word *word_name(asm_parser *ps, asm_name *n, const asm_loc *loc)
+{
+    return new_word(ps, n->text, n, loc, 0);
+}
+
+static asm_word *word_param(asm_parser *ps, asm_name *n, const asm_loc *loc)
+{
+    return new_word(ps, NULL, n, loc, 1);
+}
+
+static asm_expr *ex_op(asm_parser *ps, asm_expr_kind kind, int op, asm_expr *a, asm_expr *b,
+                       asm_expr *c, const asm_loc *loc)
+{
+    asm_expr *e = asm_alloc(&ps->arena, sizeof *e);
+    e->kind = (uint8_t)kind;
+    e->op = (uint8_t)op;
+    e->loc = *loc;
+    e->u.sub.a = a;
+    e->u.sub.b = b;
+    e->u.sub.c = c;
+    return e;
+}
+
+static asm_expr *ex_bin(asm_parser *ps, asm_binop op, asm_expr *a, asm_expr *b, const asm_loc *loc)
+{
+    return ex_op(ps, EX_BINARY, op, a, b, NULL, loc);
+}
+
+/* "-5" stays one node. */
+static asm_expr *negate(asm_parser *ps, asm_expr *e, const asm_loc *loc)
+{
+    if (e->kind != EX_INT)
+        return ex_op(ps, EX_UNARY, UN_NEG, e, NULL, NULL, loc);
+    e->u.value = -e->u.value;
+    e->loc = *loc;
+    return e;
+}
+
+static asm_stmt *stmt(asm_parser *ps, asm_stmt_kind kind, const asm_loc *loc)
+{
+    asm_stmt *s = node(ps, sizeof *s);
+    s->kind = kind;
+    s->loc = *loc;
+    return s;
+}
+
+static void fill_slot(asm_parser *ps, asm_slot_ast *s, const asm_word *engine, const asm_word *op,
+                      const asm_list *args, const asm_loc *loc)
+{
+    static const asm_word none = {NULL, NULL, {NULL, 0, 0, 0}, 0};
+    s->loc = *loc;
+    s->engine = engine ? *engine : none;
+    s->op = *op;
+    s->nargs = list_count(args);
+    s->args = (asm_expr **)list_array(ps, args);
+}
+
+static void add_bundle(asm_parser *ps, const asm_list *slots, int bracketed, const asm_loc *loc)
+{
+    asm_stmt *s = stmt(ps, ST_BUNDLE, loc);
+    uint32_t n = list_count(slots);
+    s->u.bundle.nslots = n;
+    s->u.bundle.bracketed = (uint8_t)bracketed;
+    s->u.bundle.slots = n ? asm_alloc(&ps->arena, n * sizeof *s->u.bundle.slots) : NULL;
+    uint32_t i = 0;
+    for (asm_cell *c = list_first(slots); c; c = c->next)
+        s->u.bundle.slots[i++] = *(asm_slot_ast *)c->item;
+    asm_parse_append(ps, s);
+}
+
+static void add_def(asm_parser *ps, asm_stmt_kind kind, asm_expr *name, asm_expr *value, const asm_loc *loc)
+{
+    asm_stmt *s = stmt(ps, kind, loc);
+    s->u.def.name = name;
+    s->u.def.value = value;
+    asm_parse_append(ps, s);
+}
+
+static void add_names(asm_parser *ps, asm_stmt_kind kind, const asm_list *names, const asm_loc *loc)
+{
+    asm_stmt *s = stmt(ps, kind, loc);
+    s->u.names.count = list_count(names);
+    s->u.names.names = (asm_expr **)list_array(ps, names);
+    asm_parse_append(ps, s);
+}
+
+static void add_scratch(asm_parser *ps, int vector, const asm_list *decls, const asm_loc *loc)
+{
+    asm_stmt *s = stmt(ps, ST_SCRATCH, loc);
+    s->u.scratch.vector = (uint8_t)vector;
+    s->u.scratch.count = list_count(decls);
+    s->u.scratch.decls = asm_alloc(&ps->arena, list_count(decls) * sizeof *s->u.scratch.decls);
+    uint32_t i = 0;
+    for (asm_cell *c = list_first(decls); c; c = c->next)
+        s->u.scratch.decls[i++] = *(asm_scratch_decl *)c->item;
+    asm_parse_append(ps, s);
+}
+
+static void open_loop(asm_parser *ps, asm_stmt_kind kind, asm_expr *var, asm_expr *start, asm_expr *end,
+                      asm_expr *step, const asm_loc *loc)
+{
+    asm_stmt *s = stmt(ps, kind, loc);
+    s->u.loop.var = var;
+    s->u.loop.start = start;
+    s->u.loop.end = end;
+    s->u.loop.step = step;
+    asm_parse_open(ps, s);
+}
+
+static void open_if(asm_parser *ps, asm_cond_kind kind, asm_expr *test, const asm_loc *loc)
+{
+    asm_stmt *s = stmt(ps, ST_IF, loc);
+    asm_cond_arm *arm = node(ps, sizeof *arm);
+    arm->kind = kind;
+    arm->test = test;
+    arm->loc = *loc;
+    s->u.cond.arms = arm;
+    asm_parse_open(ps, s);
+}
+
+static void add_arm(asm_parser *ps, asm_cond_kind kind, asm_expr *test, const asm_loc *loc)
+{
+    asm_cond_arm *arm = node(ps, sizeof *arm);
+    arm->kind = kind;
+    arm->test = test;
+    arm->loc = *loc;
+    asm_parse_arm(ps, arm, loc);
+}
+
+static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *op, const asm_list *args,
+                       const asm_loc *loc)
+{
+    asm_slot_ast *s = asm_alloc(&ps->arena, sizeof *s);
+    fill_slot(ps, s, engine, op, args, loc);
+    return s;
+}
+}
+
+%union {
+    int64_t ival;
+    int engine;
+    asm_name *name;
+    asm_expr *expr;
+    asm_list *list;
+    void *ptr;
+    asm_word *word;
+    const char *text;
+}
+
+%token END 0            "end of file"
+%token NEWLINE          "end of line"
+%token <ival> INTEGER   "integer"
+%token <name> IDENT     "name"
+%token <name> PARAM     "macro parameter"
+%token <expr> STRING    "string"
+%token <engine> ENGINE  "engine name"
+%token NOP              "nop"
+%token D_EQU ".equ" D_SET ".set" D_WORD ".word" D_VEC ".vec" D_GLOBAL ".global"
+%token D_EXTERN ".extern" D_ENTRY ".entry" D_INCLUDE ".include" D_ERROR ".error"
+%token D_WARNING ".warning" D_MACRO ".macro" D_ENDM ".endm" D_REPT ".rept" D_ENDR ".endr"
+%token D_FOR ".for" D_ENDFOR ".endfor" D_IF ".if" D_IFDEF ".ifdef" D_IFNDEF ".ifndef"
+%token D_ELIF ".elif" D_ELSE ".else" D_ENDIF ".endif"
+%token DSLASH "//" SHL "<<" SHR ">>" EQ "==" NE "!=" LE "<=" GE ">=" ANDAND "&&" OROR "||"
+%token BAD              "invalid token"
+
+%type <expr> name operand marg
+%type <word> engine opword
+%type <text> word
+%type <expr> expr oexpr primary
+
+/* Expression operators, loosest first (C's order). */
+%right '?' ':'
+%left "||"
+%left "&&"
+%left '|'
+%left '^'
+%left '&'
+%left "==" "!="
+%left '<' '>' "<=" ">="
+%left "<<" ">>"
+%left '+' '-'
+%left '*' '/' '%'
+%precedence UNARY
+%type <list> operands operands_opt margs margs_opt items names decls params
+%type <ptr> slot item decl param
+%type <expr> text
+
+%%
+
+file:
+    %empty
+  | file line
+  ;
+
+line:
+    labels statement NEWLINE            { asm_parse_commit(ps); }
+  | labels bopen error NEWLINE          { yyerrok; ps->in_bundle = 0; asm_parse_discard(ps); }
+  | error NEWLINE                       { yyerrok; asm_parse_discard(ps); }
+  ;
+
+labels:
+    %empty
+  | labels name ':'                     { add_def(ps, ST_LABEL, $2, NULL, LOC(@2)); }
+  ;
+
+statement:
+    %empty
+  | bundle
+  | slot                                { add_bundle(ps, list_one(ps, $1), 0, LOC(@1)); }
+  | NOP                                 { add_bundle(ps, NULL, 0, LOC(@1)); }
+  | IDENT margs_opt                     { asm_stmt *s = stmt(ps, ST_CALL, LOC(@$));
+                                          fill_slot(ps, &s->u.call, NULL, word_name(ps, $1, LOC(@1)), $2, LOC(@$));
+                                          asm_parse_append(ps, s); }
+  | directive
+  ;
+
+/* ---- bundles ---- */
+
+bundle:
+    bopen nls '>'                       { add_bundle(ps, NULL, 1, LOC(@$)); ps->in_bundle = 0; }
+  | bopen nls items nls '>'             { add_bundle(ps, $3, 1, LOC(@$)); ps->in_bundle = 0; }
+  | bopen nls items ';' nls '>'         { add_bundle(ps, $3, 1, LOC(@$)); ps->in_bundle = 0; }
+  | bopen error '>'                     { yyerrok; ps->in_bundle = 0; }   /* the line's labels stay */
+  ;
+
+bopen:
+    '<'                                 { ps->bundle_open = *LOC(@1); ps->in_bundle = 1; }
+  ;
+
+nls:
+    %empty
+  | nls NEWLINE
+  ;
+
+items:
+    item                                { $$ = list_one(ps, $1); }
+  | items ';' nls item                  { $$ = list_add(ps, $1, $4); }
+  ;
+
+item:
+    slot
+  | IDENT margs_opt                     { $$ = slot_node(ps, NULL, word_name(ps, $1, LOC(@1)), $2, LOC(@$)); }
+  ;
+
+slot:
+    engine opword operands_opt          { $$ = slot_node(ps, $1, $2, $3, LOC(@$)); }
+  ;
+
+engine:
+    ENGINE                              { $$ = word_text(ps, isa_engines[$1].name, LOC(@1)); }
+  | PARAM                               { $$ = word_param(ps, $1, LOC(@1)); }
+  ;
+
+opword:
+    IDENT                               { $$ = word_name(ps, $1, LOC(@1)); }
+  | PARAM                               { $$ = word_param(ps, $1, LOC(@1)); }
+  | ENGINE                              { $$ = word_text(ps, isa_engines[$1].name, LOC(@1)); }
+  | word                                { $$ = word_text(ps, $1, LOC(@1)); }
+  ;
+
+/* The op symbols: an op, and so also a macro argument. */
+word:
+    '+'                                 { $$ = "+"; }
+  | '-'                                 { $$ = "-"; }
+  | '*'                                 { $$ = "*"; }
+  | "//"                                { $$ = "//"; }
+  | '%'                                 { $$ = "%"; }
+  | '^'                                 { $$ = "^"; }
+  | '&'                                 { $$ = "&"; }
+  | '|'                                 { $$ = "|"; }
+  | "<<"                                { $$ = "<<"; }
+  | ">>"                                { $$ = ">>"; }
+  | '<'                                 { $$ = "<"; }
+  | "=="                                { $$ = "=="; }
+  ;
+
+operands_opt:
+    %empty                              { $$ = NULL; }
+  | operands
+  ;
+
+operands:
+    operand                             { $$ = list_one(ps, $1); }
+  | operands ',' operand                { $$ = list_add(ps, $1, $3); }
+  ;
+
+operand:
+    oexpr
+  | STRING
+  ;
+
+margs_opt:
+    %empty                              { $$ = NULL; }
+  | margs
+  ;
+
+margs:
+    marg                                { $$ = list_one(ps, $1); }
+  | margs ',' marg                      { $$ = list_add(ps, $1, $3); }
+  ;
+
+marg:
+    operand
+  | word                                { $$ = ex_word(ps, $1, LOC(@1)); }
+  | ENGINE                              { $$ = ex_word(ps, isa_engines[$1].name, LOC(@1)); }
+  ;
+
+/* ---- directives ---- */
+
+name:
+    IDENT                               { $$ = ex_name(ps, EX_NAME, $1, LOC(@1)); }
+  | PARAM                               { $$ = ex_name(ps, EX_PARAM, $1, LOC(@1)); }
+  ;
+
+names:
+    name                                { $$ = list_one(ps, $1); }
+  | names ',' name                      { $$ = list_add(ps, $1, $3); }
+  ;
+
+decls:
+    decl                                { $$ = list_one(ps, $1); }
+  | decls ',' decl                      { $$ = list_add(ps, $1, $3); }
+  ;
+
+decl:
+    name                                { asm_scratch_decl *d = node(ps, sizeof *d); d->name = $1; $$ = d; }
+  | name '[' expr ']'                   { asm_scratch_decl *d = node(ps, sizeof *d); d->name = $1;
+                                          d->count = $3; $$ = d; }
+  | name '@' expr                       { asm_scratch_decl *d = node(ps, sizeof *d); d->name = $1;
+                                          d->address = $3; $$ = d; }
+  | name '[' expr ']' '@' expr          { asm_scratch_decl *d = node(ps, sizeof *d); d->name = $1;
+                                          d->count = $3; d->address = $6; $$ = d; }
+  ;
+
+params:
+    param                               { $$ = list_one(ps, $1); }
+  | params ',' param                    { $$ = list_add(ps, $1, $3); }
+  ;
+
+param:
+    IDENT                               { asm_param *p = node(ps, sizeof *p); p->name = $1; p->loc = *LOC(@1); $$ = p; }
+  | IDENT '=' marg                      { asm_param *p = node(ps, sizeof *p); p->name = $1; p->def = $3;
+                                          p->loc = *LOC(@1); $$ = p; }
+  ;
+
+text:
+    STRING
+  ;
+
+directive:
+    ".equ" name ',' expr                { add_def(ps, ST_EQU, $2, $4, LOC(@1)); }
+  | ".set" name ',' expr                { add_def(ps, ST_SET, $2, $4, LOC(@1)); }
+  | ".word" decls                       { add_scratch(ps, 0, $2, LOC(@1)); }
+  | ".vec" decls                        { add_scratch(ps, 1, $2, LOC(@1)); }
+  | ".global" names                     { add_names(ps, ST_GLOBAL, $2, LOC(@1)); }
+  | ".extern" names                     { add_names(ps, ST_EXTERN, $2, LOC(@1)); }
+  | ".entry"                            { add_def(ps, ST_ENTRY, NULL, NULL, LOC(@1)); }
+  | ".entry" name                       { add_def(ps, ST_ENTRY, $2, NULL, LOC(@1)); }
+  | ".include" text                     { asm_stmt *s = stmt(ps, ST_INCLUDE, LOC(@1));
+                                          s->u.include.path = $2->u.str.text;
+                                          s->u.include.path_loc = *LOC(@2);
+                                          if (memchr($2->u.str.text, '\0', $2->u.str.len))
+                                              asm_parse_error(ps, LOC(@2), "file name holds a NUL byte");
+                                          else
+                                              asm_parse_append(ps, s); }
+  | ".error" operand                    { asm_stmt *s = stmt(ps, ST_MESSAGE, LOC(@1));
+                                          s->u.message.is_error = 1;
+                                          s->u.message.text = $2;
+                                          asm_parse_append(ps, s); }
+  | ".warning" operand                  { asm_stmt *s = stmt(ps, ST_MESSAGE, LOC(@1));
+                                          s->u.message.text = $2;
+                                          asm_parse_append(ps, s); }
+  | ".macro" IDENT                      { asm_stmt *s = stmt(ps, ST_MACRO, LOC(@1));
+                                          s->u.macro.name = $2;
+                                          asm_parse_open(ps, s); }
+  | ".macro" IDENT params               { asm_stmt *s = stmt(ps, ST_MACRO, LOC(@1));
+                                          s->u.macro.name = $2;
+                                          s->u.macro.nparams = $3->count;
+                                          s->u.macro.params = asm_alloc(&ps->arena,
+                                                                        $3->count * sizeof *s->u.macro.params);
+                                          uint32_t i = 0;
+                                          for (asm_cell *c = $3->first; c; c = c->next)
+                                              s->u.macro.params[i++] = *(asm_param *)c->item;
+                                          asm_parse_open(ps, s); }
+  | ".endm"                             { asm_parse_close(ps, ST_MACRO, LOC(@1)); }
+  | ".rept" expr                        { open_loop(ps, ST_REPT, NULL, NULL, $2, NULL, LOC(@1)); }
+  | ".endr"                             { asm_parse_close(ps, ST_REPT, LOC(@1)); }
+  | ".for" name '=' expr ',' expr       { open_loop(ps, ST_FOR, $2, $4, $6, NULL, LOC(@1)); }
+  | ".for" name '=' expr ',' expr ',' expr
+                                        { open_loop(ps, ST_FOR, $2, $4, $6, $8, LOC(@1)); }
+  | ".endfor"                           { asm_parse_close(ps, ST_FOR, LOC(@1)); }
+  | ".if" expr                          { open_if(ps, COND_EXPR, $2, LOC(@1)); }
+  | ".ifdef" name                       { open_if(ps, COND_DEFINED, $2, LOC(@1)); }
+  | ".ifndef" name                      { open_if(ps, COND_UNDEFINED, $2, LOC(@1)); }
+  | ".elif" expr                        { add_arm(ps, COND_EXPR, $2, LOC(@1)); }
+  | ".else"                             { add_arm(ps, COND_ELSE, NULL, LOC(@1)); }
+  | ".endif"                            { asm_parse_close(ps, ST_IF, LOC(@1)); }
+  ;
+
+/* ---- expressions ----
+ * C's operators and precedence (the %left/%right lines above).  Division
+ * and remainder truncate toward zero, as in C.  "oexpr" is the same
+ * without the comparisons that clash with the bundle's ">"; both share
+ * their operands (primary). */
+
+expr:
+    primary
+  | '-' expr %prec UNARY                { $$ = negate(ps, $2, LOC(@$)); }
+  | '~' expr %prec UNARY                { $$ = ex_op(ps, EX_UNARY, UN_NOT, $2, NULL, NULL, LOC(@$)); }
+  | '!' expr %prec UNARY                { $$ = ex_op(ps, EX_UNARY, UN_LNOT, $2, NULL, NULL, LOC(@$)); }
+  | expr '*' expr                       { $$ = ex_bin(ps, BIN_MUL, $1, $3, LOC(@$)); }
+  | expr '/' expr                       { $$ = ex_bin(ps, BIN_DIV, $1, $3, LOC(@$)); }
+  | expr '%' expr                       { $$ = ex_bin(ps, BIN_MOD, $1, $3, LOC(@$)); }
+  | expr '+' expr                       { $$ = ex_bin(ps, BIN_ADD, $1, $3, LOC(@$)); }
+  | expr '-' expr                       { $$ = ex_bin(ps, BIN_SUB, $1, $3, LOC(@$)); }
+  | expr "<<" expr                      { $$ = ex_bin(ps, BIN_SHL, $1, $3, LOC(@$)); }
+  | expr ">>" expr                      { $$ = ex_bin(ps, BIN_SHR, $1, $3, LOC(@$)); }
+  | expr '<' expr                       { $$ = ex_bin(ps, BIN_LT, $1, $3, LOC(@$)); }
+  | expr '>' expr                       { $$ = ex_bin(ps, BIN_GT, $1, $3, LOC(@$)); }
+  | expr "<=" expr                      { $$ = ex_bin(ps, BIN_LE, $1, $3, LOC(@$)); }
+  | expr ">=" expr                      { $$ = ex_bin(ps, BIN_GE, $1, $3, LOC(@$)); }
+  | expr "==" expr                      { $$ = ex_bin(ps, BIN_EQ, $1, $3, LOC(@$)); }
+  | expr "!=" expr                      { $$ = ex_bin(ps, BIN_NE, $1, $3, LOC(@$)); }
+  | expr '&' expr                       { $$ = ex_bin(ps, BIN_AND, $1, $3, LOC(@$)); }
+  | expr '^' expr                       { $$ = ex_bin(ps, BIN_XOR, $1, $3, LOC(@$)); }
+  | expr '|' expr                       { $$ = ex_bin(ps, BIN_OR, $1, $3, LOC(@$)); }
+  | expr "&&" expr                      { $$ = ex_bin(ps, BIN_LAND, $1, $3, LOC(@$)); }
+  | expr "||" expr                      { $$ = ex_bin(ps, BIN_LOR, $1, $3, LOC(@$)); }
+  | expr '?' expr ':' expr              { $$ = ex_op(ps, EX_COND, 0, $1, $3, $5, LOC(@$)); }
+  ;
+
+oexpr:
+    primary
+  | '-' oexpr %prec UNARY               { $$ = negate(ps, $2, LOC(@$)); }
+  | '~' oexpr %prec UNARY               { $$ = ex_op(ps, EX_UNARY, UN_NOT, $2, NULL, NULL, LOC(@$)); }
+  | '!' oexpr %prec UNARY               { $$ = ex_op(ps, EX_UNARY, UN_LNOT, $2, NULL, NULL, LOC(@$)); }
+  | oexpr '*' oexpr                     { $$ = ex_bin(ps, BIN_MUL, $1, $3, LOC(@$)); }
+  | oexpr '/' oexpr                     { $$ = ex_bin(ps, BIN_DIV, $1, $3, LOC(@$)); }
+  | oexpr '%' oexpr                     { $$ = ex_bin(ps, BIN_MOD, $1, $3, LOC(@$)); }
+  | oexpr '+' oexpr                     { $$ = ex_bin(ps, BIN_ADD, $1, $3, LOC(@$)); }
+  | oexpr '-' oexpr                     { $$ = ex_bin(ps, BIN_SUB, $1, $3, LOC(@$)); }
+  | oexpr "<<" oexpr                    { $$ = ex_bin(ps, BIN_SHL, $1, $3, LOC(@$)); }
+  | oexpr ">>" oexpr                    { $$ = ex_bin(ps, BIN_SHR, $1, $3, LOC(@$)); }
+  | oexpr "==" oexpr                    { $$ = ex_bin(ps, BIN_EQ, $1, $3, LOC(@$)); }
+  | oexpr "!=" oexpr                    { $$ = ex_bin(ps, BIN_NE, $1, $3, LOC(@$)); }
+  | oexpr '&' oexpr                     { $$ = ex_bin(ps, BIN_AND, $1, $3, LOC(@$)); }
+  | oexpr '^' oexpr                     { $$ = ex_bin(ps, BIN_XOR, $1, $3, LOC(@$)); }
+  | oexpr '|' oexpr                     { $$ = ex_bin(ps, BIN_OR, $1, $3, LOC(@$)); }
+  | oexpr "&&" oexpr                    { $$ = ex_bin(ps, BIN_LAND, $1, $3, LOC(@$)); }
+  | oexpr "||" oexpr                    { $$ = ex_bin(ps, BIN_LOR, $1, $3, LOC(@$)); }
+  | oexpr '?' expr ':' oexpr            { $$ = ex_op(ps, EX_COND, 0, $1, $3, $5, LOC(@$)); }
+  ;
+
+primary:
+    INTEGER                             { $$ = ex_int(ps, $1, LOC(@1)); }
+  | IDENT                               { $$ = ex_name(ps, EX_NAME, $1, LOC(@1)); }
+  | PARAM                               { $$ = ex_name(ps, EX_PARAM, $1, LOC(@1)); }
+  | IDENT '[' expr ']'                  { $$ = ex_op(ps, EX_INDEX, 0, ex_name(ps, EX_NAME, $1, LOC(@1)), $3, NULL, LOC(@$)); }
+  | PARAM '[' expr ']'                  { $$ = ex_op(ps, EX_INDEX, 0, ex_name(ps, EX_PARAM, $1, LOC(@1)), $3, NULL, LOC(@$)); }
+  | '(' expr ')'                        { $$ = $2; }
+  ;
+
+%%
+
+/* Character tokens have no symbolic names: find them by their spelling. */
+static int is_token(yysymbol_kind_t k, const char *spelling)
+{
+    return strcmp(yysymbol_name(k), spelling) == 0;
+}
+
+/* Tokens that only continue an expression ("+", "<<", "[") are not worth
+ * listing one by one; those that start one collapse into "an expression". */
+static int continues_expression(yysymbol_kind_t k)
+{
+    static const char *const ops[] = {"'+'", "'-'", "'*'", "'/'", "'%'", "'&'", "'|'", "'^'", "'<'", "'>'",
+                                      "'?'", "'['", "<<", ">>", "==", "!=", "<=", ">=", "&&", "||"};
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+        if (strcmp(yysymbol_name(k), ops[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int starts_expression(yysymbol_kind_t k)
+{
+    return k == YYSYMBOL_INTEGER || k == YYSYMBOL_IDENT || k == YYSYMBOL_PARAM || is_token(k, "'('") ||
+           is_token(k, "'-'") || is_token(k, "'~'") || is_token(k, "'!'");
+}
+
+/* "unexpected X, expected A, B or C": the lookahead as written, the
+ * expected tokens by their names.  A token the scanner already reported
+ * (BAD) says nothing more. */
+static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, asm_parser *ps)
+{
+    (void)scanner;
+    yysymbol_kind_t tok = yypcontext_token(ctx);
+    const asm_loc *loc = LOC(*yypcontext_location(ctx));
+    if (tok == YYSYMBOL_BAD)
+        return 0;
+    yysymbol_kind_t all[YYNTOKENS];
+    int nall = yypcontext_expected_tokens(ctx, all, YYNTOKENS);
+    const char *shown[8];
+    int n = 0, expression = 0, expects_close = 0, expects_comma = 0;
+    for (int i = 0; i < nall; i++)
+        expression |= all[i] == YYSYMBOL_INTEGER;
+    for (int i = 0; i < nall; i++) {
+        expects_close |= is_token(all[i], "'>'");
+        expects_comma |= is_token(all[i], "','");
+        if ((expression && starts_expression(all[i])) || (continues_expression(all[i]) && !is_token(all[i], "'>'")))
+            continue;
+        if (n < 8)
+            shown[n++] = yysymbol_name(all[i]);
+    }
+    if (expression && n < 8)
+        shown[n++] = "an expression";
+
+    char what[96];
+    if (tok == YYSYMBOL_YYEOF || tok == YYSYMBOL_NEWLINE || ps->tok_len == 0)
+        snprintf(what, sizeof what, "%s", yysymbol_name(tok));
+    else
+        snprintf(what, sizeof what, "'%.*s'", (int)(ps->tok_len < 40 ? ps->tok_len : 40), ps->tok_text);
+
+    if (tok == YYSYMBOL_YYEOF && expects_close) {
+        asm_parse_error(ps, &ps->bundle_open, "unterminated bundle: no '>' before the end of the file");
+        return 0;
+    }
+    if (expects_close && loc->line > ps->bundle_open.line && ps->bundle_open.file == loc->file) {
+        asm_parse_error(ps, loc, "unexpected %s in a bundle: is the '>' of the bundle missing?", what);
+        asm_parse_note(ps, &ps->bundle_open, "the bundle starts here");
+        return 0;
+    }
+    char msg[512];
+    int len = snprintf(msg, sizeof msg, "unexpected %s", what);
+    for (int i = 0; i < n && n <= 6 && (size_t)len < sizeof msg; i++)
+        len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s", i == 0 ? ", expected " : i == n - 1 ? " or " : ", ",
+                        shown[i]);
+    asm_parse_error(ps, loc, "%s", msg);
+    int comparison = is_token(tok, "'<'") || tok == YYSYMBOL_LE || tok == YYSYMBOL_GE;
+    if (comparison && expects_comma)
+        asm_parse_note(ps, loc, "a comparison in an operand or macro argument goes in parentheses: (a < b)");
+    else if (is_token(tok, "'>'") && !ps->in_bundle)
+        asm_parse_note(ps, loc, "no bundle is open here (a comparison in an operand goes in parentheses)");
+    return 0;
+}

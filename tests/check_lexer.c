@@ -1,0 +1,299 @@
+/* The scanner (lexer/scanner.l): tokens, values, locations and its errors. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grammar.h"
+#include "isa.h"
+#include "parse.h"
+
+typedef struct {
+    int tok;
+    int64_t ival;
+    int engine;
+    char text[64];     /* names, parameters, strings */
+    size_t len;        /* strings */
+    uint32_t line, col, len_cols;
+} token;
+
+typedef struct {
+    token t[64];
+    int n;
+} tokens;
+
+static void collect(void *arg, int tok, const void *value, asm_ploc loc)
+{
+    tokens *ts = arg;
+    const ASM_YYSTYPE *v = value;
+    ck_assert_int_lt(ts->n, 64);
+    token *t = &ts->t[ts->n++];
+    memset(t, 0, sizeof *t);
+    t->tok = tok;
+    t->line = (uint32_t)(loc >> 32);
+    t->col = (uint16_t)(loc >> 16);
+    t->len_cols = (uint16_t)loc;
+    if (tok == TK_INTEGER)
+        t->ival = v->ival;
+    else if (tok == TK_ENGINE)
+        t->engine = v->engine;
+    else if (tok == TK_IDENT || tok == TK_PARAM)
+        snprintf(t->text, sizeof t->text, "%s", v->name->text);
+    else if (tok == TK_STRING) {
+        t->len = v->expr->u.str.len;
+        memcpy(t->text, v->expr->u.str.text, t->len < 63 ? t->len : 63);
+    }
+}
+
+/* Scans src; messages land in *out (caller frees). */
+static tokens scan(const char *src, char **out)
+{
+    static tokens ts;
+    memset(&ts, 0, sizeof ts);
+    size_t len = strlen(src);
+    char *buf = malloc(len + 2);
+    memcpy(buf, src, len);
+    buf[len] = buf[len + 1] = '\0';
+    size_t out_size;
+    FILE *f = open_memstream(out, &out_size);
+    diag *d = diag_new(f, "test");
+    asm_ctx ctx;
+    asm_ctx_init(&ctx, d, NULL);
+    asm_parser ps;
+    memset(&ps, 0, sizeof ps);
+    ps.ctx = &ctx;
+    ps.file = asm_file_name(&ctx, "t.vasm");
+    asm_add_source(&ctx, "t.vasm", buf, len, 0);
+    ps.line = ps.col = 1;
+    asm_scan_tokens(&ps, buf, len, collect, &ts);
+    asm_arena_free(&ps.arena);
+    asm_ctx_free(&ctx);
+    diag_free(d);
+    fclose(f);
+    free(buf);
+    return ts;
+}
+
+static tokens scan_clean(const char *src)
+{
+    char *out;
+    tokens ts = scan(src, &out);
+    ck_assert_msg(out[0] == '\0', "unexpected messages: %s", out);
+    free(out);
+    return ts;
+}
+
+START_TEST(test_integers_decimal_hex_binary)
+{
+    tokens ts = scan_clean("42 0x7ED55D16 0b1011 9223372036854775807\n");
+    ck_assert_int_eq(ts.t[0].tok, TK_INTEGER);
+    ck_assert_int_eq(ts.t[0].ival, 42);
+    ck_assert_int_eq(ts.t[1].ival, 0x7ED55D16);
+    ck_assert_int_eq(ts.t[2].ival, 11);
+    ck_assert_int_eq(ts.t[3].ival, INT64_MAX);
+    ck_assert_int_eq(ts.t[4].tok, TK_NEWLINE);
+    ck_assert_int_eq(ts.t[5].tok, 0);
+}
+END_TEST
+
+START_TEST(test_integer_past_int64_is_an_error)
+{
+    char *out;
+    tokens ts = scan("x 9223372036854775808\n", &out);
+    ck_assert_int_eq(ts.t[1].tok, TK_BAD);
+    ck_assert_str_eq(out, "t.vasm:1:3: error: integer literal is too large (the limit is 2^63-1)\n"
+                          "    1 | x 9223372036854775808\n"
+                          "      |   ^~~~~~~~~~~~~~~~~~~\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(test_malformed_number_is_one_error)
+{
+    char *out;
+    tokens ts = scan("12abc\n", &out);
+    ck_assert_int_eq(ts.t[0].tok, TK_BAD);
+    ck_assert_int_eq(ts.t[1].tok, TK_NEWLINE);
+    ck_assert_ptr_nonnull(strstr(out, "t.vasm:1:1: error: malformed number '12abc'"));
+    free(out);
+}
+END_TEST
+
+START_TEST(test_engines_and_nop_are_keywords)
+{
+    tokens ts = scan_clean("alu valu load store flow debug nop alux loads\n");
+    int engines[] = {ISA_ENG_ALU, ISA_ENG_VALU, ISA_ENG_LOAD, ISA_ENG_STORE, ISA_ENG_FLOW, ISA_ENG_DEBUG};
+    for (int i = 0; i < 6; i++) {
+        ck_assert_int_eq(ts.t[i].tok, TK_ENGINE);
+        ck_assert_int_eq(ts.t[i].engine, engines[i]);
+    }
+    ck_assert_int_eq(ts.t[6].tok, TK_NOP);
+    ck_assert_int_eq(ts.t[7].tok, TK_IDENT);
+    ck_assert_str_eq(ts.t[7].text, "alux");
+    ck_assert_int_eq(ts.t[8].tok, TK_IDENT);
+}
+END_TEST
+
+START_TEST(test_names_and_parameters)
+{
+    tokens ts = scan_clean("acc _x9 \\op1 vbroadcast\n");
+    ck_assert_int_eq(ts.t[0].tok, TK_IDENT);
+    ck_assert_str_eq(ts.t[0].text, "acc");
+    ck_assert_str_eq(ts.t[1].text, "_x9");
+    ck_assert_int_eq(ts.t[2].tok, TK_PARAM);
+    ck_assert_str_eq(ts.t[2].text, "op1");
+    ck_assert_int_eq(ts.t[3].tok, TK_IDENT);
+}
+END_TEST
+
+START_TEST(test_each_directive_is_its_own_token)
+{
+    tokens ts = scan_clean(".equ .set .word .vec .global .extern .entry .include .error .warning .macro .endm "
+                           ".rept .endr .for .endfor .if .ifdef .ifndef .elif .else .endif\n");
+    int want[] = {TK_D_EQU,   TK_D_SET,   TK_D_WORD,    TK_D_VEC,   TK_D_GLOBAL, TK_D_EXTERN,
+                  TK_D_ENTRY, TK_D_INCLUDE, TK_D_ERROR, TK_D_WARNING, TK_D_MACRO, TK_D_ENDM,
+                  TK_D_REPT,  TK_D_ENDR,  TK_D_FOR,     TK_D_ENDFOR, TK_D_IF,    TK_D_IFDEF,
+                  TK_D_IFNDEF, TK_D_ELIF, TK_D_ELSE,    TK_D_ENDIF};
+    for (int i = 0; i < 22; i++)
+        ck_assert_int_eq(ts.t[i].tok, want[i]);
+}
+END_TEST
+
+START_TEST(test_unknown_directive_is_reported_with_its_span)
+{
+    char *out;
+    tokens ts = scan("  .bogus 3\n", &out);
+    ck_assert_int_eq(ts.t[0].tok, TK_BAD);
+    ck_assert_str_eq(out, "t.vasm:1:3: error: unknown directive '.bogus'\n"
+                          "    1 |   .bogus 3\n"
+                          "      |   ^~~~~~\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(test_operators_longest_match)
+{
+    tokens ts = scan_clean("// << >> == != <= >= && || < > + - * / % & | ^ ~ ! ( ) [ ] , ; : = @ ?\n");
+    int want[] = {TK_DSLASH, TK_SHL, TK_SHR, TK_EQ, TK_NE, TK_LE, TK_GE, TK_ANDAND, TK_OROR,
+                  '<', '>', '+', '-', '*', '/', '%', '&', '|', '^', '~', '!', '(', ')', '[', ']', ',', ';',
+                  ':', '=', '@', '?', TK_NEWLINE, 0};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_int_eq(ts.t[i].tok, want[i]);
+}
+END_TEST
+
+START_TEST(test_string_escapes_are_removed)
+{
+    tokens ts = scan_clean("\"a \\\"q\\\" \\\\ b\" \"\"\n");
+    ck_assert_int_eq(ts.t[0].tok, TK_STRING);
+    ck_assert_str_eq(ts.t[0].text, "a \"q\" \\ b");
+    ck_assert_int_eq(ts.t[0].len, 9);
+    ck_assert_int_eq(ts.t[1].tok, TK_STRING);
+    ck_assert_int_eq(ts.t[1].len, 0);
+}
+END_TEST
+
+START_TEST(test_unknown_escape_points_at_the_escape)
+{
+    char *out;
+    tokens ts = scan("x \"ab\\n\"\n", &out);
+    ck_assert_int_eq(ts.t[1].tok, TK_BAD);
+    ck_assert_str_eq(out, "t.vasm:1:6: error: unknown escape '\\n' in a string (only \\\" and \\\\ exist)\n"
+                          "    1 | x \"ab\\n\"\n"
+                          "      |      ^~\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(test_unterminated_string_ends_at_the_line)
+{
+    char *out;
+    tokens ts = scan("debug comment \"abc\nnop\n", &out);
+    ck_assert_int_eq(ts.t[2].tok, TK_BAD);
+    ck_assert_int_eq(ts.t[3].tok, TK_NEWLINE);
+    ck_assert_int_eq(ts.t[4].tok, TK_NOP);
+    ck_assert_ptr_nonnull(strstr(out, "t.vasm:1:15: error: unterminated string (a string ends on its line)"));
+    free(out);
+}
+END_TEST
+
+START_TEST(test_comments_and_blanks_are_skipped)
+{
+    tokens ts = scan_clean("  \t# a comment < > \"\n\tnop # more\r\n");
+    ck_assert_int_eq(ts.t[0].tok, TK_NEWLINE);
+    ck_assert_int_eq(ts.t[1].tok, TK_NOP);
+    ck_assert_int_eq(ts.t[2].tok, TK_NEWLINE);
+    ck_assert_int_eq(ts.t[3].tok, 0);
+}
+END_TEST
+
+START_TEST(test_locations_are_line_column_and_width)
+{
+    tokens ts = scan_clean("nop\n  alu + 10, 11\n");
+    ck_assert_int_eq(ts.t[0].line, 1);
+    ck_assert_int_eq(ts.t[0].col, 1);
+    ck_assert_int_eq(ts.t[0].len_cols, 3);
+    /* alu */
+    ck_assert_int_eq(ts.t[2].line, 2);
+    ck_assert_int_eq(ts.t[2].col, 3);
+    ck_assert_int_eq(ts.t[2].len_cols, 3);
+    /* 10 */
+    ck_assert_int_eq(ts.t[4].col, 9);
+    ck_assert_int_eq(ts.t[4].len_cols, 2);
+    /* 11 */
+    ck_assert_int_eq(ts.t[6].col, 13);
+}
+END_TEST
+
+START_TEST(test_last_line_without_newline_still_ends)
+{
+    tokens ts = scan_clean("nop");
+    ck_assert_int_eq(ts.t[0].tok, TK_NOP);
+    ck_assert_int_eq(ts.t[1].tok, TK_NEWLINE);
+    ck_assert_int_eq(ts.t[2].tok, 0);
+}
+END_TEST
+
+START_TEST(test_stray_character_and_byte_are_reported)
+{
+    char *out;
+    tokens ts = scan("$ \x01\n", &out);
+    ck_assert_int_eq(ts.t[0].tok, TK_BAD);
+    ck_assert_int_eq(ts.t[1].tok, TK_BAD);
+    ck_assert_ptr_nonnull(strstr(out, "t.vasm:1:1: error: unexpected character '$'"));
+    ck_assert_ptr_nonnull(strstr(out, "t.vasm:1:3: error: unexpected byte 0x01"));
+    free(out);
+}
+END_TEST
+
+static Suite *lexer_suite(void)
+{
+    Suite *s = suite_create("lexer");
+    TCase *tc = tcase_create("scanner");
+    tcase_add_test(tc, test_integers_decimal_hex_binary);
+    tcase_add_test(tc, test_integer_past_int64_is_an_error);
+    tcase_add_test(tc, test_malformed_number_is_one_error);
+    tcase_add_test(tc, test_engines_and_nop_are_keywords);
+    tcase_add_test(tc, test_names_and_parameters);
+    tcase_add_test(tc, test_each_directive_is_its_own_token);
+    tcase_add_test(tc, test_unknown_directive_is_reported_with_its_span);
+    tcase_add_test(tc, test_operators_longest_match);
+    tcase_add_test(tc, test_string_escapes_are_removed);
+    tcase_add_test(tc, test_unknown_escape_points_at_the_escape);
+    tcase_add_test(tc, test_unterminated_string_ends_at_the_line);
+    tcase_add_test(tc, test_comments_and_blanks_are_skipped);
+    tcase_add_test(tc, test_locations_are_line_column_and_width);
+    tcase_add_test(tc, test_last_line_without_newline_still_ends);
+    tcase_add_test(tc, test_stray_character_and_byte_are_reported);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(lexer_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

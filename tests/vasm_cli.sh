@@ -1,0 +1,123 @@
+#!/bin/sh
+# vasm's command line (docs/vasm.md): options, exit status (0 ok, 1 errors
+# in the sources or the link, 2 usage or I/O), outputs written only when
+# everything succeeded, objects and linking, listing, map, disassembly.
+set -u
+bin=${top_builddir:-.}
+vasm="$(cd "$bin" && pwd)/vasm"
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+pass=0
+
+check() {   # check NAME CONDITION...
+    name=$1
+    shift
+    if "$@"; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL: $name" >&2
+        fail=$((fail + 1))
+    fi
+}
+
+status() {  # status WANT COMMAND...: runs it, compares the exit status
+    want=$1
+    shift
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    [ "$got" -eq "$want" ] || { echo "  exit $got, want $want: $*" >&2; cat "$tmp/err" >&2; return 1; }
+}
+
+cat >"$tmp/good.vasm" <<'EOF'
+.word acc, one
+.vec v
+start:
+    < load const one, 1 ; load const acc, 5 >
+loop:
+    alu - acc, acc, one
+    flow cond_jump_rel acc, loop
+    valu + v, v, v
+    flow halt
+EOF
+printf '.word a\nalu + a, a\n' >"$tmp/bad.vasm"
+printf '< alu + 5, 0, 0 ; alu + 5, 1, 1 ; alu + 6, 5, 5 >\n' >"$tmp/warn.vasm"
+
+# Help, version, usage errors.
+check help status 0 "$vasm" --help
+check help-lists-warnings grep -q double-write "$tmp/out"
+check version status 0 "$vasm" --version
+check version-text grep -q '^vasm (vliwkit)' "$tmp/out"
+check no-input status 2 "$vasm"
+check unknown-option status 2 "$vasm" --frobnicate "$tmp/good.vasm"
+check unknown-warning status 2 "$vasm" -Wfrobnicate "$tmp/good.vasm"
+check c-with-two-inputs status 2 "$vasm" -c "$tmp/good.vasm" "$tmp/good.vasm"
+check missing-input status 2 "$vasm" "$tmp/nothere.vasm" -o "$tmp/x.bin"
+check missing-input-no-output test ! -e "$tmp/x.bin"
+
+# Success writes the image; errors write nothing and keep an old output.
+check assemble status 0 "$vasm" "$tmp/good.vasm" -o "$tmp/good.bin"
+check image-magic sh -c "head -c 4 '$tmp/good.bin' | grep -q VLWK"
+check error-exit status 1 "$vasm" "$tmp/bad.vasm" -o "$tmp/bad.bin"
+check error-message grep -q "bad.vasm:2:1: error: alu + takes 3 operands" "$tmp/err"
+check error-no-output test ! -e "$tmp/bad.bin"
+cp "$tmp/good.bin" "$tmp/keep.bin"
+check error-keeps-old status 1 "$vasm" "$tmp/bad.vasm" -o "$tmp/keep.bin" -l "$tmp/keep.lst"
+check error-old-untouched cmp -s "$tmp/good.bin" "$tmp/keep.bin"
+check error-no-listing test ! -e "$tmp/keep.lst"
+check no-temp-left sh -c "! ls '$tmp' | grep -q tmp"
+
+# Standard input and output.
+# (stripped: the line maps name the inputs differently)
+check stdin status 0 sh -c "\"$vasm\" -s - -o '$tmp/stdin.bin' <'$tmp/good.vasm'"
+check stripped status 0 "$vasm" -s "$tmp/good.vasm" -o "$tmp/stripped.bin"
+check stdin-same cmp -s "$tmp/stripped.bin" "$tmp/stdin.bin"
+check stdout status 0 sh -c "\"$vasm\" '$tmp/good.vasm' -o - >'$tmp/stdout.bin'"
+check stdout-same cmp -s "$tmp/good.bin" "$tmp/stdout.bin"
+
+# Objects: -c, then linking objects gives the same image as one step.
+check compile status 0 sh -c "cd '$tmp' && \"$vasm\" -c good.vasm"
+check compile-default-name test -e "$tmp/good.vo"
+check compile-named status 0 "$vasm" -c "$tmp/good.vasm" -o "$tmp/named.vo"
+check link-object status 0 "$vasm" "$tmp/named.vo" -o "$tmp/linked.bin"
+check link-same cmp -s "$tmp/good.bin" "$tmp/linked.bin"
+check c-with-listing status 2 "$vasm" -c "$tmp/good.vasm" -l "$tmp/x.lst"
+
+# Two modules.
+printf '.global helper\nhelper: flow halt\n' >"$tmp/lib.vasm"
+printf '.extern helper\n.entry\nflow jump helper\n' >"$tmp/main.vasm"
+check two-modules status 0 "$vasm" "$tmp/lib.vasm" "$tmp/main.vasm" -o "$tmp/two.bin" --map "$tmp/two.map"
+check map-written grep -q 'main.vasm' "$tmp/two.map"
+check undefined-extern status 1 "$vasm" "$tmp/main.vasm" -o "$tmp/one.bin"
+check undefined-extern-no-output test ! -e "$tmp/one.bin"
+
+# -D and -I.
+mkdir "$tmp/inc"
+printf '.equ INCLUDED, 7\n' >"$tmp/inc/defs.inc"
+printf '.include "defs.inc"\nload const 1, INCLUDED + N\n' >"$tmp/uses.vasm"
+check include-missing status 1 "$vasm" "$tmp/uses.vasm" -o "$tmp/uses.bin"
+check include-and-define status 0 "$vasm" -I "$tmp/inc" -DN=3 "$tmp/uses.vasm" -o "$tmp/uses.bin" \
+    --disassemble "$tmp/uses.dis"
+check define-value grep -q 'load const 1, 10' "$tmp/uses.dis"
+
+# Warnings.
+check warning-default status 0 "$vasm" "$tmp/warn.vasm" -o "$tmp/w.bin"
+check warning-shown grep -q 'warning: slots 1 and 2 of this bundle both write scratch 5;.*\[-Wdouble-write\]' "$tmp/err"
+check warning-off status 0 "$vasm" -Wno-double-write "$tmp/warn.vasm" -o "$tmp/w.bin"
+check warning-off-quiet test ! -s "$tmp/err"
+check werror status 1 "$vasm" -Werror "$tmp/warn.vasm" -o "$tmp/werror.bin"
+check werror-no-output test ! -e "$tmp/werror.bin"
+check optional-warning status 0 "$vasm" -Wsame-bundle-read "$tmp/warn.vasm" -o "$tmp/w.bin"
+check optional-warning-shown grep -q 'Wsame-bundle-read' "$tmp/err"
+check all-warnings-off status 0 "$vasm" -w "$tmp/warn.vasm" -o "$tmp/w.bin"
+check all-warnings-off-quiet test ! -s "$tmp/err"
+
+# Listing and disassembly; the disassembly assembles back to the same code.
+check listing status 0 "$vasm" "$tmp/good.vasm" -o "$tmp/l.bin" -l "$tmp/l.lst" --disassemble "$tmp/l.dis"
+check listing-source grep -q 'alu - acc, acc, one' "$tmp/l.lst"
+check listing-label grep -q '^loop:' "$tmp/l.lst"
+check reassemble status 0 "$vasm" -s "$tmp/l.dis" -o "$tmp/re.bin"
+check reassemble-same cmp -s "$tmp/stripped.bin" "$tmp/re.bin"
+
+echo "vasm_cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
