@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "asm.h"
+#include "disasm.h"
 #include "isa.h"
 #include "link.h"
 #include "listing.h"
@@ -1051,6 +1052,117 @@ START_TEST(test_golden_programs_assemble_exactly_as_written)
 }
 END_TEST
 
+/* Assembles, links stripped and encodes: the bytes of the image. */
+static uint8_t *stripped_image(const char *src, size_t *size)
+{
+    vimage *obj = clean(src);
+    diag *d = diag_new(stderr, "test");
+    lnk_input in = {obj, "a.vasm"};
+    lnk_options opt = {.strip = 1};
+    vimage *exe = lnk_link(&in, 1, &opt, d);
+    diag_free(d);
+    ck_assert_ptr_nonnull(exe);
+    uint8_t *bytes;
+    ck_assert_int_eq(img_encode(exe, &bytes, size), 0);
+    img_free(exe);
+    img_free(obj);
+    return bytes;
+}
+
+/* An operand value valid for its kind, different for every op so that
+ * packed bundles never write one word twice. */
+static int64_t operand_for(int op, int a)
+{
+    const char *kinds = isa_ops[op].kinds;
+    switch (kinds[a]) {
+    case 'd': case 'e': return 1000 + op * 4 + a;
+    case 's': case 'f': return 3 + op * 7 + a;
+    case 'D': return 8 + 8 * op;
+    case 'S': return 1528 - op - a;                  /* up to the last lane of scratch */
+    case 'i':
+        if (strchr(kinds, 'e'))
+            return 2;                                /* load_offset's displacement */
+        return op % 2 ? -2147483648LL : 4294967295LL;
+    case 't': return op;                             /* a bundle of the program */
+    case 'r': return -1 - op % 3;
+    case 'n': return op + a;
+    case 'k': return op % ISA_KEY_COUNT;
+    case 'K': return isa_trace_key_takes_stage[op % ISA_KEY_COUNT] ? op % 6 : 0;
+    default: return 0;                               /* c: the text is given apart */
+    }
+}
+
+START_TEST(test_every_op_round_trips_through_the_text_form)
+{
+    /* A program generated from the ISA table, in the canonical form: every
+     * op of every engine in a one-slot bundle, then every op again, packed
+     * into bundles as full as each engine allows. */
+    isa_slot slots[ISA_OP_COUNT];
+    for (int op = 0; op < ISA_OP_COUNT; op++) {
+        isa_slot *sl = &slots[op];
+        memset(sl, 0, sizeof *sl);
+        sl->op = (uint16_t)op;
+        for (int a = 0; isa_ops[op].kinds[a]; a++)
+            sl->arg[a] = operand_for(op, a);
+    }
+    char *src;
+    size_t src_size;
+    FILE *f = open_memstream(&src, &src_size);
+    for (int op = 0; op < ISA_OP_COUNT; op++) {
+        char text[256];
+        isa_format_slot(text, sizeof text, &slots[op], "op \"quoted\" \\ text");
+        fprintf(f, "%s\n", text);
+    }
+    for (int e = 0; e < ISA_ENGINE_COUNT; e++) {
+        int in_bundle = 0;
+        for (int op = 0; op < ISA_OP_COUNT; op++) {
+            if (isa_ops[op].engine != (isa_engine)e)
+                continue;
+            if (in_bundle == isa_engines[e].slot_limit) {
+                fprintf(f, " >\n");
+                in_bundle = 0;
+            }
+            char text[256];
+            isa_format_slot(text, sizeof text, &slots[op], "packed");
+            fprintf(f, "%s%s", in_bundle ? " ; " : "< ", text);
+            in_bundle++;
+        }
+        if (in_bundle)
+            fprintf(f, " >\n");
+    }
+    fclose(f);
+
+    size_t n1, n2;
+    uint8_t *first = stripped_image(src, &n1);
+    /* The slots are exactly the ones generated. */
+    img_status st;
+    vimage *img = img_decode(first, n1, &st);
+    ck_assert_msg(img != NULL, "%s", st.detail);
+    for (int op = 0; op < ISA_OP_COUNT; op++) {
+        ck_assert_uint_eq(img->bundle_start[op + 1] - img->bundle_start[op], 1);
+        const isa_slot *got = &img->slots[img->bundle_start[op]];
+        ck_assert_int_eq(got->op, op);
+        for (int a = 0; a < ISA_MAX_ARGS; a++)
+            if (isa_ops[op].kinds[a] != 'c' && a < isa_ops[op].nargs)
+                ck_assert_int_eq(got->arg[a], slots[op].arg[a]);
+    }
+
+    char *text;
+    size_t text_size;
+    f = open_memstream(&text, &text_size);
+    ck_assert_int_eq(dis_print(f, img, NULL), 0);
+    fclose(f);
+    uint8_t *second = stripped_image(text, &n2);
+    ck_assert_uint_eq(n1, n2);
+    ck_assert_msg(memcmp(first, second, n1) == 0, "the reassembled image differs");
+    img_free(img);
+    free(text);
+    free(first);
+    free(second);
+    free(src);
+}
+END_TEST
+
 START_TEST(test_assembling_twice_in_one_process_gives_the_same_object)
 {
     const char *src = ".word a, b[3]\n.vec v\n.macro m x\nalu + \\x, a, b[2]\n.endm\n"
@@ -1163,6 +1275,7 @@ static Suite *asm_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_golden_programs_assemble_exactly_as_written);
     tcase_add_test(tc, test_assembling_twice_in_one_process_gives_the_same_object);
+    tcase_add_test(tc, test_every_op_round_trips_through_the_text_form);
     tcase_add_test(tc, test_listing_shows_each_bundle_with_its_source_and_encoding);
     suite_add_tcase(s, tc);
     return s;
