@@ -447,8 +447,9 @@ static void report_overflow(linker *L, const scratch_layout *lay, const scratch_
     if (needed > ISA_SCRATCH_WORDS)
         diag_error(L->d, &loc,
                    "scratch overflow: the program needs %" PRIu64 " words of scratch, but there "
-                   "are %d ('%s' of %s, %" PRIu32 " words, does not fit)",
-                   needed, ISA_SCRATCH_WORDS, sym_name(m, s), m->name, failed->size);
+                   "are %d ('%s' of %s, %" PRIu32 " word%s, does not fit)",
+                   needed, ISA_SCRATCH_WORDS, sym_name(m, s), m->name, failed->size,
+                   failed->size == 1 ? "" : "s");
     else
         diag_error(L->d, &loc,
                    "scratch overflow: no free run of %" PRIu32 " words for '%s' of %s (the program "
@@ -462,8 +463,8 @@ static void report_overflow(linker *L, const scratch_layout *lay, const scratch_
     diag_note(L->d, NULL, "the biggest scratch allocations:");
     for (size_t i = 0; i < lay->count && i < BIGGEST_SHOWN; i++) {
         const module *am = &L->mods[all[i]->ref.module];
-        diag_note(L->d, NULL, "  %s (%s): %" PRIu32 " words", sym_name(am, ref_symbol(L, all[i]->ref)),
-                  am->name, all[i]->size);
+        diag_note(L->d, NULL, "  %s (%s): %" PRIu32 " word%s", sym_name(am, ref_symbol(L, all[i]->ref)),
+                  am->name, all[i]->size, all[i]->size == 1 ? "" : "s");
     }
     free(all);
 }
