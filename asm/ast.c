@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 /* ---- arena --------------------------------------------------------------- */
 
 struct asm_arena_block {
@@ -14,14 +16,6 @@ struct asm_arena_block {
 };
 
 #define ARENA_BLOCK (256 * 1024)
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        abort();
-    return p;
-}
 
 void *asm_alloc(asm_arena *a, size_t size)
 {

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 /* One operand name of a bundle's trailing comment: "value=name+offset". */
 typedef struct {
     int64_t value;
@@ -28,14 +30,6 @@ typedef struct {
     dis_name *names;           /* the current bundle's operand names */
     size_t nnames, cap_names;
 } dis_ctx;
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        abort();
-    return p;
-}
 
 static int by_label_position(const void *pa, const void *pb)
 {

@@ -22,26 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 #define NO_INDEX UINT32_MAX
 #define BIGGEST_SHOWN 8     /* allocations listed under a scratch overflow */
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void *xmalloc(size_t n, size_t size)
-{
-    if (size && n > SIZE_MAX / size)
-        abort();
-    void *p = malloc(n && size ? n * size : 1);
-    if (!p)
-        abort();
-    return p;
-}
 
 /* A symbol of one module: (module in command-line order, symbol index). */
 typedef struct {
@@ -456,7 +440,7 @@ static void report_overflow(linker *L, const scratch_layout *lay, const scratch_
                    "needs %" PRIu64 " of %d words, but fixed-address symbols split the free space)",
                    failed->size, sym_name(m, s), m->name, needed, ISA_SCRATCH_WORDS);
 
-    const scratch_item **all = xmalloc(lay->count, sizeof *all);
+    const scratch_item **all = xmallocarray(lay->count, sizeof *all);
     for (size_t i = 0; i < lay->count; i++)
         all[i] = &lay->items[i];
     qsort(all, lay->count, sizeof *all, by_size_desc);
@@ -569,7 +553,7 @@ static void resolve_values(linker *L)
 static uint32_t output_string(linker *L, module *m, uint32_t offset)
 {
     if (!m->string_map) {
-        m->string_map = xmalloc(m->obj->strings_size, sizeof *m->string_map);
+        m->string_map = xmallocarray(m->obj->strings_size, sizeof *m->string_map);
         memset(m->string_map, 0xff, m->obj->strings_size * sizeof *m->string_map);
     }
     if (m->string_map[offset] == NO_INDEX)
@@ -727,7 +711,7 @@ static void apply_relocations(linker *L)
         img_reloc *copy = NULL;
         const img_reloc *rel = o->relocs;
         if (!sorted) {
-            copy = xmalloc(o->nrelocs, sizeof *copy);
+            copy = xmallocarray(o->nrelocs, sizeof *copy);
             memcpy(copy, o->relocs, o->nrelocs * sizeof *copy);
             qsort(copy, o->nrelocs, sizeof *copy, by_slot);
             rel = copy;
@@ -777,7 +761,7 @@ static void merge_memory(linker *L)
     size_t n = 0;
     for (size_t i = 0; i < L->ninputs; i++)
         n += L->mods[i].obj->nsegments;
-    segment_span *spans = xmalloc(n, sizeof *spans);
+    segment_span *spans = xmallocarray(n, sizeof *spans);
     n = 0;
     for (size_t i = 0; i < L->ninputs; i++)
         for (uint32_t k = 0; k < L->mods[i].obj->nsegments; k++) {
@@ -853,7 +837,7 @@ static void write_map(const linker *L, const scratch_layout *lay, FILE *f)
             fprintf(f, "  %-*s  %10s  %10s  %10d\n", wmod, m->name, "-", "-", 0);
     }
 
-    scratch_item *sorted = xmalloc(lay->count, sizeof *sorted);
+    scratch_item *sorted = xmallocarray(lay->count, sizeof *sorted);
     memcpy(sorted, lay->items, lay->count * sizeof *sorted);
     qsort(sorted, lay->count, sizeof *sorted, by_address);
     fprintf(f, "\nScratch (words, by address)\n");
@@ -934,7 +918,7 @@ vimage *lnk_link(const lnk_input *inputs, size_t ninputs, const lnk_options *opt
             if (m->obj->lines[b].file)
                 m->source = img_string(m->obj, m->obj->lines[b].file);
         m->binding = xcalloc(m->obj->nsymbols, sizeof *m->binding);
-        m->final = xmalloc(m->obj->nsymbols, sizeof *m->final);
+        m->final = xmallocarray(m->obj->nsymbols, sizeof *m->final);
         for (uint32_t k = 0; k < m->obj->nsymbols; k++)
             m->final[k] = -1;
         m->reported = xcalloc(m->obj->nsymbols, sizeof *m->reported);

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "xalloc.h"
+
 #define HEADER_SIZE 32
 #define SECTION_ENTRY_SIZE 12
 #define SLOT_SIZE 24
@@ -72,22 +74,6 @@ static void set_ok(img_status *st)
 
 /* ------------------------------------------------------------------ */
 /* Memory */
-
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void *xcalloc(size_t count, size_t elem)
-{
-    void *p = calloc(count ? count : 1, elem ? elem : 1);
-    if (!p)
-        abort();
-    return p;
-}
 
 /* Makes room for `need` elements (plus `extra` spare ones, for arrays of
  * n+1 entries), doubling so that appends stay amortized O(1). */

@@ -1,9 +1,10 @@
 /* isa: tables and slot checks drawn from isa.def. */
 #include "isa.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "text.h"
 
 const isa_engine_info isa_engines[ISA_ENGINE_COUNT] = {
 #define ISA_ENGINE(id, name, slots, cost) {name, slots, cost},
@@ -190,54 +191,39 @@ int isa_check_slot(const isa_slot *slot, char *why, size_t why_size, int *bad_ar
     return 0;
 }
 
-/* Appends to a bounded buffer, counting what would have been written. */
-typedef struct { char *buf; size_t size, len; } text_out;
-
-__attribute__((format(printf, 2, 3)))
-static void put(text_out *o, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = o->len < o->size ? o->size - o->len : 0;
-    int n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n;
-}
-
 size_t isa_format_slot(char *buf, size_t size, const isa_slot *slot, const char *comment)
 {
-    text_out o = {buf, size, 0};
+    text_buf o = {buf, size, 0};
     if (size)
         buf[0] = '\0';
     if (slot->op >= ISA_OP_COUNT) {
-        put(&o, "<unknown op %u>", (unsigned)slot->op);
+        text_put(&o, "<unknown op %u>", (unsigned)slot->op);
         return o.len;
     }
     const isa_op_info *info = &isa_ops[slot->op];
-    put(&o, "%s %s", isa_engines[info->engine].name, info->mnemonic);
+    text_put(&o, "%s %s", isa_engines[info->engine].name, info->mnemonic);
     for (int a = 0; info->kinds[a]; a++) {
         if (info->kinds[a] == 'K')
             continue; /* printed with its key */
-        put(&o, a ? ", " : " ");
+        text_put(&o, a ? ", " : " ");
         switch (info->kinds[a]) {
         case 'k':
             if (slot->arg[a] >= 0 && slot->arg[a] < ISA_KEY_COUNT) {
-                put(&o, "%s", isa_trace_key_names[slot->arg[a]]);
+                text_put(&o, "%s", isa_trace_key_names[slot->arg[a]]);
                 if (isa_trace_key_takes_stage[slot->arg[a]])
-                    put(&o, ", %lld", (long long)slot->arg[a + 1]);
+                    text_put(&o, ", %lld", (long long)slot->arg[a + 1]);
             } else {
-                put(&o, "<key %lld>", (long long)slot->arg[a]);
+                text_put(&o, "<key %lld>", (long long)slot->arg[a]);
             }
             break;
         case 'c':
-            put(&o, "\"");
+            text_put(&o, "\"");
             for (const char *c = comment ? comment : ""; *c; c++)
-                put(&o, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
-            put(&o, "\"");
+                text_put(&o, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
+            text_put(&o, "\"");
             break;
         default:
-            put(&o, "%lld", (long long)slot->arg[a]);
+            text_put(&o, "%lld", (long long)slot->arg[a]);
         }
     }
     return o.len;

@@ -3,7 +3,9 @@
 noinst_LIBRARIES += libvliwcommon.a
 libvliwcommon_a_SOURCES = common/isa.def common/isa.h common/isa.c \
                           common/image.h common/image.c \
-                          common/diag.h common/diag.c
+                          common/diag.h common/diag.c \
+                          common/text.h common/text.c \
+                          common/xalloc.h common/xalloc.c
 
 check_PROGRAMS += tests/check_isa tests/check_image
 TESTS += tests/check_isa tests/check_image

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+#include "xalloc.h"
+
 /* Per-engine slot limits as compile-time constants, for staging buffers. */
 enum {
 #define ISA_ENGINE(id, name, slots, cost) LIMIT_##id = (slots),
@@ -76,14 +79,6 @@ struct sim_machine {
     int ncores;
     sim_core *cores;
 };
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p)
-        abort();
-    return p;
-}
 
 static const char *const fault_names[SIM_FAULT_COUNT] = {
 #define SIM_FAULT_NAME(id, text) #id,
@@ -790,22 +785,7 @@ uint64_t sim_bundles_executed(const sim_machine *m)
  * Messages
  */
 
-/* Appends to a bounded buffer, counting what the full text needs. */
-typedef struct { char *buf; size_t size, len; } text_out;
-
-__attribute__((format(printf, 2, 3)))
-static void put(text_out *o, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = o->len < o->size ? o->size - o->len : 0;
-    int n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n;
-}
-
-static void put_slot(text_out *o, const vimage *img, uint32_t index)
+static void put_slot(text_buf *o, const vimage *img, uint32_t index)
 {
     const isa_slot *s = &img->slots[index];
     const char *comment = s->op == ISA_OP_COMMENT ? img_string(img, (uint32_t)s->arg[0]) : NULL;
@@ -815,7 +795,7 @@ static void put_slot(text_out *o, const vimage *img, uint32_t index)
 
 size_t sim_format_slot(const sim_program *p, uint32_t bundle, int slot, char *buf, size_t size)
 {
-    text_out o = {buf, size, 0};
+    text_buf o = {buf, size, 0};
     if (size)
         buf[0] = '\0';
     const vimage *img = p->img;
@@ -826,73 +806,73 @@ size_t sim_format_slot(const sim_program *p, uint32_t bundle, int slot, char *bu
         if (first + (uint32_t)slot < end)
             put_slot(&o, img, first + (uint32_t)slot);
     } else if (end == first) {
-        put(&o, "nop");
+        text_put(&o, "nop");
     } else if (end - first == 1) {
         put_slot(&o, img, first);
     } else {
-        put(&o, "< ");
+        text_put(&o, "< ");
         for (uint32_t i = first; i < end; i++) {
             if (i > first)
-                put(&o, " ; ");
+                text_put(&o, " ; ");
             put_slot(&o, img, i);
         }
-        put(&o, " >");
+        text_put(&o, " >");
     }
     return o.len;
 }
 
 size_t sim_format_source(const sim_program *p, uint32_t bundle, char *buf, size_t size)
 {
-    text_out o = {buf, size, 0};
+    text_buf o = {buf, size, 0};
     if (size)
         buf[0] = '\0';
     const vimage *img = p->img;
     if (!img->lines || bundle >= img->nbundles || img->lines[bundle].line == 0)
         return 0;
     const char *file = img_string(img, img->lines[bundle].file);
-    put(&o, "%s:%u", file && *file ? file : "?", img->lines[bundle].line);
+    text_put(&o, "%s:%u", file && *file ? file : "?", img->lines[bundle].line);
     return o.len;
 }
 
 /* " on core K at pc P, cycle C: SLOT (file:line)" */
-static void put_where(text_out *o, const sim_program *p, const sim_where *at)
+static void put_where(text_buf *o, const sim_program *p, const sim_where *at)
 {
     char slot[512], source[300];
     sim_format_slot(p, at->pc, at->slot, slot, sizeof slot);
     sim_format_source(p, at->pc, source, sizeof source);
-    put(o, " on core %d at pc %u, cycle %llu: %s", at->core, at->pc,
+    text_put(o, " on core %d at pc %u, cycle %llu: %s", at->core, at->pc,
         (unsigned long long)at->cycle, slot);
     if (*source)
-        put(o, " (%s)", source);
+        text_put(o, " (%s)", source);
 }
 
 size_t sim_format_error(const sim_machine *m, char *buf, size_t size)
 {
-    text_out o = {buf, size, 0};
+    text_buf o = {buf, size, 0};
     if (size)
         buf[0] = '\0';
     if (m->dead == SIM_FAULT) {
         const sim_fault_info *f = &m->fault;
-        put(&o, "%s", sim_fault_text(f->kind));
+        text_put(&o, "%s", sim_fault_text(f->kind));
         switch (f->kind) {
         case SIM_FAULT_MEMORY_READ:
         case SIM_FAULT_MEMORY_WRITE:
-            put(&o, " (");
+            text_put(&o, " (");
             if (f->lane >= 0)
-                put(&o, "lane %d: ", f->lane);
-            put(&o, "address %llu, memory has %llu words)", (unsigned long long)f->address,
+                text_put(&o, "lane %d: ", f->lane);
+            text_put(&o, "address %llu, memory has %llu words)", (unsigned long long)f->address,
                 (unsigned long long)f->limit);
             break;
         case SIM_FAULT_DIV_ZERO:
         case SIM_FAULT_MOD_ZERO:
             if (f->lane >= 0)
-                put(&o, " (lane %d)", f->lane);
+                text_put(&o, " (lane %d)", f->lane);
             break;
         case SIM_FAULT_NEGATIVE_PC:
-            put(&o, " (target %lld)", (long long)f->target);
+            text_put(&o, " (target %lld)", (long long)f->target);
             break;
         case SIM_FAULT_CYCLE_LIMIT:
-            put(&o, " (limit %llu cycles)", (unsigned long long)f->limit);
+            text_put(&o, " (limit %llu cycles)", (unsigned long long)f->limit);
             break;
         case SIM_FAULT_NONE:
         case SIM_FAULT_COUNT:
@@ -901,18 +881,18 @@ size_t sim_format_error(const sim_machine *m, char *buf, size_t size)
         put_where(&o, m->prog, &f->at);
     } else if (m->dead == SIM_CHECK_FAILED) {
         const sim_check_info *c = &m->check;
-        put(&o, "debug %s", c->missing ? "compare has no reference value" : "compare mismatch");
+        text_put(&o, "debug %s", c->missing ? "compare has no reference value" : "compare mismatch");
         put_where(&o, m->prog, &c->at);
-        put(&o, ": ");
+        text_put(&o, ": ");
         if (c->lane >= 0)
-            put(&o, "lane %d: ", c->lane);
-        put(&o, "round %u, item %u, %s", c->round, c->item, isa_trace_key_names[c->key]);
+            text_put(&o, "lane %d: ", c->lane);
+        text_put(&o, "round %u, item %u, %s", c->round, c->item, isa_trace_key_names[c->key]);
         if (isa_trace_key_takes_stage[c->key])
-            put(&o, " %u", c->stage);
+            text_put(&o, " %u", c->stage);
         if (c->missing)
-            put(&o, ": not in the reference trace");
+            text_put(&o, ": not in the reference trace");
         else
-            put(&o, ": expected %u, got %u", c->expected, c->actual);
+            text_put(&o, ": expected %u, got %u", c->expected, c->actual);
     }
     return o.len;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 #define NO_SYMBOL UINT32_MAX
 
 struct sim_tracer {
@@ -19,14 +21,6 @@ struct sim_tracer {
     char **counter_json;          /* per scratch word: counter name as JSON, or NULL */
     uint32_t *last_value;         /* cores x ISA_SCRATCH_WORDS: what the counters show */
 };
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p)
-        abort();
-    return p;
-}
 
 /* A growing string, for building texts once at start-up. */
 typedef struct { char *s; size_t len, cap; } strbuf;

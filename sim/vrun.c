@@ -19,6 +19,7 @@
 #include "trace.h"
 #include "vrun_options.h"
 #include "workload.h"
+#include "xalloc.h"
 
 enum { EXIT_PASS = 0, EXIT_WRONG = 1, EXIT_USAGE = 2, EXIT_FAULT = 3 };
 
@@ -54,14 +55,6 @@ static void error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-}
-
-static void *xmalloc(size_t size)
-{
-    void *p = malloc(size ? size : 1);
-    if (!p)
-        abort();
-    return p;
 }
 
 /* ------------------------------------------------------------------------
