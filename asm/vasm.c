@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "asm.h"
@@ -26,6 +25,7 @@
 #include "image.h"
 #include "link.h"
 #include "listing.h"
+#include "outfile.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -89,7 +89,6 @@ typedef struct {
     const char *path;
     char *data;
     size_t size;
-    char *temp;               /* the temporary file, once written */
 } output;
 
 typedef struct {
@@ -99,7 +98,7 @@ typedef struct {
 
 static void add_output(outputs *o, const char *path, char *data, size_t size)
 {
-    o->items[o->n++] = (output){path, data, size, NULL};
+    o->items[o->n++] = (output){path, data, size};
 }
 
 static int write_all(FILE *f, const char *data, size_t size)
@@ -107,56 +106,45 @@ static int write_all(FILE *f, const char *data, size_t size)
     return fwrite(data, 1, size, f) == size && fflush(f) == 0 ? 0 : -1;
 }
 
-/* Writes every output to a temporary file beside it, then renames them all;
- * on any failure removes the temporaries and leaves existing files alone. */
+static int is_stdout(const output *out)
+{
+    return strcmp(out->path, "-") == 0;
+}
+
+static void cannot_write(diag *d, const output *out)
+{
+    diag_loc loc = {out->path, 0, 0, 0};
+    diag_error(d, &loc, "cannot write: %s", strerror(errno));
+}
+
+/* Writes every output file in full to its temporary before renaming any,
+ * so a failure leaves all existing files alone; standard output is written
+ * last, once every file is in place. */
 static int commit_outputs(outputs *o, diag *d)
 {
+    outfile files[sizeof o->items / sizeof o->items[0]] = {{0}};
     int failed = 0;
     for (int i = 0; i < o->n && !failed; i++) {
         output *out = &o->items[i];
-        if (strcmp(out->path, "-") == 0)
+        if (is_stdout(out))
             continue;
-        size_t n = strlen(out->path);
-        out->temp = malloc(n + 16);
-        if (!out->temp)
-            abort();
-        snprintf(out->temp, n + 16, "%s.tmpXXXXXX", out->path);
-        int fd = mkstemp(out->temp);
-        /* mkstemp makes the file private; an output gets the usual mode. */
-        mode_t mask = umask(0);
-        umask(mask);
-        if (fd >= 0)
-            fchmod(fd, 0666 & ~mask);
-        FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-        if (!f || write_all(f, out->data, out->size) != 0 || fclose(f) != 0) {
-            diag_loc loc = {out->path, 0, 0, 0};
-            diag_error(d, &loc, "cannot write: %s", strerror(errno));
-            if (f == NULL && fd >= 0)
-                close(fd);
-            if (fd >= 0)
-                unlink(out->temp);
-            free(out->temp);
-            out->temp = NULL;
+        if (outfile_open(&files[i], out->path) != 0 || write_all(files[i].f, out->data, out->size) != 0) {
+            cannot_write(d, out);
             failed = 1;
         }
     }
-    for (int i = 0; i < o->n && !failed; i++) {
-        output *out = &o->items[i];
-        if (out->temp && rename(out->temp, out->path) != 0) {
-            diag_loc loc = {out->path, 0, 0, 0};
-            diag_error(d, &loc, "cannot write: %s", strerror(errno));
+    for (int i = 0; i < o->n && !failed; i++)
+        if (files[i].f && outfile_commit(&files[i]) != 0) {
+            cannot_write(d, &o->items[i]);
             failed = 1;
         }
-    }
     for (int i = 0; i < o->n; i++) {
         output *out = &o->items[i];
-        if (failed && out->temp)
-            unlink(out->temp);
-        if (!failed && !out->temp && write_all(stdout, out->data, out->size) != 0) {
+        outfile_discard(&files[i]);
+        if (!failed && is_stdout(out) && write_all(stdout, out->data, out->size) != 0) {
             diag_error(d, NULL, "cannot write to standard output: %s", strerror(errno));
             failed = 1;
         }
-        free(out->temp);
         free(out->data);
     }
     return failed ? -1 : 0;
@@ -335,7 +323,7 @@ int main(int argc, char **argv)
     outputs outs = {.n = 0};
     vimage *exe = NULL;
     if (!status && compile_only) {
-        output bytes = {NULL, NULL, 0, NULL};
+        output bytes = {NULL, NULL, 0};
         if (encode(inputs[0].obj, &bytes, d) == 0)
             add_output(&outs, out_path, bytes.data, bytes.size);
         else
@@ -356,7 +344,7 @@ int main(int argc, char **argv)
         if (map_file)
             fclose(map_file);
         free(li);
-        output bytes = {NULL, NULL, 0, NULL};
+        output bytes = {NULL, NULL, 0};
         if (!exe || encode(exe, &bytes, d) != 0) {
             status = EXIT_ERRORS;
             free(map_text);

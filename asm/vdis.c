@@ -7,14 +7,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "diag.h"
 #include "disasm.h"
 #include "image.h"
+#include "outfile.h"
 
 enum { EXIT_OK = 0, EXIT_OUTPUT = 1, EXIT_USAGE = 2 };
 
@@ -40,48 +38,17 @@ static void usage(FILE *out)
  * directory, renamed into place only when complete. */
 static int write_listing(const char *path, const vimage *img, const dis_options *opt, diag *d)
 {
-    if (strcmp(path, "-") == 0) {
-        if (dis_print(stdout, img, opt) != 0 || fflush(stdout) != 0) {
-            diag_error(d, NULL, "standard output: %s", strerror(errno));
-            return -1;
-        }
-        return 0;
-    }
-    const char *slash = strrchr(path, '/');
-    int dirlen = slash ? (int)(slash - path) + 1 : 0;
-    size_t size = strlen(path) + 16;
-    char *tmp = malloc(size);
-    if (!tmp)
-        abort();
-    snprintf(tmp, size, "%.*s.%s.XXXXXX", dirlen, path, slash ? slash + 1 : path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
+    outfile out;
+    if (outfile_open(&out, path) != 0) {
         diag_error(d, NULL, "%s: cannot create a temporary file: %s", path, strerror(errno));
-        free(tmp);
         return -1;
     }
-    mode_t mask = umask(0);
-    umask(mask);
-    FILE *f = fdopen(fd, "w");
-    int err = 0;
-    if (!f) {
-        err = errno;
-        close(fd);
-    } else {
-        errno = 0;
-        if (fchmod(fd, 0666 & ~mask) != 0 || dis_print(f, img, opt) != 0)
-            err = errno ? errno : EIO;
-        if (fclose(f) != 0 && !err)
-            err = errno;
+    dis_print(out.f, img, opt);   /* a failed print fails the commit */
+    if (outfile_commit(&out) != 0) {
+        diag_error(d, NULL, "%s: %s", strcmp(path, "-") == 0 ? "standard output" : path, strerror(errno));
+        return -1;
     }
-    if (!err && rename(tmp, path) != 0)
-        err = errno;
-    if (err) {
-        unlink(tmp);
-        diag_error(d, NULL, "%s: %s", path, strerror(err));
-    }
-    free(tmp);
-    return err ? -1 : 0;
+    return 0;
 }
 
 int main(int argc, char **argv)

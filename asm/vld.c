@@ -12,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "diag.h"
 #include "image.h"
 #include "link.h"
+#include "outfile.h"
 
 enum { EXIT_LINK_ERROR = 1, EXIT_USAGE = 2 };
 
@@ -116,66 +116,10 @@ static int parse_args(int argc, char **argv, vld_args *a, int *done)
     return 0;
 }
 
-/* Where the map goes until the link succeeds: a temporary file beside the
- * destination, renamed over it at the end (or standard output). */
-typedef struct {
-    const char *path;
-    char *temp;
-    FILE *f;
-} map_file;
-
-static int map_open(map_file *m, const char *path)
+/* Reports the failure errno holds. */
+static void map_error(const char *path)
 {
-    m->path = path;
-    m->temp = NULL;
-    m->f = NULL;
-    if (!path)
-        return 0;
-    if (strcmp(path, "-") == 0) {
-        m->f = stdout;
-        return 0;
-    }
-    size_t len = strlen(path) + sizeof ".tmpXXXXXX";
-    m->temp = malloc(len);
-    if (!m->temp)
-        abort();
-    snprintf(m->temp, len, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(m->temp);
-    if (fd < 0 || !(m->f = fdopen(fd, "w"))) {
-        fprintf(stderr, "vld: error: cannot write the map %s: %s\n", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(m->temp);
-        }
-        free(m->temp);
-        m->temp = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-/* Publishes the map (keep) or throws it away.  Returns 0 or -1. */
-static int map_close(map_file *m, int keep)
-{
-    int rc = 0;
-    if (!m->f)
-        return 0;
-    if (m->f == stdout) {
-        if (fflush(stdout) != 0)
-            rc = -1;
-    } else {
-        if (fclose(m->f) != 0)
-            rc = -1;
-        if (keep && rc == 0 && rename(m->temp, m->path) != 0)
-            rc = -1;
-        if (!keep || rc != 0)
-            unlink(m->temp);
-    }
-    if (keep && rc != 0)
-        fprintf(stderr, "vld: error: cannot write the map %s: %s\n", m->path, strerror(errno));
-    free(m->temp);
-    m->f = NULL;
-    return rc;
+    fprintf(stderr, "vld: error: cannot write the map %s: %s\n", path, strerror(errno));
 }
 
 int main(int argc, char **argv)
@@ -209,9 +153,12 @@ int main(int argc, char **argv)
         inputs[i] = (lnk_input){objects[i], a.inputs[i]};
     }
 
-    map_file map = {0};
-    if (!status && map_open(&map, a.map) != 0)
+    /* The map goes to a temporary until the link succeeds. */
+    outfile map = {0};
+    if (!status && a.map && outfile_open(&map, a.map) != 0) {
+        map_error(a.map);
         status = EXIT_USAGE;
+    }
     if (!status) {
         lnk_options opt = {.map = map.f, .strip = a.strip};
         vimage *exe = lnk_link(inputs, a.ninputs, &opt, d);
@@ -228,8 +175,12 @@ int main(int argc, char **argv)
             img_free(exe);
         }
     }
-    if (map_close(&map, status == 0) != 0 && !status)
+    if (status) {
+        outfile_discard(&map);
+    } else if (map.f && outfile_commit(&map) != 0) {
+        map_error(a.map);
         status = EXIT_USAGE;
+    }
 
     for (size_t i = 0; i < a.ninputs; i++)
         img_free(objects[i]);

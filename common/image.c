@@ -17,9 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "outfile.h"
 #include "xalloc.h"
 
 #define HEADER_SIZE 32
@@ -1058,11 +1057,6 @@ vimage *img_decode(const uint8_t *data, size_t size, img_status *st)
 /* ------------------------------------------------------------------ */
 /* Files */
 
-static int write_all(FILE *f, const uint8_t *buf, size_t size)
-{
-    return fwrite(buf, 1, size, f) == size ? 0 : -1;
-}
-
 int img_write_file(const vimage *img, const char *path, img_status *st)
 {
     img_status local;
@@ -1074,51 +1068,19 @@ int img_write_file(const vimage *img, const char *path, img_status *st)
     size_t size;
     if (encode_valid(img, &buf, &size) != 0)
         return fail(st, IMG_ERR_IO, "%s: the image is larger than the format's 4 GiB limit", path);
-    if (strcmp(path, "-") == 0) {
-        int rc = write_all(stdout, buf, size) || fflush(stdout) ? -1 : 0;
+    outfile out;
+    if (outfile_open(&out, path) != 0) {
         int err = errno;
         free(buf);
-        if (rc)
-            return fail(st, IMG_ERR_IO, "standard output: %s", strerror(err));
-        return 0;
-    }
-
-    /* A temporary in the target's directory, so the rename cannot cross
-     * file systems and a reader never sees half a file. */
-    const char *slash = strrchr(path, '/');
-    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-    size_t tmplen = strlen(path) + 16;
-    char *tmp = xrealloc(NULL, tmplen);
-    snprintf(tmp, tmplen, "%.*s.%s.XXXXXX", (int)dirlen, path, slash ? slash + 1 : path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int err = errno;
-        free(buf);
-        free(tmp);
         return fail(st, IMG_ERR_IO, "%s: cannot create a temporary file: %s", path, strerror(err));
     }
-    mode_t mask = umask(0);
-    umask(mask);
-    FILE *f = fdopen(fd, "wb");
-    int rc = 0, err = 0;
-    if (!f) {
-        err = errno;
-        close(fd);
-        rc = -1;
-    } else {
-        if (fchmod(fd, 0666 & ~mask) != 0 || write_all(f, buf, size) != 0)
-            err = errno, rc = -1;
-        if (fclose(f) != 0 && !rc)
-            err = errno, rc = -1;
-    }
-    if (!rc && rename(tmp, path) != 0)
-        err = errno, rc = -1;
-    if (rc)
-        unlink(tmp);
+    fwrite(buf, 1, size, out.f);   /* a short write fails the commit */
+    int rc = outfile_commit(&out);
+    int err = errno;
     free(buf);
-    free(tmp);
     if (rc)
-        return fail(st, IMG_ERR_IO, "%s: %s", path, strerror(err));
+        return fail(st, IMG_ERR_IO, "%s: %s", strcmp(path, "-") == 0 ? "standard output" : path,
+                    strerror(err));
     set_ok(st);
     return 0;
 }

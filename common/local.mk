@@ -1,17 +1,21 @@
-# common/: the ISA table, the image container and diagnostics, shared by
-# every tool.
+# common/: the ISA table, the image container, diagnostics and atomic
+# outputs, shared by every tool.
 noinst_LIBRARIES += libvliwcommon.a
 libvliwcommon_a_SOURCES = common/isa.def common/isa.h common/isa.c \
                           common/image.h common/image.c \
                           common/diag.h common/diag.c \
                           common/text.h common/text.c \
-                          common/xalloc.h common/xalloc.c
+                          common/xalloc.h common/xalloc.c \
+                          common/outfile.h common/outfile.c
 
-check_PROGRAMS += tests/check_isa tests/check_image
-TESTS += tests/check_isa tests/check_image
+check_PROGRAMS += tests/check_isa tests/check_image tests/check_outfile
+TESTS += tests/check_isa tests/check_image tests/check_outfile
 tests_check_isa_SOURCES = tests/check_isa.c
 tests_check_isa_CFLAGS = $(TEST_CFLAGS)
 tests_check_isa_LDADD = libvliwcommon.a $(CHECK_LIBS)
 tests_check_image_SOURCES = tests/check_image.c
 tests_check_image_CFLAGS = $(TEST_CFLAGS)
 tests_check_image_LDADD = libvliwcommon.a $(CHECK_LIBS)
+tests_check_outfile_SOURCES = tests/check_outfile.c
+tests_check_outfile_CFLAGS = $(TEST_CFLAGS)
+tests_check_outfile_LDADD = libvliwcommon.a $(CHECK_LIBS)

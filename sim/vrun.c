@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "image.h"
 #include "machine.h"
+#include "outfile.h"
 #include "sha256.h"
 #include "trace.h"
 #include "vrun_options.h"
@@ -61,56 +61,24 @@ static void error(const char *fmt, ...)
  * Files: raw little-endian words, written atomically (temp file + rename)
  */
 
-typedef struct {
-    FILE *f;
-    char *tmp_path;
-    const char *path;
-} atomic_file;
-
-static int atomic_open(atomic_file *a, const char *path)
+/* Starts one of vrun's output files.  A file named "-" is a file here:
+ * standard output carries the report. */
+static int open_output(outfile *out, const char *path)
 {
-    a->path = path;
-    a->tmp_path = xmalloc(strlen(path) + 16);
-    sprintf(a->tmp_path, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(a->tmp_path);
-    /* mkstemp makes the file private; the result gets the usual mode. */
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fd >= 0)
-        fchmod(fd, 0666 & ~mask);
-    if (fd < 0 || !(a->f = fdopen(fd, "wb"))) {
+    if (outfile_open(out, strcmp(path, "-") == 0 ? "./-" : path) != 0) {
         error("cannot write %s: %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(a->tmp_path);
-        }
-        free(a->tmp_path);
-        a->tmp_path = NULL;
         return -1;
     }
     return 0;
 }
 
-/* Closes and renames into place; on any failure removes the temp file. */
-static int atomic_commit(atomic_file *a)
+static int commit_output(outfile *out, const char *path)
 {
-    int failed = ferror(a->f) || fflush(a->f) != 0;
-    int saved = errno;
-    if (fclose(a->f) != 0 && !failed) {
-        failed = 1;
-        saved = errno;
+    if (outfile_commit(out) != 0) {
+        error("cannot write %s: %s", path, strerror(errno));
+        return -1;
     }
-    if (!failed && rename(a->tmp_path, a->path) != 0) {
-        failed = 1;
-        saved = errno;
-    }
-    if (failed) {
-        error("cannot write %s: %s", a->path, strerror(saved));
-        unlink(a->tmp_path);
-    }
-    free(a->tmp_path);
-    a->tmp_path = NULL;
-    return failed ? -1 : 0;
+    return 0;
 }
 
 static void words_to_bytes(const uint32_t *words, size_t n, uint8_t *bytes)
@@ -127,16 +95,16 @@ static void words_to_bytes(const uint32_t *words, size_t n, uint8_t *bytes)
 static int write_words_file(const char *path, const uint32_t *const *parts, const size_t *counts,
                             int nparts)
 {
-    atomic_file a;
-    if (atomic_open(&a, path) != 0)
+    outfile out;
+    if (open_output(&out, path) != 0)
         return -1;
     for (int p = 0; p < nparts; p++) {
         uint8_t *bytes = xmalloc(counts[p] * 4);
         words_to_bytes(parts[p], counts[p], bytes);
-        fwrite(bytes, 4, counts[p], a.f);
+        fwrite(bytes, 4, counts[p], out.f);   /* a short write fails the commit */
         free(bytes);
     }
-    return atomic_commit(&a);
+    return commit_output(&out, path);
 }
 
 static int read_words_file(const char *path, uint32_t **words, size_t *count)
@@ -478,25 +446,21 @@ static wl_instance *build_workload(const wl_params *params)
     return w;
 }
 
-static int open_traces(const vrun_options *o, const sim_program *p, atomic_file *chrome,
-                       atomic_file *text, sim_tracer **tracer)
+static int open_traces(const vrun_options *o, const sim_program *p, outfile *chrome,
+                       outfile *text, sim_tracer **tracer)
 {
     *tracer = NULL;
-    chrome->f = text->f = NULL;
+    *chrome = *text = (outfile){0};
     if (!o->trace_file && !o->trace_text)
         return 0;
-    if (o->trace_file && atomic_open(chrome, o->trace_file) != 0)
+    if (o->trace_file && open_output(chrome, o->trace_file) != 0)
         return -1;
     if (o->trace_text) {
-        if (strcmp(o->trace_text, "-") == 0) {
-            text->f = stdout;
-            text->tmp_path = NULL;
-        } else if (atomic_open(text, o->trace_text) != 0) {
-            if (chrome->f) {
-                fclose(chrome->f);
-                unlink(chrome->tmp_path);
-                free(chrome->tmp_path);
-            }
+        /* Unlike the other outputs, the text trace takes "-" for standard output. */
+        int failed = strcmp(o->trace_text, "-") == 0 ? outfile_open(text, "-")
+                                                      : open_output(text, o->trace_text);
+        if (failed) {
+            outfile_discard(chrome);
             return -1;
         }
     }
@@ -506,15 +470,17 @@ static int open_traces(const vrun_options *o, const sim_program *p, atomic_file 
     return 0;
 }
 
-static int close_traces(atomic_file *chrome, atomic_file *text, sim_tracer *tracer)
+static int close_traces(const vrun_options *o, outfile *chrome, outfile *text, sim_tracer *tracer)
 {
     if (!tracer)
         return 0;
     int rc = sim_tracer_finish(tracer);
     sim_tracer_free(tracer);
-    if (chrome->f && atomic_commit(chrome) != 0)
+    if (chrome->f && commit_output(chrome, o->trace_file) != 0)
         rc = -1;
-    if (text->f && text->tmp_path && atomic_commit(text) != 0)
+    /* A text trace on standard output is left unchecked, like the report
+     * that follows it there. */
+    if (text->temp && commit_output(text, o->trace_text) != 0)
         rc = -1;
     return rc;
 }
@@ -559,7 +525,7 @@ static int single_run(const vrun_options *o, const vimage *img, const sim_progra
         wl_free(w);
         return EXIT_USAGE;
     }
-    atomic_file chrome, text;
+    outfile chrome, text;
     sim_tracer *tracer;
     if (open_traces(o, p, &chrome, &text, &tracer) != 0) {
         free(memory);
@@ -569,7 +535,7 @@ static int single_run(const vrun_options *o, const vimage *img, const sim_progra
     run_result r;
     run_once(o, p, memory, words, w, tracer, &r);
     free(memory);
-    int output_failed = close_traces(&chrome, &text, tracer) != 0;
+    int output_failed = close_traces(o, &chrome, &text, tracer) != 0;
     output_failed |= write_state(o, r.m) != 0;
 
     if (r.verdict == VERDICT_FAULT)

@@ -1143,7 +1143,7 @@ START_TEST(test_every_op_round_trips_through_the_text_form)
         const isa_slot *got = &img->slots[img->bundle_start[op]];
         ck_assert_int_eq(got->op, op);
         for (int a = 0; a < ISA_MAX_ARGS; a++)
-            if (isa_ops[op].kinds[a] != 'c' && a < isa_ops[op].nargs)
+            if (a < isa_ops[op].nargs && isa_ops[op].kinds[a] != 'c')
                 ck_assert_int_eq(got->arg[a], slots[op].arg[a]);
     }
 

@@ -1,0 +1,119 @@
+/* outfile: a temporary beside the target, renamed into place when complete. */
+#include "outfile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+
+int outfile_open(outfile *o, const char *path)
+{
+    o->path = path;
+    o->temp = NULL;
+    o->f = NULL;
+    if (strcmp(path, "-") == 0) {
+        o->f = stdout;
+        return 0;
+    }
+    /* A device or FIFO (vasm k.vasm -o /dev/null) is written in place:
+     * renaming a temporary over it would replace the device itself. */
+    struct stat st;
+    if (stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        o->f = fopen(path, "wb");
+        return o->f ? 0 : -1;
+    }
+    size_t size = strlen(path) + sizeof ".tmp.XXXXXX";
+    char *temp = xmalloc(size);
+    snprintf(temp, size, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(temp);
+    if (fd < 0) {
+        int err = errno;
+        free(temp);
+        errno = err;
+        return -1;
+    }
+    o->f = fdopen(fd, "wb");
+    if (!o->f) {
+        int err = errno;
+        close(fd);
+        unlink(temp);
+        free(temp);
+        errno = err;
+        return -1;
+    }
+    o->temp = temp;
+    return 0;
+}
+
+/* The mode open(2) would give a new file: umask can only be read by
+ * setting it, so it is put straight back. */
+static mode_t usual_mode(void)
+{
+    mode_t mask = umask(0);
+    umask(mask);
+    return 0666 & ~mask;
+}
+
+int outfile_commit(outfile *o)
+{
+    if (!o->f) {
+        errno = EBADF;
+        return -1;
+    }
+    /* A write that failed before left its reason in errno; a flush that
+     * fails now has the fresher one. */
+    int err = errno ? errno : EIO;
+    int failed = ferror(o->f) != 0;
+    if (fflush(o->f) != 0) {
+        failed = 1;
+        err = errno;
+    }
+    if (!o->temp) {
+        if (o->f != stdout && fclose(o->f) != 0 && !failed) {
+            failed = 1;
+            err = errno;
+        }
+        o->f = NULL;
+        if (failed)
+            errno = err;
+        return failed ? -1 : 0;
+    }
+    if (!failed && fchmod(fileno(o->f), usual_mode()) != 0) {
+        failed = 1;
+        err = errno;
+    }
+    if (fclose(o->f) != 0 && !failed) {
+        failed = 1;
+        err = errno;
+    }
+    o->f = NULL;
+    if (!failed && rename(o->temp, o->path) != 0) {
+        failed = 1;
+        err = errno;
+    }
+    if (failed)
+        unlink(o->temp);
+    free(o->temp);
+    o->temp = NULL;
+    if (failed)
+        errno = err;
+    return failed ? -1 : 0;
+}
+
+void outfile_discard(outfile *o)
+{
+    int err = errno;
+    if (o->temp) {
+        fclose(o->f);
+        unlink(o->temp);
+        free(o->temp);
+        o->temp = NULL;
+    } else if (o->f && o->f != stdout) {
+        fclose(o->f);   /* a device: what was written cannot be taken back */
+    }
+    o->f = NULL;
+    errno = err;
+}
