@@ -68,8 +68,9 @@ static void parse_defines(asm_ctx *ctx, const asm_options *opt, asm_expander *x)
     asm_parse(ctx, COMMAND_LINE, text, len, NULL, asm_expand_stmts, x);
 }
 
-/* The stages over one source; text must have two NUL bytes after it
- * (asm_parse) and stay valid until the call returns. */
+/* The stages over one source; text, malloc'd and followed by two NUL
+ * bytes (asm_parse), is the assembler's: it is freed as soon as no
+ * message can quote it. */
 static vimage *assemble(const char *name, char *text, size_t size, const asm_options *opt, diag *d)
 {
     asm_options defaults;
@@ -86,11 +87,14 @@ static vimage *assemble(const char *name, char *text, size_t size, const asm_opt
     if (opt->ndefines)
         parse_defines(&ctx, opt, x);
     const char *file = asm_file_name(&ctx, name);
-    asm_add_source(&ctx, file, text, size, 0);
+    asm_add_source(&ctx, file, text, size, 1);
     asm_parse(&ctx, file, text, size, NULL, asm_expand_stmts, x);
     asm_expander_free(x);
 
     asm_resolve(&ctx, &prog);
+    /* Emission reports nothing, so the texts (as big as the sources) go
+     * before the object is built rather than add to the peak. */
+    asm_drop_sources(&ctx);
     vimage *img = diag_error_count(d) == before ? asm_emit(&ctx, &prog) : NULL;
     asm_program_free(&prog);
     asm_ctx_free(&ctx);
@@ -104,9 +108,7 @@ vimage *asm_assemble_text(const char *name, const char *text, size_t size, const
         abort();
     memcpy(copy, text, size);
     copy[size] = copy[size + 1] = '\0';
-    vimage *img = assemble(name, copy, size, opt, d);
-    free(copy);
-    return img;
+    return assemble(name, copy, size, opt, d);
 }
 
 vimage *asm_assemble_file(const char *path, const asm_options *opt, diag *d)
@@ -119,7 +121,5 @@ vimage *asm_assemble_file(const char *path, const asm_options *opt, diag *d)
         diag_error(d, &loc, "cannot read the source: %s", strerror(errno));
         return NULL;
     }
-    vimage *img = assemble(name, text, size, opt, d);
-    free(text);
-    return img;
+    return assemble(name, text, size, opt, d);
 }

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "xalloc.h"
 
@@ -17,31 +18,29 @@ struct asm_arena_block {
 
 #define ARENA_BLOCK (256 * 1024)
 
-void *asm_alloc(asm_arena *a, size_t size)
+/* asm_alloc's slow path: size (rounded up) does not fit the current block. */
+void *asm_alloc_from_new_block(asm_arena *a, size_t size)
 {
-    size = (size + 7) & ~(size_t)7;
-    if ((size_t)(a->end - a->next) < size) {
-        size_t want = size > ARENA_BLOCK / 4 ? size : ARENA_BLOCK;
-        asm_arena_block *b = xmalloc(sizeof *b + want);
-        if (size > ARENA_BLOCK / 4) {
-            /* A big request gets a block of its own, behind the current one,
-             * so the space left in the current block stays usable. */
-            if (!a->blocks) {
-                asm_arena_block *first = xmalloc(sizeof *first + ARENA_BLOCK);
-                first->next = NULL;
-                a->blocks = first;
-                a->next = (char *)first->data;
-                a->end = a->next + ARENA_BLOCK;
-            }
-            b->next = a->blocks->next;
-            a->blocks->next = b;
-            return b->data;
+    size_t want = size > ARENA_BLOCK / 4 ? size : ARENA_BLOCK;
+    asm_arena_block *b = xmalloc(sizeof *b + want);
+    if (size > ARENA_BLOCK / 4) {
+        /* A big request gets a block of its own, behind the current one,
+         * so the space left in the current block stays usable. */
+        if (!a->blocks) {
+            asm_arena_block *first = xmalloc(sizeof *first + ARENA_BLOCK);
+            first->next = NULL;
+            a->blocks = first;
+            a->next = (char *)first->data;
+            a->end = a->next + ARENA_BLOCK;
         }
-        b->next = a->blocks;
-        a->blocks = b;
-        a->next = (char *)b->data;
-        a->end = a->next + want;
+        b->next = a->blocks->next;
+        a->blocks->next = b;
+        return b->data;
     }
+    b->next = a->blocks;
+    a->blocks = b;
+    a->next = (char *)b->data;
+    a->end = a->next + want;
     void *p = a->next;
     a->next += size;
     return p;
@@ -180,7 +179,13 @@ char *asm_read_source(const char *path, size_t *size)
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f)
         return NULL;
+    /* A regular file is read into a buffer of its size in one go (room
+     * for the two NULs and the read that sees the end); only a pipe or a
+     * file that grows meanwhile makes the buffer double. */
+    struct stat st;
     size_t cap = 1 << 16, n = 0;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < SIZE_MAX / 2)
+        cap = (size_t)st.st_size + 3;
     char *buf = xmalloc(cap);
     for (;;) {
         if (cap - n < 3) {
@@ -226,6 +231,18 @@ void asm_ctx_free(asm_ctx *ctx)
     asm_arena_free(&ctx->arena);
 }
 
+void asm_drop_sources(asm_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->nsources; i++) {
+        asm_source *s = &ctx->sources[i];
+        if (s->owned)
+            free(s->text);
+        s->text = NULL;
+        s->size = 0;
+        s->owned = 0;
+    }
+}
+
 void asm_add_source(asm_ctx *ctx, const char *file, char *text, size_t size, int owned)
 {
     if (ctx->nsources == ctx->cap_sources) {
@@ -242,7 +259,7 @@ static void cite(asm_ctx *ctx, const char *file)
 {
     for (size_t i = 0; file && i < ctx->nsources; i++) {
         asm_source *s = &ctx->sources[i];
-        if (s->file == file && !s->registered) {
+        if (s->file == file && !s->registered && s->text) {
             char *copy = xmalloc(s->size + 1);
             memcpy(copy, s->text, s->size);
             for (const asm_scan_hold *h = ctx->holds; h; h = h->outer)
@@ -255,16 +272,15 @@ static void cite(asm_ctx *ctx, const char *file)
     }
 }
 
-asm_pos asm_loc_pos(asm_ctx *ctx, const asm_loc *loc)
+/* asm_loc_pos when the file is not the last one's. */
+asm_pos asm_loc_pos_lookup(asm_ctx *ctx, const asm_loc *loc)
 {
-    if (loc->file != ctx->last_file || !ctx->nfiles) {
-        const char *f = asm_file_name(ctx, loc->file ? loc->file : "");
-        size_t i = 0;
-        while (ctx->files[i] != f)
-            i++;
-        ctx->last_file = loc->file;
-        ctx->last_index = (uint16_t)i;
-    }
+    const char *f = asm_file_name(ctx, loc->file ? loc->file : "");
+    size_t i = 0;
+    while (ctx->files[i] != f)
+        i++;
+    ctx->last_file = loc->file;
+    ctx->last_index = (uint16_t)i;
     return (asm_pos){loc->line, loc->col, loc->len, ctx->last_index};
 }
 

@@ -52,8 +52,18 @@ typedef struct {
 } asm_arena;
 
 /* Uninitialized, 8-byte aligned memory that lives until asm_arena_free
- * (or asm_arena_reset). */
-void *asm_alloc(asm_arena *a, size_t size);
+ * (or asm_arena_reset).  Inline: the parser allocates several nodes per
+ * token, and all but one in thousands fit the current block. */
+void *asm_alloc_from_new_block(asm_arena *a, size_t size);
+static inline void *asm_alloc(asm_arena *a, size_t size)
+{
+    size = (size + 7) & ~(size_t)7;
+    if ((size_t)(a->end - a->next) < size)
+        return asm_alloc_from_new_block(a, size);
+    void *p = a->next;
+    a->next += size;
+    return p;
+}
 void *asm_zalloc(asm_arena *a, size_t size);
 char *asm_strndup(asm_arena *a, const char *s, size_t len);
 /* Frees everything but keeps the first block, so an arena refilled line
@@ -140,7 +150,19 @@ asm_name *asm_intern(asm_ctx *ctx, const char *s, size_t len);
 const char *asm_file_name(asm_ctx *ctx, const char *name);
 /* Records the text of a file for messages; owned: free it with ctx. */
 void asm_add_source(asm_ctx *ctx, const char *file, char *text, size_t size, int owned);
-asm_pos asm_loc_pos(asm_ctx *ctx, const asm_loc *loc);
+/* Frees the owned texts and forgets the others: a message cites no source
+ * line from then on.  For when no more messages can come, so that text as
+ * big as the sources is not held while the object is built. */
+void asm_drop_sources(asm_ctx *ctx);
+asm_pos asm_loc_pos_lookup(asm_ctx *ctx, const asm_loc *loc);
+/* Inline for the common case, a location in the same file as the last
+ * one: every slot and operand the program keeps is converted. */
+static inline asm_pos asm_loc_pos(asm_ctx *ctx, const asm_loc *loc)
+{
+    if (loc->file != ctx->last_file || !ctx->nfiles)
+        return asm_loc_pos_lookup(ctx, loc);
+    return (asm_pos){loc->line, loc->col, loc->len, ctx->last_index};
+}
 asm_loc asm_pos_loc(const asm_ctx *ctx, asm_pos pos);
 /* A whole file ("-": standard input) in a malloc'd buffer followed by two
  * NUL bytes, as the scanner wants it; NULL with errno set on failure. */

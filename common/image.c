@@ -120,18 +120,24 @@ static size_t intern_find(const vimage *img, const struct img_intern_index *ix, 
     return b;
 }
 
+/* Room for one more string with the table at most half full. */
+static void intern_reserve(const vimage *img, struct img_intern_index *ix)
+{
+    if ((ix->count + 1) * 2 <= ix->cap)
+        return;
+    uint32_t *old = ix->offset_plus1;
+    size_t old_cap = ix->cap;
+    ix->cap = old_cap ? old_cap * 2 : 64;
+    ix->offset_plus1 = xcalloc(ix->cap, sizeof *ix->offset_plus1);
+    for (size_t b = 0; b < old_cap; b++)
+        if (old[b])
+            ix->offset_plus1[intern_find(img, ix, img->strings + old[b] - 1)] = old[b];
+    free(old);
+}
+
 static void intern_insert(vimage *img, struct img_intern_index *ix, uint32_t offset)
 {
-    if ((ix->count + 1) * 2 > ix->cap) {
-        uint32_t *old = ix->offset_plus1;
-        size_t old_cap = ix->cap;
-        ix->cap = old_cap ? old_cap * 2 : 64;
-        ix->offset_plus1 = xcalloc(ix->cap, sizeof *ix->offset_plus1);
-        for (size_t b = 0; b < old_cap; b++)
-            if (old[b])
-                ix->offset_plus1[intern_find(img, ix, img->strings + old[b] - 1)] = old[b];
-        free(old);
-    }
+    intern_reserve(img, ix);
     size_t b = intern_find(img, ix, img->strings + offset);
     if (!ix->offset_plus1[b]) {
         ix->offset_plus1[b] = offset + 1;
@@ -161,6 +167,9 @@ uint32_t img_intern(vimage *img, const char *s)
     if (!s || !*s)
         return 0;
     struct img_intern_index *ix = intern_index(img);
+    /* Made room for first, so that a new string goes into the bucket this
+     * one lookup found. */
+    intern_reserve(img, ix);
     size_t b = intern_find(img, ix, s);
     if (ix->offset_plus1[b])
         return ix->offset_plus1[b] - 1;
@@ -171,7 +180,8 @@ uint32_t img_intern(vimage *img, const char *s)
     uint32_t offset = img->strings_size;
     memcpy(img->strings + offset, s, len);
     img->strings_size += (uint32_t)len;
-    intern_insert(img, ix, offset);
+    ix->offset_plus1[b] = offset + 1;
+    ix->count++;
     ix->indexed_size = img->strings_size;
     return offset;
 }
@@ -229,7 +239,11 @@ void img_begin_bundle(vimage *img, const char *file, uint32_t line)
         img->lines = xrealloc(img->lines, cap * sizeof *img->lines);
     }
     img->cap_bundles = cap;
-    img->lines[img->nbundles].file = img_intern(img, file);
+    /* Consecutive bundles nearly always come from one file: a comparison
+     * with the previous bundle's name spares hashing it for every bundle. */
+    uint32_t prev = img->nbundles ? img->lines[img->nbundles - 1].file : 0;
+    img->lines[img->nbundles].file =
+        prev && file && strcmp(img->strings + prev, file) == 0 ? prev : img_intern(img, file);
     img->lines[img->nbundles].line = line;
     img->nbundles++;
     img->bundle_start[img->nbundles] = img->nslots;

@@ -26,7 +26,14 @@
 %define api.token.prefix {TK_}
 %define api.location.type {asm_ploc}
 %define parse.error custom
-%define parse.lac full
+/* Syntax errors list every token that could come next, so an error must be
+ * detected on the token that causes it, before any reduction.  Canonical
+ * LR(1) tables that reduce by default only in consistent states (where no
+ * lookahead is read) do exactly that: the expected tokens are those of LAC
+ * (parse.lac full), without re-running the stack for every token, which
+ * cost a tenth of vasm's time. */
+%define lr.type canonical-lr
+%define lr.default-reduction consistent
 %locations
 %expect 0
 %lex-param {void *scanner}
@@ -182,6 +189,13 @@ static asm_expr *ex_bin(asm_parser *ps, asm_binop op, asm_expr *a, asm_expr *b, 
     return ex_op(ps, EX_BINARY, op, a, b, NULL, loc);
 }
 
+/* name[index]: an element of a scratch array (or of a parameter's). */
+static asm_expr *ex_elem(asm_parser *ps, asm_expr_kind kind, asm_name *n, asm_expr *index, const asm_loc *name_loc,
+                         const asm_loc *loc)
+{
+    return ex_op(ps, EX_INDEX, 0, ex_name(ps, kind, n, name_loc), index, NULL, loc);
+}
+
 /* "-5" stays one node. */
 static asm_expr *negate(asm_parser *ps, asm_expr *e, const asm_loc *loc)
 {
@@ -322,7 +336,7 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 %type <expr> name operand marg
 %type <word> engine opword
 %type <text> word
-%type <expr> expr oexpr primary
+%type <expr> expr oexpr
 
 /* Expression operators, loosest first (C's order). */
 %right '?' ':'
@@ -337,8 +351,8 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 %left '+' '-'
 %left '*' '/' '%'
 %precedence UNARY
-%type <list> operands operands_opt margs margs_opt items names decls params
-%type <ptr> slot item decl param
+%type <list> operands margs margs_opt items names decls params
+%type <ptr> slot call decl param
 %type <expr> text
 
 %%
@@ -388,18 +402,25 @@ nls:
   | nls NEWLINE
   ;
 
+/* Slots and macro calls.  Here and in "slot", lists and optional parts
+ * are spelled out rather than go through unit rules ("item: slot",
+ * "operands_opt: operands"): a parser step per slot less. */
 items:
-    item                                { $$ = list_one(ps, $1); }
-  | items ';' nls item                  { $$ = list_add(ps, $1, $4); }
+    slot                                { $$ = list_one(ps, $1); }
+  | call                                { $$ = list_one(ps, $1); }
+  | items ';' nls slot                  { $$ = list_add(ps, $1, $4); }
+  | items ';' nls call                  { $$ = list_add(ps, $1, $4); }
   ;
 
-item:
-    slot
-  | IDENT margs_opt                     { $$ = slot_node(ps, NULL, word_name(ps, $1, LOC(@1)), $2, LOC(@$)); }
+call:
+    IDENT margs_opt                     { $$ = slot_node(ps, NULL, word_name(ps, $1, LOC(@1)), $2, LOC(@$)); }
   ;
 
+/* Without operands the slot ends where its op does, as an empty operand
+ * list placed after the op would make it end. */
 slot:
-    engine opword operands_opt          { $$ = slot_node(ps, $1, $2, $3, LOC(@$)); }
+    engine opword                       { $$ = slot_node(ps, $1, $2, NULL, LOC(@$)); }
+  | engine opword operands              { $$ = slot_node(ps, $1, $2, $3, LOC(@$)); }
   ;
 
 engine:
@@ -430,14 +451,13 @@ word:
   | "=="                                { $$ = "=="; }
   ;
 
-operands_opt:
-    %empty                              { $$ = NULL; }
-  | operands
-  ;
-
+/* "operand" spelled out: one parser step less for each of the millions of
+ * operands a big program has. */
 operands:
-    operand                             { $$ = list_one(ps, $1); }
-  | operands ',' operand                { $$ = list_add(ps, $1, $3); }
+    oexpr                               { $$ = list_one(ps, $1); }
+  | STRING                              { $$ = list_one(ps, $1); }
+  | operands ',' oexpr                  { $$ = list_add(ps, $1, $3); }
+  | operands ',' STRING                 { $$ = list_add(ps, $1, $3); }
   ;
 
 operand:
@@ -556,11 +576,18 @@ directive:
 /* ---- expressions ----
  * C's operators and precedence (the %left/%right lines above).  Division
  * and remainder truncate toward zero, as in C.  "oexpr" is the same
- * without the comparisons that clash with the bundle's ">"; both share
- * their operands (primary). */
+ * without the comparisons that clash with the bundle's ">".  Both spell
+ * out their operands (numbers, names, elements, parentheses) rather than
+ * share a "primary" rule: that unit rule cost a parser step per operand.
+ * The actions are the same, so the trees (and their locations) are too. */
 
 expr:
-    primary
+    INTEGER                             { $$ = ex_int(ps, $1, LOC(@1)); }
+  | IDENT                               { $$ = ex_name(ps, EX_NAME, $1, LOC(@1)); }
+  | PARAM                               { $$ = ex_name(ps, EX_PARAM, $1, LOC(@1)); }
+  | IDENT '[' expr ']'                  { $$ = ex_elem(ps, EX_NAME, $1, $3, LOC(@1), LOC(@$)); }
+  | PARAM '[' expr ']'                  { $$ = ex_elem(ps, EX_PARAM, $1, $3, LOC(@1), LOC(@$)); }
+  | '(' expr ')'                        { $$ = $2; }
   | '-' expr %prec UNARY                { $$ = negate(ps, $2, LOC(@$)); }
   | '~' expr %prec UNARY                { $$ = ex_op(ps, EX_UNARY, UN_NOT, $2, NULL, NULL, LOC(@$)); }
   | '!' expr %prec UNARY                { $$ = ex_op(ps, EX_UNARY, UN_LNOT, $2, NULL, NULL, LOC(@$)); }
@@ -586,7 +613,12 @@ expr:
   ;
 
 oexpr:
-    primary
+    INTEGER                             { $$ = ex_int(ps, $1, LOC(@1)); }
+  | IDENT                               { $$ = ex_name(ps, EX_NAME, $1, LOC(@1)); }
+  | PARAM                               { $$ = ex_name(ps, EX_PARAM, $1, LOC(@1)); }
+  | IDENT '[' expr ']'                  { $$ = ex_elem(ps, EX_NAME, $1, $3, LOC(@1), LOC(@$)); }
+  | PARAM '[' expr ']'                  { $$ = ex_elem(ps, EX_PARAM, $1, $3, LOC(@1), LOC(@$)); }
+  | '(' expr ')'                        { $$ = $2; }
   | '-' oexpr %prec UNARY               { $$ = negate(ps, $2, LOC(@$)); }
   | '~' oexpr %prec UNARY               { $$ = ex_op(ps, EX_UNARY, UN_NOT, $2, NULL, NULL, LOC(@$)); }
   | '!' oexpr %prec UNARY               { $$ = ex_op(ps, EX_UNARY, UN_LNOT, $2, NULL, NULL, LOC(@$)); }
@@ -605,15 +637,6 @@ oexpr:
   | oexpr "&&" oexpr                    { $$ = ex_bin(ps, BIN_LAND, $1, $3, LOC(@$)); }
   | oexpr "||" oexpr                    { $$ = ex_bin(ps, BIN_LOR, $1, $3, LOC(@$)); }
   | oexpr '?' expr ':' oexpr            { $$ = ex_op(ps, EX_COND, 0, $1, $3, $5, LOC(@$)); }
-  ;
-
-primary:
-    INTEGER                             { $$ = ex_int(ps, $1, LOC(@1)); }
-  | IDENT                               { $$ = ex_name(ps, EX_NAME, $1, LOC(@1)); }
-  | PARAM                               { $$ = ex_name(ps, EX_PARAM, $1, LOC(@1)); }
-  | IDENT '[' expr ']'                  { $$ = ex_op(ps, EX_INDEX, 0, ex_name(ps, EX_NAME, $1, LOC(@1)), $3, NULL, LOC(@$)); }
-  | PARAM '[' expr ']'                  { $$ = ex_op(ps, EX_INDEX, 0, ex_name(ps, EX_PARAM, $1, LOC(@1)), $3, NULL, LOC(@$)); }
-  | '(' expr ')'                        { $$ = $2; }
   ;
 
 %%
