@@ -5,10 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 typedef struct {
     char *file;
     char *text;
     size_t size;
+    size_t *line_start;   /* offset of each line, built on the first lookup */
+    size_t nlines;
 } diag_source;
 
 struct diag {
@@ -22,9 +26,7 @@ struct diag {
 
 static char *dup_bytes(const char *s, size_t n)
 {
-    char *p = malloc(n + 1);
-    if (!p)
-        abort();
+    char *p = xmalloc(n + 1);
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
@@ -32,9 +34,7 @@ static char *dup_bytes(const char *s, size_t n)
 
 diag *diag_new(FILE *out, const char *program)
 {
-    diag *d = calloc(1, sizeof *d);
-    if (!d)
-        abort();
+    diag *d = xcalloc(1, sizeof *d);
     d->out = out;
     d->program = dup_bytes(program, strlen(program));
     return d;
@@ -47,6 +47,7 @@ void diag_free(diag *d)
     for (size_t i = 0; i < d->nsources; i++) {
         free(d->sources[i].file);
         free(d->sources[i].text);
+        free(d->sources[i].line_start);
     }
     free(d->sources);
     free(d->program);
@@ -61,32 +62,46 @@ void diag_add_source(diag *d, const char *file, const char *text, size_t size)
 {
     if (d->nsources == d->cap) {
         d->cap = d->cap ? 2 * d->cap : 8;
-        d->sources = realloc(d->sources, d->cap * sizeof *d->sources);
-        if (!d->sources)
-            abort();
+        d->sources = xrealloc(d->sources, d->cap * sizeof *d->sources);
     }
     diag_source *s = &d->sources[d->nsources++];
     s->file = dup_bytes(file, strlen(file));
     s->text = dup_bytes(text, size);
     s->size = size;
+    s->line_start = NULL;
+    s->nlines = 0;
+}
+
+/* Indexes the starts of a source's lines once, so that a run reporting
+ * many messages in a big file does not rescan it for each one. */
+static void index_lines(diag_source *s)
+{
+    size_t n = 1;
+    for (const char *p = s->text, *end = s->text + s->size; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+        n++;
+    s->line_start = xmallocarray(n, sizeof *s->line_start);
+    s->nlines = 0;
+    s->line_start[s->nlines++] = 0;
+    for (size_t i = 0; i < s->size; i++)
+        if (s->text[i] == '\n')
+            s->line_start[s->nlines++] = i + 1;
 }
 
 /* The text of line `line` of a registered file, or NULL. */
-static const char *find_line(const diag *d, const char *file, int line, size_t *len)
+static const char *find_line(diag *d, const char *file, int line, size_t *len)
 {
     for (size_t i = d->nsources; i-- > 0;) {
-        const diag_source *s = &d->sources[i];
+        diag_source *s = &d->sources[i];
         if (strcmp(s->file, file) != 0)
             continue;
-        const char *p = s->text, *end = s->text + s->size;
-        for (int l = 1; l < line && p < end; l++) {
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            if (!nl)
-                return NULL;
-            p = nl + 1;
-        }
-        if (p >= end && line > 1)
+        if (!s->line_start)
+            index_lines(s);
+        if (line < 1 || (size_t)line > s->nlines)
             return NULL;
+        size_t start = s->line_start[line - 1];
+        if (start >= s->size && line > 1)
+            return NULL;
+        const char *p = s->text + start, *end = s->text + s->size;
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         *len = (size_t)((nl ? nl : end) - p);
         if (*len && p[*len - 1] == '\r')

@@ -8,8 +8,8 @@ libvliwcommon_a_SOURCES = common/isa.def common/isa.h common/isa.c \
                           common/xalloc.h common/xalloc.c \
                           common/outfile.h common/outfile.c
 
-check_PROGRAMS += tests/check_isa tests/check_image tests/check_outfile
-TESTS += tests/check_isa tests/check_image tests/check_outfile
+check_PROGRAMS += tests/check_isa tests/check_image tests/check_diag tests/check_outfile
+TESTS += tests/check_isa tests/check_image tests/check_diag tests/check_outfile
 tests_check_isa_SOURCES = tests/check_isa.c
 tests_check_isa_CFLAGS = $(TEST_CFLAGS)
 tests_check_isa_LDADD = libvliwcommon.a $(CHECK_LIBS)
@@ -19,3 +19,6 @@ tests_check_image_LDADD = libvliwcommon.a $(CHECK_LIBS)
 tests_check_outfile_SOURCES = tests/check_outfile.c
 tests_check_outfile_CFLAGS = $(TEST_CFLAGS)
 tests_check_outfile_LDADD = libvliwcommon.a $(CHECK_LIBS)
+tests_check_diag_SOURCES = tests/check_diag.c
+tests_check_diag_CFLAGS = $(TEST_CFLAGS)
+tests_check_diag_LDADD = libvliwcommon.a $(CHECK_LIBS)
