@@ -9,7 +9,7 @@ bin_PROGRAMS += vrun
 vrun_SOURCES = sim/vrun.c sim/vrun_options.h sim/vrun_options.c sim/sha256.h sim/sha256.c
 vrun_LDADD = libvliwsim.a libvliwwl.a libvliwcommon.a
 
-check_PROGRAMS += tests/check_machine tests/vrun_mkimage
+check_PROGRAMS += tests/check_machine tests/vrun_mkimage tests/json_valid
 TESTS += tests/check_machine tests/vrun_cli.sh
 EXTRA_DIST += tests/vrun_cli.sh docs/vrun.md
 tests_check_machine_SOURCES = tests/check_machine.c
@@ -18,6 +18,8 @@ tests_check_machine_LDADD = libvliwsim.a libvliwcommon.a $(CHECK_LIBS)
 # Builds the images the CLI tests run, through the image builder API.
 tests_vrun_mkimage_SOURCES = tests/vrun_mkimage.c
 tests_vrun_mkimage_LDADD = libvliwcommon.a
+# Validates JSON for the CLI tests (no interpreter needed).
+tests_json_valid_SOURCES = tests/json_valid.c
 
 # `make bench`: cycles per second of the machine on generated programs.
 noinst_PROGRAMS += bench/vbench
