@@ -24,7 +24,7 @@ tests_check_lexer_LDADD = $(ASM_TEST_LIBS)
 tests_check_parser_SOURCES = tests/check_parser.c
 tests_check_parser_CFLAGS = $(TEST_CFLAGS)
 tests_check_parser_LDADD = $(ASM_TEST_LIBS)
-tests_check_asm_SOURCES = tests/check_asm.c
+tests_check_asm_SOURCES = tests/check_asm.c tests/testdir.h tests/testdir.c
 tests_check_asm_CFLAGS = $(TEST_CFLAGS)
 tests_check_asm_LDADD = $(ASM_TEST_LIBS)
 # The tests use the grammar's token codes.

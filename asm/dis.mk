@@ -9,6 +9,6 @@ vdis_LDADD = libvliwdis.a libvliwcommon.a
 
 check_PROGRAMS += tests/check_disasm
 TESTS += tests/check_disasm
-tests_check_disasm_SOURCES = tests/check_disasm.c
+tests_check_disasm_SOURCES = tests/check_disasm.c tests/testdir.h tests/testdir.c
 tests_check_disasm_CFLAGS = $(TEST_CFLAGS)
 tests_check_disasm_LDADD = libvliwdis.a libvliwcommon.a $(CHECK_LIBS)

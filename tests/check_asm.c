@@ -15,6 +15,7 @@
 #include "isa.h"
 #include "link.h"
 #include "listing.h"
+#include "testdir.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -745,19 +746,13 @@ static void write_file(const char *name, const char *text)
 
 static void make_tmpdir(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/check_asm.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    testdir_make(tmpdir, sizeof tmpdir, "check_asm");
     char sub[96];
     snprintf(sub, sizeof sub, "%s/inc", tmpdir);
     mkdir(sub, 0700);
 }
 
-static void remove_tmpdir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-}
+static void remove_tmpdir(void) { testdir_remove(tmpdir); }
 
 static result assemble_file(const char *name, const asm_options *opt)
 {

@@ -15,6 +15,7 @@
 
 #include "disasm.h"
 #include "image.h"
+#include "testdir.h"
 
 static isa_slot slot_of(const char *engine, const char *mnemonic, int64_t a0, int64_t a1, int64_t a2,
                         int64_t a3)
@@ -265,9 +266,7 @@ static int run(const char *cmd, char *out, size_t size)
 
 static void make_files(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/check_disasm.XXXXXX", base && *base ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    testdir_make(tmpdir, sizeof tmpdir, "check_disasm");
     vimage *img = named_program();
     char path[512];
     img_status st;
@@ -287,12 +286,7 @@ static void make_files(void)
     img_free(img);
 }
 
-static void remove_files(void)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-}
+static void remove_files(void) { testdir_remove(tmpdir); }
 
 START_TEST(test_vdis_prints_a_valid_image_and_exits_0)
 {

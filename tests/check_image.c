@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "testdir.h"
 
 /* ------------------------------------------------------------------ */
 /* Byte-level helpers written from the format description */
@@ -1027,40 +1028,8 @@ END_TEST
 
 static char tmpdir[256];
 
-static void make_tmpdir(void)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/check_image.XXXXXX", base && *base ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static int entries_in(const char *dir)
-{
-    DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
-}
-
-static void remove_tmpdir(void)
-{
-    DIR *d = opendir(tmpdir);
-    struct dirent *de;
-    char path[512];
-    while (d && (de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-            snprintf(path, sizeof path, "%s/%s", tmpdir, de->d_name);
-            unlink(path);
-        }
-    if (d)
-        closedir(d);
-    rmdir(tmpdir);
-}
+static void make_tmpdir(void) { testdir_make(tmpdir, sizeof tmpdir, "check_image"); }
+static void remove_tmpdir(void) { testdir_remove(tmpdir); }
 
 START_TEST(test_write_then_read_gives_the_same_image)
 {
@@ -1073,7 +1042,7 @@ START_TEST(test_write_then_read_gives_the_same_image)
     vimage *back = img_read_file(path, &st);
     ck_assert_msg(back != NULL, "%s: %s", img_error_name(st.code), st.detail);
     assert_same_image(img, back);
-    ck_assert_int_eq(entries_in(tmpdir), 1);   /* no temporary left behind */
+    ck_assert_int_eq(testdir_entries(tmpdir), 1);   /* no temporary left behind */
     img_free(back);
     img_free(img);
     remove_tmpdir();
@@ -1090,7 +1059,7 @@ START_TEST(test_write_into_a_missing_directory_fails_and_leaves_nothing)
     ck_assert_int_eq(img_write_file(img, path, &st), -1);
     ck_assert_int_eq(st.code, IMG_ERR_IO);
     ck_assert_ptr_nonnull(strstr(st.detail, "k.bin"));
-    ck_assert_int_eq(entries_in(tmpdir), 0);
+    ck_assert_int_eq(testdir_entries(tmpdir), 0);
     img_free(img);
     remove_tmpdir();
 }
@@ -1133,7 +1102,7 @@ START_TEST(test_writing_over_a_file_replaces_it_whole)
     vimage *back = img_read_file(path, &st);
     ck_assert_ptr_nonnull(back);
     assert_same_image(img, back);
-    ck_assert_int_eq(entries_in(tmpdir), 1);
+    ck_assert_int_eq(testdir_entries(tmpdir), 1);
     img_free(back);
     img_free(img);
     remove_tmpdir();
@@ -1153,7 +1122,7 @@ START_TEST(test_failed_write_keeps_the_existing_file)
     ck_assert_int_eq(img_write_file(img, path, &st), -1);
     ck_assert_int_eq(st.code, IMG_ERR_SCRATCH_RANGE);
     ck_assert(file_is(path, "old contents"));
-    ck_assert_int_eq(entries_in(tmpdir), 1);
+    ck_assert_int_eq(testdir_entries(tmpdir), 1);
     /* a directory in the way: the rename fails, the temporary is removed */
     char sub[512];
     snprintf(sub, sizeof sub, "%s/sub", tmpdir);
@@ -1165,7 +1134,7 @@ START_TEST(test_failed_write_keeps_the_existing_file)
     img = every_op_image(IMG_EXECUTABLE);
     ck_assert_int_eq(img_write_file(img, sub, &st), -1);
     ck_assert_int_eq(st.code, IMG_ERR_IO);
-    ck_assert_int_eq(entries_in(tmpdir), 2);
+    ck_assert_int_eq(testdir_entries(tmpdir), 2);
     ck_assert(file_is(inner, "x"));
     unlink(inner);
     rmdir(sub);

@@ -19,6 +19,7 @@
 
 #include "image.h"
 #include "link.h"
+#include "testdir.h"
 
 /* ---- building objects ---- */
 
@@ -1091,18 +1092,8 @@ END_TEST
 
 static char tmpdir[64];
 
-static void vld_setup(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/check_link.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void vld_teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-}
+static void vld_setup(void) { testdir_make(tmpdir, sizeof tmpdir, "check_link"); }
+static void vld_teardown(void) { testdir_remove(tmpdir); }
 
 static char *path_in_tmp(const char *name)
 {

@@ -15,51 +15,12 @@
 #include <unistd.h>
 
 #include "outfile.h"
+#include "testdir.h"
 
 static char dir[256];
 
-static void make_dir(void)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/check_outfile.XXXXXX", base && *base ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-/* Removes dir and what the cases put in it (files, one level of
- * subdirectories). */
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *de;
-    char child[768];
-    while (d && (de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-            snprintf(child, sizeof child, "%s/%s", path, de->d_name);
-            if (unlink(child) != 0)
-                remove_tree(child);
-        }
-    if (d)
-        closedir(d);
-    rmdir(path);
-}
-
-static void remove_dir(void)
-{
-    remove_tree(dir);
-}
-
-static int entries_in(const char *path)
-{
-    DIR *d = opendir(path);
-    ck_assert_ptr_nonnull(d);
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
-}
+static void make_dir(void) { testdir_make(dir, sizeof dir, "check_outfile"); }
+static void remove_dir(void) { testdir_remove(dir); }
 
 static void in_dir(char *path, size_t size, const char *name)
 {
@@ -109,7 +70,7 @@ START_TEST(test_commit_replaces_an_existing_file)
     ck_assert(file_is(path, "new"));
     ck_assert_int_eq(stat(path, &after), 0);
     ck_assert(after.st_ino != before.st_ino);   /* renamed into place, not rewritten */
-    ck_assert_int_eq(entries_in(dir), 1);       /* no temporary left */
+    ck_assert_int_eq(testdir_entries(dir), 1);       /* no temporary left */
 }
 END_TEST
 
@@ -121,7 +82,7 @@ START_TEST(test_commit_creates_a_new_file)
     fputs("made", out.f);
     ck_assert_int_eq(outfile_commit(&out), 0);
     ck_assert(file_is(path, "made"));
-    ck_assert_int_eq(entries_in(dir), 1);
+    ck_assert_int_eq(testdir_entries(dir), 1);
 }
 END_TEST
 
@@ -134,7 +95,7 @@ START_TEST(test_temporary_sits_beside_the_target_and_is_named_after_it)
     ck_assert_int_eq(strncmp(out.temp, path, strlen(path)), 0);
     ck_assert_ptr_null(strchr(out.temp + strlen(path), '/'));
     ck_assert_int_eq(access(out.temp, F_OK), 0);
-    ck_assert_int_eq(entries_in(dir), 1);   /* the temporary only */
+    ck_assert_int_eq(testdir_entries(dir), 1);   /* the temporary only */
     outfile_discard(&out);
 }
 END_TEST
@@ -147,11 +108,11 @@ START_TEST(test_discard_leaves_an_existing_file_and_no_temporary)
     outfile out;
     ck_assert_int_eq(outfile_open(&out, path), 0);
     fputs("new", out.f);
-    ck_assert_int_eq(entries_in(dir), 2);
+    ck_assert_int_eq(testdir_entries(dir), 2);
     outfile_discard(&out);
     ck_assert_ptr_null(out.f);
     ck_assert(file_is(path, "old contents"));
-    ck_assert_int_eq(entries_in(dir), 1);
+    ck_assert_int_eq(testdir_entries(dir), 1);
     outfile_discard(&out);   /* a second discard does nothing */
     ck_assert(file_is(path, "old contents"));
 }
@@ -168,7 +129,7 @@ START_TEST(test_discard_keeps_errno_for_the_report_that_follows)
     errno = ERANGE;
     outfile_discard(&out);
     ck_assert_int_eq(errno, ERANGE);
-    ck_assert_int_eq(entries_in(dir), 0);
+    ck_assert_int_eq(testdir_entries(dir), 0);
 }
 END_TEST
 
@@ -182,7 +143,7 @@ START_TEST(test_open_in_a_missing_directory_fails_with_errno_and_leaves_nothing)
     ck_assert_int_eq(errno, ENOENT);
     ck_assert_ptr_null(out.f);
     ck_assert_ptr_null(out.temp);
-    ck_assert_int_eq(entries_in(dir), 0);
+    ck_assert_int_eq(testdir_entries(dir), 0);
     outfile_discard(&out);   /* safe on a failed open */
 }
 END_TEST
@@ -204,7 +165,7 @@ START_TEST(test_failed_rename_keeps_the_target_and_removes_the_temporary)
     ck_assert_int_eq(errno, EISDIR);
     ck_assert_ptr_null(out.f);
     ck_assert(file_is(inner, "x"));
-    ck_assert_int_eq(entries_in(dir), 1);   /* the directory, no temporary */
+    ck_assert_int_eq(testdir_entries(dir), 1);   /* the directory, no temporary */
 }
 END_TEST
 
@@ -221,7 +182,7 @@ START_TEST(test_an_earlier_write_error_fails_the_commit)
     ck_assert(ferror(out.f));
     ck_assert_int_eq(outfile_commit(&out), -1);
     ck_assert(file_is(path, "old contents"));
-    ck_assert_int_eq(entries_in(dir), 1);
+    ck_assert_int_eq(testdir_entries(dir), 1);
 }
 END_TEST
 
@@ -262,7 +223,7 @@ START_TEST(test_dash_is_standard_output_and_creates_no_file)
     ck_assert_ptr_null(out.temp);
     ck_assert_int_eq(outfile_commit(&out), 0);
     ck_assert_ptr_null(out.f);
-    ck_assert_int_eq(entries_in("."), 0);
+    ck_assert_int_eq(testdir_entries("."), 0);
     ck_assert_int_eq(chdir(cwd), 0);
 }
 END_TEST
@@ -299,7 +260,7 @@ START_TEST(test_a_fifo_or_device_is_written_in_place_not_replaced)
     ck_assert_int_eq(read(reader, got, sizeof got - 1), 7);
     ck_assert_str_eq(got, "through");
     close(reader);
-    ck_assert_int_eq(entries_in(dir), 1);
+    ck_assert_int_eq(testdir_entries(dir), 1);
 }
 END_TEST
 
