@@ -797,12 +797,13 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* Loader errors: symbols, lines, memory, relocations */
 
-/* Corrupts byte `at` of symbol `index` (20-byte entries) with `value`. */
-static void expect_bad_symbol_byte(vimage *img, uint32_t index, int at, int width, uint32_t value,
-                                   img_error want, const char *detail_part)
+/* Overwrites `width` bytes at byte `at` of entry `index` of a section of
+ * fixed-size entries with `value`, reseals, and expects the error. */
+static void expect_bad_entry(vimage *img, int section_id, int entry_size, uint32_t index, int at, int width,
+                             uint32_t value, img_error want, const char *detail_part)
 {
     encoded e = encode_ok(img);
-    uint8_t *p = section(e.data, IMG_SEC_SYMBOLS, NULL) + 20 * index + at;
+    uint8_t *p = section(e.data, section_id, NULL) + (size_t)entry_size * index + at;
     if (width == 4)
         wr32(p, value);
     else if (width == 2)
@@ -810,6 +811,13 @@ static void expect_bad_symbol_byte(vimage *img, uint32_t index, int at, int widt
     else
         *p = (uint8_t)value;
     expect_resealed_error(e, want, detail_part);
+}
+
+/* Corrupts symbol `index` (20-byte entries). */
+static void expect_bad_symbol_byte(vimage *img, uint32_t index, int at, int width, uint32_t value,
+                                   img_error want, const char *detail_part)
+{
+    expect_bad_entry(img, IMG_SEC_SYMBOLS, 20, index, at, width, value, want, detail_part);
 }
 
 START_TEST(test_malformed_symbols_are_rejected)
@@ -906,19 +914,11 @@ START_TEST(test_memory_segments_must_fit_and_not_overlap)
 }
 END_TEST
 
-/* Corrupts relocation `index` (16-byte entries) at byte `at`. */
-static void expect_bad_reloc(vimage *img, uint32_t index, int at, int width, uint32_t value,
-                             img_error want, const char *detail_part)
+/* Corrupts relocation `index` (16-byte entries). */
+static void expect_bad_reloc(vimage *img, uint32_t index, int at, int width, uint32_t value, img_error want,
+                             const char *detail_part)
 {
-    encoded e = encode_ok(img);
-    uint8_t *p = section(e.data, IMG_SEC_RELOCS, NULL) + 16 * index + at;
-    if (width == 4)
-        wr32(p, value);
-    else if (width == 2)
-        wr16(p, (uint16_t)value);
-    else
-        *p = (uint8_t)value;
-    expect_resealed_error(e, want, detail_part);
+    expect_bad_entry(img, IMG_SEC_RELOCS, 16, index, at, width, value, want, detail_part);
 }
 
 START_TEST(test_relocations_must_reference_existing_things)
