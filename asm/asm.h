@@ -14,6 +14,7 @@
 #define VLIW_ASM_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "diag.h"
 #include "image.h"
@@ -63,6 +64,8 @@ typedef struct {
     const char *const *defines;        /* -D "name=value" or "name" (= 1) */
     size_t ndefines;
     unsigned warnings;                 /* ASM_W_* bits enabled */
+    int opt_level;                     /* linear regions: -O0, -O1 (the default), -O2 */
+    FILE *sched_report;                /* --sched-report: figures per region, or NULL */
 } asm_options;
 
 /* No include directories or defines, the default warnings. */

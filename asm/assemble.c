@@ -1,6 +1,7 @@
 /*
  * assemble: the assembler's entry points, running the stages in order:
- * parse (parse.c and the grammar), expand, resolve, emit.
+ * parse (parse.c and the grammar), expand, bind, the passes (opt.h),
+ * layout, emit.
  *
  * The stages after parsing run even when an earlier one reported errors,
  * so that one run shows as many independent problems as it can; the
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "opt.h"
 #include "program.h"
 
 const asm_warning_info asm_warnings[ASM_WARNING_COUNT] = {
@@ -32,6 +34,7 @@ unsigned asm_warning_bit(const char *name)
 void asm_options_init(asm_options *opt)
 {
     memset(opt, 0, sizeof *opt);
+    opt->opt_level = 1;
     for (int i = 0; i < ASM_WARNING_COUNT; i++)
         if (asm_warnings[i].on_by_default)
             opt->warnings |= asm_warnings[i].bit;
@@ -89,9 +92,12 @@ static vimage *assemble(const char *name, char *text, size_t size, const asm_opt
     const char *file = asm_file_name(&ctx, name);
     asm_add_source(&ctx, file, text, size, 1);
     asm_parse(&ctx, file, text, size, NULL, asm_expand_stmts, x);
+    asm_expand_finish(x);
     asm_expander_free(x);
 
-    asm_resolve(&ctx, &prog);
+    if (asm_bind(&ctx, &prog) == 0 && diag_error_count(d) == before)
+        opt_run(&ctx, &prog);
+    asm_layout(&ctx, &prog);
     /* Emission reports nothing, so the texts (as big as the sources) go
      * before the object is built rather than add to the peak. */
     asm_drop_sources(&ctx);

@@ -147,6 +147,7 @@ asm_name *asm_intern(asm_ctx *ctx, const char *s, size_t len)
     asm_name *n = asm_alloc(&ctx->arena, sizeof *n + len + 1);
     n->sym = NULL;
     n->macro = NULL;
+    n->alias = NULL;
     n->hash = h;
     n->len = (uint32_t)len;
     memcpy(n->text, s, len);
@@ -424,6 +425,8 @@ static void dump_word(FILE *out, const asm_word *w)
         fprintf(out, "\\%s", w->name->text);
     else
         fputs(w->text, out);
+    if (w->place)
+        fprintf(out, "@%s", isa_engines[w->place - 1].name);
 }
 
 static void dump_slot(FILE *out, const asm_slot_ast *s)
@@ -467,7 +470,9 @@ void asm_dump_body(FILE *out, const asm_body *body, int indent)
             asm_dump_expr(out, s->u.def.value);
             break;
         case ST_SCRATCH:
-            fputs(s->u.scratch.vector ? ".vec" : ".word", out);
+        case ST_TEMP:
+            fputs(s->kind == ST_TEMP ? (s->u.scratch.vector ? ".vtemp" : ".temp")
+                                     : (s->u.scratch.vector ? ".vec" : ".word"), out);
             for (uint32_t i = 0; i < s->u.scratch.count; i++) {
                 const asm_scratch_decl *d = &s->u.scratch.decls[i];
                 fputs(i ? ", " : " ", out);
@@ -496,6 +501,18 @@ void asm_dump_body(FILE *out, const asm_body *body, int indent)
             }
             break;
         case ST_INCLUDE: fprintf(out, ".include \"%s\"", s->u.include.path); break;
+        case ST_LINEAR:
+            fputs(".linear", out);
+            if (s->u.def.name) {
+                fputc(' ', out);
+                asm_dump_expr(out, s->u.def.name);
+            }
+            break;
+        case ST_ENDLINEAR: fputs(".endlinear", out); break;
+        case ST_PRIORITY:
+            fputs(".priority ", out);
+            asm_dump_expr(out, s->u.def.value);
+            break;
         case ST_MESSAGE:
             fputs(s->u.message.is_error ? ".error " : ".warning ", out);
             asm_dump_expr(out, s->u.message.text);

@@ -84,6 +84,7 @@ typedef struct asm_name {
     struct asm_name *chain;
     struct asm_symbol *sym;      /* symbol table entry (expand.c), or NULL */
     struct asm_macro *macro;     /* macro of this name, or NULL */
+    struct asm_name *alias;      /* a temporary of the open .linear region: its unique name */
     uint32_t hash, len;
     char text[];
 } asm_name;
@@ -234,6 +235,10 @@ typedef enum {
     ST_REPT,      /* u.loop (var NULL) */
     ST_FOR,       /* u.loop */
     ST_IF,        /* u.cond */
+    ST_LINEAR,    /* u.def.name: an option word (noalias) or NULL */
+    ST_ENDLINEAR,
+    ST_TEMP,      /* u.scratch: .temp / .vtemp (no addresses) */
+    ST_PRIORITY,  /* u.def.value */
 } asm_stmt_kind;
 
 typedef struct asm_stmt asm_stmt;
@@ -251,6 +256,7 @@ typedef struct {
     asm_name *name;
     asm_loc loc;
     uint8_t param;
+    uint8_t place;        /* engines: "@engine" written after it, as 1 + engine; 0: none */
 } asm_word;
 
 /* One entry between "<" and ">": a slot or a macro call. */

@@ -61,7 +61,8 @@ vimage *asm_emit(const asm_ctx *ctx, const asm_program *p)
     for (size_t i = 0; i < p->nsymbols; i++) {
         asm_symbol *s = order[i];
         /* Local constants are gone after assembly; only exported ones stay. */
-        int keep = s->kind == SYM_LABEL || s->kind == SYM_SCRATCH || s->kind == SYM_EXTERN ||
+        /* Temporaries live on as words of the module's pool (asm/opt.h). */
+        int keep = s->kind == SYM_LABEL || (s->kind == SYM_SCRATCH && !s->temp) || s->kind == SYM_EXTERN ||
                    (s->kind == SYM_CONST && s->global);
         s->index = keep ? add_symbol(img, s) : UINT32_MAX;
     }

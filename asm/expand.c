@@ -65,6 +65,10 @@ struct asm_expander {
     int stopped;                 /* over ASM_MAX_STATEMENTS: expand nothing more */
     uint64_t expansions;         /* numbers the private labels of expansions */
     uint32_t definitions;        /* numbers the symbols as they are defined */
+    uint32_t region;             /* 1 + index of the open .linear region; 0: none */
+    int32_t priority;            /* .priority in force in the region */
+    asm_name **temps;            /* names given an alias by the open region's .temp */
+    size_t ntemps, cap_temps;
     op_entry optab[OPTAB_SIZE];
 };
 
@@ -202,6 +206,8 @@ static asm_expr *subst(expander *x, asm_expr *e, int fold)
             for (uint32_t i = 0; i < x->env->nlabels; i++)
                 if (x->env->label_from[i] == n)
                     n = x->env->label_to[i];
+        if (n->alias)
+            n = n->alias;
         if (fold && n->sym && n->sym->kind == SYM_CONST)
             return new_int(x, n->sym->value, &e->loc);
         if (n == e->u.name)
@@ -469,6 +475,42 @@ static const char *word_of(expander *x, const asm_word *w, const asm_loc **loc)
     return text;
 }
 
+static asm_place place_of(const asm_word *engine)
+{
+    return engine->place == 1 + ISA_ENG_ALU ? ASM_PLACE_ALU : engine->place ? ASM_PLACE_VALU : ASM_PLACE_AUTO;
+}
+
+/* What linear code allows: no control flow inside a region, and the
+ * placement "@engine" only there, on a valu op that can run there. */
+static int check_linear_slot(expander *x, const asm_slot_ast *s, int op, const char *etext, const char *otext)
+{
+    const isa_op_info *info = &isa_ops[op];
+    if (x->region && (info->effects & ISA_FX_CONTROL)) {
+        error(x, &s->loc, "%s %s inside a .linear region: a region is straight-line code, which the optimizer "
+                          "may reorder; end the region (.endlinear) before a jump, halt or pause",
+              etext, otext);
+        note(x, &x->p->regions[x->region - 1].loc, "the region starts here");
+        return 0;
+    }
+    if (!s->engine.place)
+        return 1;
+    int place = s->engine.place - 1;
+    if (!x->region) {
+        error(x, &s->engine.loc, "'%s@%s' outside a .linear region: only the optimizer places ops", etext,
+              isa_engines[place].name);
+        return 0;
+    }
+    if (info->engine != ISA_ENG_VALU || (place != ISA_ENG_VALU && place != ISA_ENG_ALU)) {
+        error(x, &s->engine.loc, "only a valu op can be placed, on the valu (valu@valu) or as alu lanes (valu@alu)");
+        return 0;
+    }
+    if (place == ISA_ENG_ALU && info->lane_op < 0) {
+        error(x, &s->engine.loc, "valu %s cannot run as alu lanes (no alu op computes one of its lanes)", otext);
+        return 0;
+    }
+    return 1;
+}
+
 static void expand_slot(expander *x, const asm_slot_ast *s)
 {
     const asm_loc *eloc, *oloc;
@@ -519,6 +561,9 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
         return;
     }
 
+    if (!check_linear_slot(x, s, op, etext, otext))
+        return;
+
     asm_program *p = x->p;
     p->args = asm_grow(p->args, &p->cap_args, p->nargs + (size_t)info->nargs, sizeof *p->args);
     asm_operand *args = &p->args[p->nargs];
@@ -527,7 +572,7 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
         char k = info->kinds[a];
         if (k == 'K' && !with_stage) {
             /* A key without a stage: the stage is 0. */
-            args[a] = (asm_operand){0, {NULL}, args[a - 1].pos, OPD_INT, 0};
+            args[a] = (asm_operand){0, {NULL}, args[a - 1].pos, OPD_INT, 0, 0};
             continue;
         }
         asm_expr *e = a == key_at ? key : subst(x, s->args[a], k != 'k');
@@ -553,42 +598,24 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
     if (!ok)
         return;
     p->slots = asm_grow(p->slots, &p->cap_slots, p->nslots + 1, sizeof *p->slots);
-    p->slots[p->nslots++] = (asm_pslot){(uint16_t)op, asm_loc_pos(x->ctx, &s->loc), (uint32_t)p->nargs, x->frame};
+    p->slots[p->nslots++] = (asm_pslot){(uint16_t)op, (uint8_t)place_of(&s->engine), asm_loc_pos(x->ctx, &s->loc),
+                                        (uint32_t)p->nargs, x->region ? x->priority : 0, x->frame};
     p->nargs += (size_t)info->nargs;
 }
 
 /* ---- macros ------------------------------------------------------------------------ */
 
+static void collect_private(expander *x, const asm_expr *n, macro_env *env, size_t *cap);
+
 static void collect_labels(expander *x, const asm_body *body, macro_env *env, size_t *cap)
 {
     for (const asm_stmt *s = body->first; s; s = s->next) {
         switch (s->kind) {
-        case ST_LABEL: {
-            const asm_expr *n = s->u.def.name;
-            if (n->kind != EX_NAME)
-                break;   /* \name: the caller chose it, it is not private */
-            uint32_t i = 0;
-            while (i < env->nlabels && env->label_from[i] != n->u.name)
-                i++;
-            if (i < env->nlabels)
-                break;
-            if (env->nlabels == *cap) {
-                *cap = *cap ? 2 * *cap : 4;
-                asm_name **from = asm_alloc(&x->temp, *cap * sizeof *from);
-                asm_name **to = asm_alloc(&x->temp, *cap * sizeof *to);
-                if (env->nlabels) {
-                    memcpy(from, env->label_from, env->nlabels * sizeof *from);
-                    memcpy(to, env->label_to, env->nlabels * sizeof *to);
-                }
-                env->label_from = from;
-                env->label_to = to;
-            }
-            char buf[512];
-            int len = snprintf(buf, sizeof buf, "%s.%" PRIu64, n->u.name->text, x->expansions);
-            env->label_from[env->nlabels] = n->u.name;
-            env->label_to[env->nlabels++] = asm_intern(x->ctx, buf, (size_t)len < sizeof buf ? (size_t)len : sizeof buf - 1);
+        case ST_LABEL: collect_private(x, s->u.def.name, env, cap); break;
+        case ST_TEMP:
+            for (uint32_t i = 0; i < s->u.scratch.count; i++)
+                collect_private(x, s->u.scratch.decls[i].name, env, cap);
             break;
-        }
         case ST_REPT:
         case ST_FOR: collect_labels(x, &s->u.loop.body, env, cap); break;
         case ST_IF:
@@ -598,6 +625,33 @@ static void collect_labels(expander *x, const asm_body *body, macro_env *env, si
         default: break;   /* a nested .macro's labels belong to its own calls */
         }
     }
+}
+
+/* Labels and temporaries defined in a macro body are private to each call. */
+static void collect_private(expander *x, const asm_expr *n, macro_env *env, size_t *cap)
+{
+    if (n->kind != EX_NAME)
+        return;   /* \name: the caller chose it, it is not private */
+    uint32_t i = 0;
+    while (i < env->nlabels && env->label_from[i] != n->u.name)
+        i++;
+    if (i < env->nlabels)
+        return;
+    if (env->nlabels == *cap) {
+        *cap = *cap ? 2 * *cap : 4;
+        asm_name **from = asm_alloc(&x->temp, *cap * sizeof *from);
+        asm_name **to = asm_alloc(&x->temp, *cap * sizeof *to);
+        if (env->nlabels) {
+            memcpy(from, env->label_from, env->nlabels * sizeof *from);
+            memcpy(to, env->label_to, env->nlabels * sizeof *to);
+        }
+        env->label_from = from;
+        env->label_to = to;
+    }
+    char buf[512];
+    int len = snprintf(buf, sizeof buf, "%s.%" PRIu64, n->u.name->text, x->expansions);
+    env->label_from[env->nlabels] = n->u.name;
+    env->label_to[env->nlabels++] = asm_intern(x->ctx, buf, (size_t)len < sizeof buf ? (size_t)len : sizeof buf - 1);
 }
 
 static void hint_unknown_macro(expander *x, const asm_slot_ast *call)
@@ -698,6 +752,13 @@ static void define_macro(expander *x, const asm_stmt *s)
 
 static void expand_bundle(expander *x, const asm_stmt *s)
 {
+    if (x->region && !x->in_bundle && (s->u.bundle.bracketed || s->u.bundle.nslots == 0)) {
+        error(x, &s->loc, "%s inside a .linear region: write one slot per line there, and the optimizer makes "
+                          "the bundles",
+              s->u.bundle.bracketed ? "an explicit bundle" : "nop");
+        note(x, &x->p->regions[x->region - 1].loc, "the region starts here");
+        return;
+    }
     if (x->in_bundle) {
         if (s->u.bundle.nslots == 0) {
             error(x, &s->loc, "%s inside a bundle (a macro called in < > may only add slots)",
@@ -720,8 +781,8 @@ static void expand_bundle(expander *x, const asm_stmt *s)
     if (outer)
         return;   /* the slots joined the bundle being built */
     p->bundles = asm_grow(p->bundles, &p->cap_bundles, p->nbundles + 1, sizeof *p->bundles);
-    p->bundles[p->nbundles++] =
-        (asm_pbundle){(uint32_t)first, (uint32_t)(p->nslots - first), asm_loc_pos(x->ctx, &s->loc), x->frame};
+    p->bundles[p->nbundles++] = (asm_pbundle){(uint32_t)first, (uint32_t)(p->nslots - first),
+                                              asm_loc_pos(x->ctx, &s->loc), x->region, x->frame};
 }
 
 /* ---- includes ----------------------------------------------------------------------- */
@@ -835,12 +896,38 @@ static void expand_constant(expander *x, const asm_stmt *s)
     sym->value = v;
 }
 
+/* A temporary's name stands for a name of its own until .endlinear, so
+ * that every region (and every macro call) has its own temporaries. */
+static asm_name *temp_name(expander *x, asm_name *n, const asm_loc *loc)
+{
+    if (!x->region) {
+        error(x, loc, "temporary '%s' outside a .linear region (a temporary lives in one region)", n->text);
+        return NULL;
+    }
+    if (n->sym && n->sym->temp)
+        return n;   /* declared twice: sym_define says so */
+    char buf[512];
+    int len = snprintf(buf, sizeof buf, "%s.r%" PRIu32, n->text, x->region);
+    asm_name *unique = asm_intern(x->ctx, buf, (size_t)len < sizeof buf ? (size_t)len : sizeof buf - 1);
+    n->alias = unique;
+    x->temps = asm_grow(x->temps, &x->cap_temps, x->ntemps + 1, sizeof *x->temps);
+    x->temps[x->ntemps++] = n;
+    return unique;
+}
+
 static void expand_scratch(expander *x, const asm_stmt *s)
 {
     uint32_t elem = s->u.scratch.vector ? ISA_VLEN : 1;
+    int temp = s->kind == ST_TEMP;
     for (uint32_t i = 0; i < s->u.scratch.count; i++) {
         const asm_scratch_decl *d = &s->u.scratch.decls[i];
         asm_name *n = def_name(x, d->name);
+        if (n && temp && d->address) {
+            error(x, &d->address->loc, "a temporary has no fixed address: the optimizer places it");
+            continue;
+        }
+        if (n && temp)
+            n = temp_name(x, n, &d->name->loc);
         int64_t count = 1, address = 0;
         if (!n || (d->count && eval_const(x, d->count, "an array size", &count) != 0) ||
             (d->address && eval_const(x, d->address, "a scratch address", &address) != 0))
@@ -861,6 +948,7 @@ static void expand_scratch(expander *x, const asm_stmt *s)
         if (!sym)
             continue;
         sym->kind = SYM_SCRATCH;
+        sym->temp = (uint8_t)temp;
         sym->elem = elem;
         sym->count = (uint32_t)count;
         sym->size = (uint32_t)size;
@@ -912,6 +1000,12 @@ static void expand_label(expander *x, const asm_stmt *s)
         const asm_expr *written = s->u.def.name;
         error(x, &s->loc, "label '%s' inside a bundle (a macro called in < > may only add slots)",
               written->kind == EX_NAME ? written->u.name->text : n->text);
+        return;
+    }
+    if (x->region) {
+        error(x, &s->loc, "label '%s' inside a .linear region: the optimizer moves slots, so a label has no "
+                          "place there; put it before .linear or after .endlinear",
+              n->text);
         return;
     }
     asm_symbol *sym = sym_define(x, n, &s->u.def.name->loc);
@@ -1036,6 +1130,61 @@ static void expand_entry(expander *x, const asm_stmt *s)
     p->entry_name = name ? persist(x, name) : NULL;
 }
 
+static void expand_linear(expander *x, const asm_stmt *s)
+{
+    asm_program *p = x->p;
+    if (x->region) {
+        error(x, &s->loc, ".linear inside a .linear region (regions do not nest)");
+        note(x, &p->regions[x->region - 1].loc, "the open region starts here");
+        return;
+    }
+    int noalias = 0;
+    if (s->u.def.name) {
+        asm_name *opt = def_name(x, s->u.def.name);
+        if (!opt)
+            return;
+        if (strcmp(opt->text, "noalias") != 0) {
+            error(x, &s->u.def.name->loc, "unknown .linear option '%s' (the one option is noalias)", opt->text);
+            return;
+        }
+        noalias = 1;
+    }
+    p->regions = asm_grow(p->regions, &p->cap_regions, p->nregions + 1, sizeof *p->regions);
+    p->regions[p->nregions++] =
+        (asm_region){(uint32_t)p->nbundles, (uint32_t)p->nbundles, (uint8_t)noalias, s->loc, x->frame};
+    x->region = (uint32_t)p->nregions;
+    x->priority = 0;
+}
+
+static void expand_endlinear(expander *x, const asm_stmt *s)
+{
+    if (!x->region) {
+        error(x, &s->loc, ".endlinear without .linear");
+        return;
+    }
+    x->p->regions[x->region - 1].end_bundle = (uint32_t)x->p->nbundles;
+    for (size_t i = 0; i < x->ntemps; i++)
+        x->temps[i]->alias = NULL;
+    x->ntemps = 0;
+    x->region = 0;
+}
+
+static void expand_priority(expander *x, const asm_stmt *s)
+{
+    int64_t v;
+    if (eval_const(x, s->u.def.value, ".priority", &v) != 0)
+        return;
+    if (!x->region) {
+        error(x, &s->loc, ".priority outside a .linear region (it orders the optimizer's choices there)");
+        return;
+    }
+    if (v < INT32_MIN || v > INT32_MAX) {
+        error(x, &s->u.def.value->loc, ".priority %" PRId64 " does not fit 32 bits", v);
+        return;
+    }
+    x->priority = (int32_t)v;
+}
+
 static void expand_stmt(expander *x, const asm_stmt *s)
 {
     switch (s->kind) {
@@ -1054,6 +1203,10 @@ static void expand_stmt(expander *x, const asm_stmt *s)
     case ST_REPT: expand_rept(x, s); break;
     case ST_FOR: expand_for(x, s); break;
     case ST_IF: expand_if(x, s); break;
+    case ST_LINEAR: expand_linear(x, s); break;
+    case ST_ENDLINEAR: expand_endlinear(x, s); break;
+    case ST_TEMP: expand_scratch(x, s); break;
+    case ST_PRIORITY: expand_priority(x, s); break;
     }
 }
 
@@ -1102,10 +1255,21 @@ int asm_expand_stmts(void *arg, const asm_body *stmts)
     return kept;
 }
 
+void asm_expand_finish(asm_expander *x)
+{
+    if (x->region) {
+        const asm_region *r = &x->p->regions[x->region - 1];
+        asm_report(x->ctx, ASM_ERROR, NULL, &r->loc, r->frame, "this .linear region has no .endlinear");
+        x->p->regions[x->region - 1].end_bundle = (uint32_t)x->p->nbundles;
+        x->region = 0;
+    }
+}
+
 void asm_expander_free(asm_expander *x)
 {
     if (!x)
         return;
+    free(x->temps);
     asm_arena_free(&x->temp);
     free(x);
 }

@@ -24,6 +24,8 @@ void asm_program_free(asm_program *p)
     free(p->slots);
     free(p->args);
     free(p->symbols);
+    free(p->regions);
+    free(p->bundle_remap);
     memset(p, 0, sizeof *p);
 }
 
@@ -42,25 +44,18 @@ const char *asm_sym_noun(const asm_symbol *s)
 int asm_slot_ranges(const asm_program *p, const asm_pslot *slot, int writes,
                     asm_sym_range out[ISA_MAX_RANGES])
 {
-    const isa_op_info *info = &isa_ops[slot->op];
     const asm_operand *args = &p->args[slot->first_arg];
-    const char *imm = NULL;
-    for (const char *k = info->kinds; *k && !imm; k++)
-        imm = *k == 'i' ? k : NULL;
-    int n = 0;
-    for (int a = 0; info->kinds[a]; a++) {
-        char k = info->kinds[a];
-        int wanted = writes ? (k == 'd' || k == 'D' || k == 'e') : (k == 's' || k == 'S' || k == 'f');
-        if (!wanted)
+    isa_operand_effect fx[ISA_MAX_RANGES];
+    int n = 0, nfx = isa_scratch_operands(slot->op, fx);
+    for (int i = 0; i < nfx; i++) {
+        if (fx[i].writes != writes)
             continue;
-        int64_t first = args[a].value;
-        if ((k == 'e' || k == 'f') && imm)
-            first += args[imm - info->kinds].value;
-        out[n].sym = args[a].form == OPD_SYM ? args[a].u.sym : NULL;
-        out[n].first = first;
-        out[n].count = (k == 'D' || k == 'S') ? ISA_VLEN : 1;
-        out[n].arg = a;
-        n++;
+        const asm_operand *op = &args[fx[i].arg], *disp = fx[i].disp_arg >= 0 ? &args[fx[i].disp_arg] : NULL;
+        /* A relocated displacement is not known before linking: its value
+         * is the relocation's addend, not the distance. */
+        int unknown = disp && disp->form == OPD_SYM;
+        out[n++] = (asm_sym_range){op->form == OPD_SYM ? op->u.sym : NULL, op->value + (disp ? disp->value : 0),
+                                   fx[i].words, fx[i].arg, (uint8_t)unknown};
     }
     return n;
 }

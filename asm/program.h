@@ -38,6 +38,7 @@ typedef struct asm_symbol {
     uint8_t fixed;           /* scratch at a fixed address */
     uint8_t entry;           /* claims the program entry */
     uint8_t extern_kind;     /* img_sym_kind its uses imply (externs), 0 so far */
+    uint8_t temp;            /* scratch: a .temp/.vtemp, placed by the optimizer */
     uint32_t elem;           /* scratch: words per element (1 or ISA_VLEN) */
     uint32_t count;          /* scratch: elements */
     uint32_t size;           /* scratch: words */
@@ -48,6 +49,7 @@ typedef struct asm_symbol {
     asm_loc use_loc;         /* externs: the use that set extern_kind */
     uint32_t order;          /* definition order (.extern counts), 1 up; 0: none */
     uint32_t index;          /* in the object's symbol table */
+    uint32_t temp_unit;      /* temporaries: the optimizer's number for the first element */
 } asm_symbol;
 
 /* An operand.  Expansion stores what the source wrote, with parameters
@@ -69,20 +71,37 @@ typedef struct {
     asm_pos pos;
     uint8_t form;            /* asm_operand_form */
     uint8_t reloc;           /* img_reloc_kind, or 0 */
+    uint8_t late;            /* needs final bundle numbers: bound again by layout */
 } asm_operand;
+
+/* Where the optimizer may run an elementwise valu op: its choice, or the
+ * author's (valu@valu, valu@alu). */
+typedef enum { ASM_PLACE_AUTO, ASM_PLACE_VALU, ASM_PLACE_ALU } asm_place;
 
 typedef struct {
     uint16_t op;             /* isa_opcode */
+    uint8_t place;           /* asm_place (linear regions) */
     asm_pos pos;
     uint32_t first_arg;
+    int32_t priority;        /* .priority in force (linear regions) */
     const asm_frame *frame;
 } asm_pslot;
 
 typedef struct {
     uint32_t first_slot, nslots;
     asm_pos pos;
+    uint32_t region;         /* 1 + index in regions: a slot of linear code; 0: as written */
     const asm_frame *frame;
 } asm_pbundle;
+
+/* A .linear region: bundles [first_bundle, end_bundle) of one slot each,
+ * in sequential order, which passes may pack into fewer bundles. */
+typedef struct {
+    uint32_t first_bundle, end_bundle;
+    uint8_t noalias;         /* its loads and stores never touch the same words */
+    asm_loc loc;             /* the .linear */
+    const asm_frame *frame;
+} asm_region;
 
 typedef struct {
     asm_pbundle *bundles;
@@ -93,6 +112,11 @@ typedef struct {
     size_t nargs, cap_args;
     asm_symbol **symbols;    /* in order of first mention */
     size_t nsymbols, cap_symbols;
+    asm_region *regions;
+    size_t nregions, cap_regions;
+    /* Set by a pass that renumbers bundles: the new index of each old
+     * bundle boundary 0..nbundles (labels follow it); NULL: unchanged. */
+    uint32_t *bundle_remap;
     int has_entry;           /* .entry seen */
     asm_loc entry_loc;
     asm_expr *entry_name;    /* .entry's label, or NULL */
@@ -113,12 +137,13 @@ typedef struct {
     int64_t first;
     uint32_t count;
     int arg;                 /* the operand it comes from */
+    uint8_t unknown;         /* displaced by a relocated offset: any word of sym */
 } asm_sym_range;
 
 /* The ranges a resolved slot writes (writes != 0) or reads; returns how
- * many were stored (at most ISA_MAX_RANGES).  Mirrors isa_slot_writes /
- * isa_slot_reads, which give the same ranges once the linker has placed
- * the symbols. */
+ * many were stored (at most ISA_MAX_RANGES).  Both this and
+ * isa_slot_writes / isa_slot_reads (the same ranges once the linker has
+ * placed the symbols) come from isa_scratch_operands. */
 int asm_slot_ranges(const asm_program *p, const asm_pslot *slot, int writes,
                     asm_sym_range out[ISA_MAX_RANGES]);
 
@@ -134,11 +159,22 @@ void asm_slot_isa(const asm_program *p, const asm_pslot *slot, isa_slot *out);
 typedef struct asm_expander asm_expander;
 asm_expander *asm_expander_new(asm_ctx *ctx, asm_program *p);
 int asm_expand_stmts(void *expander, const asm_body *stmts);
+/* After the last statement: reports what is left open (a .linear). */
+void asm_expand_finish(asm_expander *x);
 void asm_expander_free(asm_expander *x);
 
-/* resolve.c: every operand to a (value, symbol) pair, with every check that
- * can be made before linking.  Returns 0, or -1 when errors were reported. */
-int asm_resolve(asm_ctx *ctx, asm_program *p);
+/* bind.c: every operand to a (value, symbol) pair, with every check on a
+ * slot that can be made before layout and linking; operands that need
+ * final bundle numbers are marked late.  asm_bind_late binds those, once
+ * labels hold final bundle numbers (layout calls it).  Both return 0, or
+ * -1 when errors were reported. */
+int asm_bind(asm_ctx *ctx, asm_program *p);
+int asm_bind_late(asm_ctx *ctx, asm_program *p);
+
+/* layout.c: labels moved to their final bundles, late operands bound,
+ * slot limits and hazard warnings checked on the final bundles.  Returns
+ * 0, or -1 when errors were reported. */
+int asm_layout(asm_ctx *ctx, asm_program *p);
 
 /* emit.c: the resolved program as an object. */
 vimage *asm_emit(const asm_ctx *ctx, const asm_program *p);

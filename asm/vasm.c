@@ -51,6 +51,10 @@ static void usage(FILE *f)
             "  --map FILE           write the link map\n"
             "  --disassemble FILE   write the disassembly of the linked program\n"
             "  -s, --strip          leave symbols and the line map out of the image\n"
+            "  -O0, -O1, -O2        linear regions: one slot per bundle in source order,\n"
+            "                       one list-scheduling pass (the default), or the best\n"
+            "                       of several heuristics\n"
+            "  --sched-report[=FILE]  figures per linear region (default: standard error)\n"
             "  -WNAME, -Wno-NAME    enable or disable a warning\n"
             "  -Werror              treat warnings as errors\n"
             "  -w                   disable all warnings\n"
@@ -92,7 +96,7 @@ typedef struct {
 } output;
 
 typedef struct {
-    output items[4];
+    output items[5];
     int n;
 } outputs;
 
@@ -179,6 +183,7 @@ typedef struct {
 int main(int argc, char **argv)
 {
     const char *out_path = NULL, *listing = NULL, *map = NULL, *disassembly = NULL;
+    const char *sched_report = NULL;
     int compile_only = 0, werror = 0, strip = 0;
     size_t n = (size_t)argc;
     input *inputs = calloc(n, sizeof *inputs);
@@ -214,6 +219,12 @@ int main(int argc, char **argv)
             compile_only = 1;
         } else if (strcmp(a, "-s") == 0 || strcmp(a, "--strip") == 0) {
             strip = 1;
+        } else if (a[1] == 'O' && (a[2] == '\0' || ((a[2] >= '0' && a[2] <= '2') && a[3] == '\0'))) {
+            opt.opt_level = a[2] ? a[2] - '0' : 1;
+        } else if (strncmp(a, "--sched-report", 14) == 0 && (a[14] == '\0' || a[14] == '=')) {
+            sched_report = a[14] == '=' ? a + 15 : "";
+            if (a[14] == '=' && !a[15])
+                problem = "%s needs a file name after '='";
         } else if (strcmp(a, "-w") == 0) {
             opt.warnings = 0;
         } else if (strcmp(a, "-Werror") == 0) {
@@ -284,6 +295,13 @@ int main(int argc, char **argv)
 
     diag *d = diag_new(stderr, "vasm");
     diag_set_werror(d, werror);
+    char *report_text = NULL;
+    size_t report_size = 0;
+    if (sched_report) {
+        opt.sched_report = *sched_report ? open_memstream(&report_text, &report_size) : stderr;
+        if (!opt.sched_report)
+            abort();
+    }
     int status = 0;
     for (size_t i = 0; i < ninputs; i++) {
         input *in = &inputs[i];
@@ -384,6 +402,13 @@ int main(int argc, char **argv)
                 add_output(&outs, disassembly, text, size);
             }
         }
+    }
+    if (sched_report && *sched_report) {
+        fclose(opt.sched_report);
+        if (!status)
+            add_output(&outs, sched_report, report_text, report_size);
+        else
+            free(report_text);
     }
     if (!status && commit_outputs(&outs, d) != 0)
         status = EXIT_USAGE;

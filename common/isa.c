@@ -27,11 +27,11 @@ const int isa_trace_key_takes_stage[ISA_KEY_COUNT] = {
 };
 
 const isa_op_info isa_ops[ISA_OP_COUNT] = {
-#define ISA_BINOP(id, m) {m, ISA_ENG_ALU, "dss", 3, ISA_BIN_##id},
+#define ISA_BINOP(id, m) {m, ISA_ENG_ALU, "dss", 3, ISA_BIN_##id, ISA_MEM_NONE, 0, -1},
 #include "isa.def"
-#define ISA_BINOP(id, m) {m, ISA_ENG_VALU, "DSS", 3, ISA_BIN_##id},
+#define ISA_BINOP(id, m) {m, ISA_ENG_VALU, "DSS", 3, ISA_BIN_##id, ISA_MEM_NONE, 0, ISA_OP_ALU_##id},
 #include "isa.def"
-#define ISA_OP(id, eng, m, k) {m, ISA_ENG_##eng, k, sizeof(k) - 1, -1},
+#define ISA_OP(id, eng, m, k, mem, fx, lanes) {m, ISA_ENG_##eng, k, sizeof(k) - 1, -1, mem, fx, lanes},
 #include "isa.def"
 };
 
@@ -75,35 +75,43 @@ static int imm_arg(const isa_op_info *info)
     return i ? (int)(i - info->kinds) : -1;
 }
 
-/* Walks a slot's operands; for each scratch operand of one of the wanted
- * kinds, records the range of words it touches. */
-static int scratch_ranges(const isa_slot *slot, const char *wanted, isa_range out[ISA_MAX_RANGES])
+int isa_scratch_operands(int op, isa_operand_effect out[ISA_MAX_RANGES])
 {
-    const isa_op_info *info = &isa_ops[slot->op];
+    const isa_op_info *info = &isa_ops[op];
     int n = 0, imm = imm_arg(info);
     for (int a = 0; info->kinds[a]; a++) {
-        char k = info->kinds[a];
-        if (!strchr(wanted, k))
+        const char *k = strchr("dDesSf", info->kinds[a]);
+        if (!k)
             continue;
-        int64_t first = slot->arg[a];
-        uint32_t count = (k == 'D' || k == 'S') ? ISA_VLEN : 1;
-        if ((k == 'e' || k == 'f') && imm >= 0)
-            first += slot->arg[imm];
-        out[n].first = (uint32_t)first;
-        out[n].count = count;
-        n++;
+        int displaced = *k == 'e' || *k == 'f';
+        out[n++] = (isa_operand_effect){(uint8_t)a, k < "dDesSf" + 3, (*k == 'D' || *k == 'S') ? ISA_VLEN : 1,
+                                        (int8_t)(displaced ? imm : -1)};
+    }
+    return n;
+}
+
+/* The words a slot's operands of one direction touch. */
+static int scratch_ranges(const isa_slot *slot, int writes, isa_range out[ISA_MAX_RANGES])
+{
+    isa_operand_effect fx[ISA_MAX_RANGES];
+    int n = 0, nfx = isa_scratch_operands(slot->op, fx);
+    for (int i = 0; i < nfx; i++) {
+        if (fx[i].writes != writes)
+            continue;
+        int64_t first = slot->arg[fx[i].arg] + (fx[i].disp_arg >= 0 ? slot->arg[fx[i].disp_arg] : 0);
+        out[n++] = (isa_range){(uint32_t)first, fx[i].words};
     }
     return n;
 }
 
 int isa_slot_writes(const isa_slot *slot, isa_range out[ISA_MAX_RANGES])
 {
-    return scratch_ranges(slot, "dDe", out);
+    return scratch_ranges(slot, 1, out);
 }
 
 int isa_slot_reads(const isa_slot *slot, isa_range out[ISA_MAX_RANGES])
 {
-    return scratch_ranges(slot, "sSf", out);
+    return scratch_ranges(slot, 0, out);
 }
 
 int isa_check_slot(const isa_slot *slot, char *why, size_t why_size, int *bad_arg)

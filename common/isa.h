@@ -41,7 +41,7 @@ typedef enum {
 #include "isa.def"
 #define ISA_BINOP(id, m) ISA_OP_VALU_##id,
 #include "isa.def"
-#define ISA_OP(id, eng, m, k) ISA_OP_##id,
+#define ISA_OP(id, eng, m, k, mem, fx, lanes) ISA_OP_##id,
 #include "isa.def"
     ISA_OP_COUNT
 } isa_opcode;
@@ -58,12 +58,29 @@ typedef struct {
     int costs_cycle;
 } isa_engine_info;
 
+/* Memory and other effects of an op (isa.def's memory and effects
+ * columns). */
+enum { ISA_MEM_NONE_KIND, ISA_MEM_READ_KIND, ISA_MEM_WRITE_KIND };
+typedef struct {
+    uint8_t kind;           /* ISA_MEM_*_KIND */
+    uint8_t addr_arg;       /* the scratch operand holding the address */
+    uint8_t words;          /* 1 or ISA_VLEN */
+} isa_mem;
+#define ISA_MEM_NONE {ISA_MEM_NONE_KIND, 0, 0}
+#define ISA_MEM_READ(arg, words) {ISA_MEM_READ_KIND, arg, words}
+#define ISA_MEM_WRITE(arg, words) {ISA_MEM_WRITE_KIND, arg, words}
+#define ISA_FX_CONTROL 1u   /* a jump, halt or pause */
+#define ISA_FX_ORDERED 2u   /* an outside effect kept in program order */
+
 typedef struct {
     const char *mnemonic;   /* as written after the engine name */
     isa_engine engine;
     const char *kinds;      /* operand kinds, one char each (isa.def) */
     int nargs;              /* operands = strlen(kinds) */
     int binop;              /* isa_binop for alu/valu arithmetic, else -1 */
+    isa_mem mem;
+    unsigned effects;       /* ISA_FX_* */
+    int lane_op;            /* the alu op computing one lane, or -1 */
 } isa_op_info;
 
 typedef struct {
@@ -96,10 +113,24 @@ unsigned isa_engines_with_op(const char *mnemonic);
  * loader alike. */
 int isa_check_slot(const isa_slot *slot, char *why, size_t why_size, int *bad_arg);
 
-/* Scratch words a slot reads and writes, for later passes (optimizer,
- * warnings about same-bundle writes).  Each range is [first, first+count).
- * Returns the number of ranges stored (at most ISA_MAX_RANGES). */
+/* The scratch operands of an op, in operand order: the one description of
+ * what a slot reads and writes, from which every consumer (assembler,
+ * optimizer, linker checks, loader, simulator, traces) works out words.
+ * Operand arg touches words [value, value+words), displaced by the
+ * value of operand disp_arg when that is >= 0 (load_offset). */
 #define ISA_MAX_RANGES 5
+typedef struct {
+    uint8_t arg;
+    uint8_t writes;         /* 1: a destination, 0: a source */
+    uint8_t words;          /* 1 or ISA_VLEN */
+    int8_t disp_arg;        /* operand displacing the address, or -1 */
+} isa_operand_effect;
+/* Fills out with op's scratch operands; returns how many. */
+int isa_scratch_operands(int op, isa_operand_effect out[ISA_MAX_RANGES]);
+
+/* Scratch words a decoded slot reads and writes.  Each range is
+ * [first, first+count).  Returns the number of ranges stored (at most
+ * ISA_MAX_RANGES). */
 typedef struct { uint32_t first, count; } isa_range;
 int isa_slot_writes(const isa_slot *slot, isa_range out[ISA_MAX_RANGES]);
 int isa_slot_reads(const isa_slot *slot, isa_range out[ISA_MAX_RANGES]);

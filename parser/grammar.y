@@ -152,7 +152,7 @@ static asm_expr *ex_word(asm_parser *ps, const char *text, const asm_loc *loc)
 static asm_word *new_word(asm_parser *ps, const char *text, asm_name *n, const asm_loc *loc, int param)
 {
     asm_word *w = asm_alloc(&ps->arena, sizeof *w);
-    *w = (asm_word){text, n, *loc, (uint8_t)param};
+    *w = (asm_word){text, n, *loc, (uint8_t)param, 0};
     return w;
 }
 
@@ -217,7 +217,7 @@ static asm_stmt *stmt(asm_parser *ps, asm_stmt_kind kind, const asm_loc *loc)
 static void fill_slot(asm_parser *ps, asm_slot_ast *s, const asm_word *engine, const asm_word *op,
                       const asm_list *args, const asm_loc *loc)
 {
-    static const asm_word none = {NULL, NULL, {NULL, 0, 0, 0}, 0};
+    static const asm_word none = {NULL, NULL, {NULL, 0, 0, 0}, 0, 0};
     s->loc = *loc;
     s->engine = engine ? *engine : none;
     s->op = *op;
@@ -254,9 +254,10 @@ static void add_names(asm_parser *ps, asm_stmt_kind kind, const asm_list *names,
     asm_parse_append(ps, s);
 }
 
-static void add_scratch(asm_parser *ps, int vector, const asm_list *decls, const asm_loc *loc)
+static void add_scratch(asm_parser *ps, asm_stmt_kind kind, int vector, const asm_list *decls,
+                        const asm_loc *loc)
 {
-    asm_stmt *s = stmt(ps, ST_SCRATCH, loc);
+    asm_stmt *s = stmt(ps, kind, loc);
     s->u.scratch.vector = (uint8_t)vector;
     s->u.scratch.count = list_count(decls);
     s->u.scratch.decls = asm_alloc(&ps->arena, list_count(decls) * sizeof *s->u.scratch.decls);
@@ -330,6 +331,7 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 %token D_WARNING ".warning" D_MACRO ".macro" D_ENDM ".endm" D_REPT ".rept" D_ENDR ".endr"
 %token D_FOR ".for" D_ENDFOR ".endfor" D_IF ".if" D_IFDEF ".ifdef" D_IFNDEF ".ifndef"
 %token D_ELIF ".elif" D_ELSE ".else" D_ENDIF ".endif"
+%token D_LINEAR ".linear" D_ENDLINEAR ".endlinear" D_TEMP ".temp" D_VTEMP ".vtemp" D_PRIORITY ".priority"
 %token DSLASH "//" SHL "<<" SHR ">>" EQ "==" NE "!=" LE "<=" GE ">=" ANDAND "&&" OROR "||"
 %token BAD              "invalid token"
 
@@ -423,8 +425,12 @@ slot:
   | engine opword operands              { $$ = slot_node(ps, $1, $2, $3, LOC(@$)); }
   ;
 
+/* "valu@alu" and "valu@valu": an engine with a placement for the optimizer
+ * (linear assembly). */
 engine:
     ENGINE                              { $$ = word_text(ps, isa_engines[$1].name, LOC(@1)); }
+  | ENGINE '@' ENGINE                   { $$ = word_text(ps, isa_engines[$1].name, LOC(@$));
+                                          $$->place = (uint8_t)(1 + $3); }
   | PARAM                               { $$ = word_param(ps, $1, LOC(@1)); }
   ;
 
@@ -526,8 +532,14 @@ text:
 directive:
     ".equ" name ',' expr                { add_def(ps, ST_EQU, $2, $4, LOC(@1)); }
   | ".set" name ',' expr                { add_def(ps, ST_SET, $2, $4, LOC(@1)); }
-  | ".word" decls                       { add_scratch(ps, 0, $2, LOC(@1)); }
-  | ".vec" decls                        { add_scratch(ps, 1, $2, LOC(@1)); }
+  | ".word" decls                       { add_scratch(ps, ST_SCRATCH, 0, $2, LOC(@1)); }
+  | ".vec" decls                        { add_scratch(ps, ST_SCRATCH, 1, $2, LOC(@1)); }
+  | ".temp" decls                       { add_scratch(ps, ST_TEMP, 0, $2, LOC(@1)); }
+  | ".vtemp" decls                      { add_scratch(ps, ST_TEMP, 1, $2, LOC(@1)); }
+  | ".linear"                           { add_def(ps, ST_LINEAR, NULL, NULL, LOC(@1)); }
+  | ".linear" name                      { add_def(ps, ST_LINEAR, $2, NULL, LOC(@1)); }
+  | ".endlinear"                        { add_def(ps, ST_ENDLINEAR, NULL, NULL, LOC(@1)); }
+  | ".priority" expr                    { add_def(ps, ST_PRIORITY, NULL, $2, LOC(@1)); }
   | ".global" names                     { add_names(ps, ST_GLOBAL, $2, LOC(@1)); }
   | ".extern" names                     { add_names(ps, ST_EXTERN, $2, LOC(@1)); }
   | ".entry"                            { add_def(ps, ST_ENTRY, NULL, NULL, LOC(@1)); }

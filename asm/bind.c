@@ -1,21 +1,23 @@
 /*
- * resolve: every operand to a (value, symbol) pair, and every check that
- * does not need the linker.
+ * bind: every operand to a (value, symbol) pair, and every check on a slot
+ * that needs neither the final bundles nor the linker.
  *
  * An operand is absolute (symbol NULL) or "symbol + offset".  Only these
  * may stay relocatable: symbol + constant, constant + symbol, symbol -
- * constant; label - label and x[i] - x[j] become constants.  How a symbol
- * is used decides the relocation: a scratch operand relocates by the
- * symbol's scratch address, a jump target by its bundle, a relative
- * offset to a label of this module is computed right here.
+ * constant; x[i] - x[j] becomes a constant.  How a symbol is used decides
+ * the relocation: a scratch operand relocates by the symbol's scratch
+ * address, a jump target by its bundle.
+ *
+ * What needs final bundle numbers -- the distance between two labels, a
+ * relative jump to a label of this module -- is left for layout: the
+ * operand is marked late and bound again by asm_bind_late once passes
+ * have settled the bundles (like a fixup in LLVM MC).  Until then labels
+ * hold the number of the bundle they were written before.
  *
  * Checks made here, each at the operand or slot it concerns: undefined
  * names, a label where scratch is wanted (and the reverse), array indices
  * and every word of a symbolic operand (vectors: all 8 lanes) inside its
- * declaration, absolute operands against the machine (isa_check_slot),
- * slots per engine per bundle, and the double-write and same-bundle-read
- * warnings, decided on symbols so they hold wherever the linker puts
- * them.
+ * declaration, absolute operands against the machine (isa_check_slot).
  */
 #include "program.h"
 
@@ -25,7 +27,8 @@
 typedef struct {
     asm_ctx *ctx;
     asm_program *p;
-    unsigned warnings;
+    int final;               /* label values are final bundle numbers (layout) */
+    int late;                /* the operand being bound needs them */
 } resolver;
 
 typedef struct {
@@ -169,7 +172,10 @@ static int eval(resolver *r, const asm_pslot *slot, const asm_expr *e, rval *out
         }
         if (e->op == BIN_SUB && a.sym && b.sym &&
             (a.sym == b.sym || (a.sym->kind == SYM_LABEL && b.sym->kind == SYM_LABEL))) {
-            /* The distance between two places of this module. */
+            /* The distance between two places of this module: known once
+             * the bundles are final. */
+            if (a.sym != b.sym && !r->final)
+                r->late = 1;
             int64_t base = a.sym == b.sym ? 0 : a.sym->value - b.sym->value;
             *out = (rval){base + a.value - b.value, NULL};
             return 0;
@@ -230,7 +236,11 @@ static int relocate(resolver *r, const asm_pslot *slot, size_t bundle, char k, a
         if (s->kind == SYM_EXTERN && extern_use(r, slot, s, IMG_SYM_LABEL, loc) != 0)
             return -1;
         if (k == 'r' && s->kind == SYM_LABEL) {
-            /* Same module: the distance is known now. */
+            /* Same module: the distance is known after layout. */
+            if (!r->final) {
+                r->late = 1;
+                return 0;
+            }
             op->value = s->value + op->value - (int64_t)(bundle + 1);
             op->form = OPD_INT;
             return 0;
@@ -290,7 +300,7 @@ static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
 {
     const isa_op_info *info = &isa_ops[slot->op];
     asm_operand *args = &r->p->args[slot->first_arg];
-    int ok = 1;
+    int ok = 1, late = 0;
     for (int a = 0; a < info->nargs; a++) {
         asm_operand *op = &args[a];
         char k = info->kinds[a];
@@ -310,10 +320,13 @@ static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
                 error(r, &loc, slot->frame, "expected a trace key (%s)", trace_key_list);
                 ok = 0;
             }
-            *op = (asm_operand){key, {NULL}, op->pos, OPD_INT, 0};
+            *op = (asm_operand){key, {NULL}, op->pos, OPD_INT, 0, 0};
             continue;
         }
+        if (r->final && !op->late)
+            continue;
         rval v;
+        r->late = 0;
         int rc = op->form == OPD_NAME   ? eval_name(r, slot, op->u.name, &loc, &v)
                  : op->form == OPD_ELEM ? eval_elem(r, slot, op->u.name, op->value, &loc, &v)
                                         : eval(r, slot, op->u.expr, &v);
@@ -321,22 +334,35 @@ static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
             ok = 0;
             continue;
         }
-        op->value = v.value;
-        if (!v.sym) {
-            op->form = OPD_INT;
+        if (r->late) {
+            op->late = 1;   /* as written, for asm_bind_late */
             continue;
         }
-        op->form = OPD_SYM;
-        op->u.sym = v.sym;
-        if (relocate(r, slot, bundle, k, op, &loc) != 0)
+        asm_operand bound = *op;
+        bound.value = v.value;
+        bound.form = v.sym ? OPD_SYM : OPD_INT;
+        if (v.sym)
+            bound.u.sym = v.sym;
+        if (v.sym && relocate(r, slot, bundle, k, &bound, &loc) != 0) {
             ok = 0;
+            continue;
+        }
+        if (r->late) {
+            op->late = 1;
+            continue;
+        }
+        bound.late = 0;
+        *op = bound;
     }
     if (!ok)
         return -1;
-
-    for (int a = 0; a < info->nargs; a++)
-        if (is_scratch_kind(info->kinds[a]) && check_extent(r, slot, args, a, info->kinds[a]) != 0)
+    for (int a = 0; a < info->nargs && !r->final; a++)
+        if (is_scratch_kind(info->kinds[a]) && !args[a].late && check_extent(r, slot, args, a, info->kinds[a]) != 0)
             ok = 0;
+    for (int a = 0; a < info->nargs; a++)
+        late |= args[a].late;
+    if (late)
+        return ok ? 0 : -1;   /* the whole slot is checked when bound again */
 
     /* The absolute operands against the machine; symbolic ones were checked
      * against their declarations above and are re-checked after linking. */
@@ -357,119 +383,6 @@ static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
         }
     }
     return ok ? 0 : -1;
-}
-
-/* ---- bundles ----------------------------------------------------------------- */
-
-static int engine_of(const asm_pslot *s) { return isa_ops[s->op].engine; }
-
-static void check_slot_limits(resolver *r, const asm_pbundle *b)
-{
-    const asm_pslot *slots = &r->p->slots[b->first_slot];
-    int count[ISA_ENGINE_COUNT] = {0};
-    for (uint32_t i = 0; i < b->nslots; i++)
-        count[engine_of(&slots[i])]++;
-    for (int e = 0; e < ISA_ENGINE_COUNT; e++) {
-        int limit = isa_engines[e].slot_limit;
-        if (count[e] <= limit)
-            continue;
-        asm_loc loc = asm_pos_loc(r->ctx, b->pos);
-        error(r, &loc, b->frame, "this bundle has %d %s slots, but the %s engine takes at most %d per bundle",
-              count[e], isa_engines[e].name, isa_engines[e].name, limit);
-        int seen = 0;
-        for (uint32_t i = 0; i < b->nslots; i++)
-            if (engine_of(&slots[i]) == e && ++seen > limit) {
-                asm_loc sloc = asm_pos_loc(r->ctx, slots[i].pos);
-                note(r, &sloc, "%s slot %d of %d (one too many)", isa_engines[e].name, seen, count[e]);
-            }
-    }
-}
-
-/* "'acc'", "'vals'+8..15", "scratch 100..107": a range for messages. */
-static void range_text(char *buf, size_t size, const asm_sym_range *x)
-{
-    const char *name = x->sym ? x->sym->name->text : NULL;
-    int64_t last = x->first + x->count - 1;
-    if (name && x->first == 0 && x->sym->kind == SYM_SCRATCH && x->count == x->sym->size)
-        snprintf(buf, size, "'%s'", name);
-    else if (name && x->count == 1)
-        snprintf(buf, size, "'%s'%+" PRId64, name, x->first);
-    else if (name)
-        snprintf(buf, size, "'%s'%+" PRId64 "..%+" PRId64, name, x->first, last);
-    else if (x->count == 1)
-        snprintf(buf, size, "scratch %" PRId64, x->first);
-    else
-        snprintf(buf, size, "scratch %" PRId64 "..%" PRId64, x->first, last);
-}
-
-/* The words two ranges share, or 0 when they share none. */
-static int overlap(const asm_sym_range *a, const asm_sym_range *b, asm_sym_range *common)
-{
-    if (a->sym != b->sym)
-        return 0;
-    int64_t lo = a->first > b->first ? a->first : b->first;
-    int64_t ahi = a->first + a->count, bhi = b->first + b->count;
-    int64_t hi = ahi < bhi ? ahi : bhi;
-    if (lo >= hi)
-        return 0;
-    *common = (asm_sym_range){a->sym, lo, (uint32_t)(hi - lo), a->arg};
-    return 1;
-}
-
-static void check_hazards(resolver *r, const asm_pbundle *b)
-{
-    int doubles = (r->warnings & ASM_W_DOUBLE_WRITE) != 0;
-    int reads = (r->warnings & ASM_W_SAME_BUNDLE_READ) != 0;
-    if ((!doubles && !reads) || b->nslots < 2)
-        return;
-    const asm_program *p = r->p;
-    for (uint32_t j = 1; j < b->nslots; j++) {
-        const asm_pslot *sj = &p->slots[b->first_slot + j];
-        asm_sym_range wj[ISA_MAX_RANGES];
-        int nwj = asm_slot_ranges(p, sj, 1, wj);
-        for (uint32_t i = 0; i < j && doubles && nwj; i++) {
-            const asm_pslot *si = &p->slots[b->first_slot + i];
-            asm_sym_range wi[ISA_MAX_RANGES], common;
-            int nwi = asm_slot_ranges(p, si, 1, wi), found = 0;
-            for (int x = 0; x < nwj && !found; x++)
-                for (int y = 0; y < nwi && !found; y++)
-                    found = overlap(&wj[x], &wi[y], &common);
-            if (found) {
-                char what[128];
-                range_text(what, sizeof what, &common);
-                asm_loc lj = asm_pos_loc(r->ctx, sj->pos), li = asm_pos_loc(r->ctx, si->pos);
-                asm_report(r->ctx, ASM_WARNING, "double-write", &lj, sj->frame,
-                           "slots %u and %u of this bundle both write %s; the later slot's value is kept", i + 1,
-                           j + 1, what);
-                note(r, &li, "the earlier write is here");
-            }
-        }
-    }
-    for (uint32_t j = 0; j < b->nslots && reads; j++) {
-        const asm_pslot *sj = &p->slots[b->first_slot + j];
-        asm_sym_range rj[ISA_MAX_RANGES];
-        int nrj = asm_slot_ranges(p, sj, 0, rj);
-        for (uint32_t i = 0; i < b->nslots && nrj; i++) {
-            if (i == j)
-                continue;
-            const asm_pslot *si = &p->slots[b->first_slot + i];
-            asm_sym_range wi[ISA_MAX_RANGES], common;
-            int nwi = asm_slot_ranges(p, si, 1, wi), found = 0;
-            for (int x = 0; x < nrj && !found; x++)
-                for (int y = 0; y < nwi && !found; y++)
-                    found = overlap(&rj[x], &wi[y], &common);
-            if (found) {
-                char what[128];
-                range_text(what, sizeof what, &common);
-                asm_loc lj = asm_pos_loc(r->ctx, sj->pos), li = asm_pos_loc(r->ctx, si->pos);
-                asm_report(r->ctx, ASM_WARNING, "same-bundle-read", &lj, sj->frame,
-                           "this slot reads %s, which slot %u of the same bundle writes; it reads the value from "
-                           "before the bundle",
-                           what, i + 1);
-                note(r, &li, "the write is here");
-            }
-        }
-    }
 }
 
 /* ---- symbols ----------------------------------------------------------------- */
@@ -537,20 +450,35 @@ static void resolve_entry(resolver *r)
     s->entry = 1;
 }
 
-int asm_resolve(asm_ctx *ctx, asm_program *p)
+int asm_bind(asm_ctx *ctx, asm_program *p)
 {
-    resolver r = {ctx, p, ctx->opt ? ctx->opt->warnings : 0};
+    resolver r = {ctx, p, 0, 0};
     int before = diag_error_count(ctx->d);
     check_symbols(&r);
     resolve_entry(&r);
     for (size_t b = 0; b < p->nbundles; b++) {
         const asm_pbundle *bundle = &p->bundles[b];
-        int ok = 1;
         for (uint32_t i = 0; i < bundle->nslots; i++)
-            ok &= resolve_slot(&r, b, &p->slots[bundle->first_slot + i]) == 0;
-        check_slot_limits(&r, bundle);
-        if (ok)
-            check_hazards(&r, bundle);
+            resolve_slot(&r, b, &p->slots[bundle->first_slot + i]);
+    }
+    return diag_error_count(ctx->d) == before ? 0 : -1;
+}
+
+int asm_bind_late(asm_ctx *ctx, asm_program *p)
+{
+    resolver r = {ctx, p, 1, 0};
+    int before = diag_error_count(ctx->d);
+    for (size_t b = 0; b < p->nbundles; b++) {
+        const asm_pbundle *bundle = &p->bundles[b];
+        for (uint32_t i = 0; i < bundle->nslots; i++) {
+            asm_pslot *slot = &p->slots[bundle->first_slot + i];
+            const asm_operand *args = &p->args[slot->first_arg];
+            int late = 0;
+            for (int a = 0; a < isa_ops[slot->op].nargs; a++)
+                late |= args[a].late;
+            if (late)
+                resolve_slot(&r, b, slot);
+        }
     }
     return diag_error_count(ctx->d) == before ? 0 : -1;
 }

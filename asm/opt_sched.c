@@ -1,0 +1,600 @@
+/*
+ * opt_sched: dependences and list scheduling for a .linear region.
+ *
+ * Nodes are the region's slots in source order.  An elementwise valu op
+ * that may be split (isa.def's lanes column, not forced onto the valu) is
+ * eight units, one per lane, so that a consumer waits only for the lanes
+ * it reads; any other slot is one unit.  Edges come from the slots'
+ * effects, word by word (asm_slot_ranges, which draws on the ISA table):
+ *
+ *   read after write    latency 1   (writes land at the end of the bundle)
+ *   write after write   latency 1
+ *   write after read    latency 0   (end-of-cycle semantics: a slot may
+ *                                    overwrite a word in the bundle that
+ *                                    reads its old value)
+ *   memory              a load after a store 1, a store after a store 1,
+ *                       a store after a load 0; none with .linear noalias
+ *   trace_write         kept in order, latency 1
+ *
+ * The list scheduler fills one bundle at a time: among the ready slots,
+ * by .priority, then by height (the longest latency chain to the end of
+ * the region), then by source order or a seeded random tie-break.  An
+ * elementwise valu op goes to the valu while it has room; when it is
+ * full, the op may run as eight alu slots, lane by lane, in the alu slots
+ * left over.
+ */
+#include "opt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+#define NONE UINT32_MAX
+
+struct opt_graph {
+    const asm_program *p;
+    uint32_t first, n;           /* region bundles [first, first+n), one slot each */
+    uint32_t *unit_base;         /* per node, + sentinel */
+    uint32_t *node_of;           /* per unit */
+    uint8_t *splittable;         /* per node: may run as alu lanes */
+    uint8_t *engine;             /* per node */
+    uint8_t *place;              /* per node: asm_place */
+    uint32_t nunits;
+    uint32_t *succ_start;        /* per unit, + sentinel: CSR of successors */
+    uint32_t *succ;
+    uint8_t *lat;
+    uint32_t *npred;             /* per unit */
+    uint32_t *height;            /* per unit */
+};
+
+/* ---- building ------------------------------------------------------------ */
+
+typedef struct {
+    uint32_t from, to;
+    uint8_t lat;
+} edge;
+
+typedef struct {
+    const asm_symbol *sym;
+    int64_t word;
+    uint32_t writer;             /* unit, or NONE */
+    uint32_t readers;            /* head of a list in reader_pool, or NONE */
+    uint8_t used;
+} word_state;
+
+typedef struct {
+    uint32_t unit, next;
+} reader;
+
+typedef struct {
+    asm_ctx *ctx;
+    opt_graph *g;
+    edge *edges;
+    size_t nedges, cap_edges;
+    word_state *words;
+    size_t words_mask, nwords;
+    reader *readers;
+    size_t nreaders, cap_readers;
+    int failed;
+} builder;
+
+static void add_edge(builder *b, uint32_t from, uint32_t to, int lat)
+{
+    if (from == NONE || from == to)
+        return;
+    b->edges = asm_grow(b->edges, &b->cap_edges, b->nedges + 1, sizeof *b->edges);
+    b->edges[b->nedges++] = (edge){from, to, (uint8_t)lat};
+}
+
+static size_t word_hash(const asm_symbol *sym, int64_t word)
+{
+    uint64_t h = (uint64_t)(uintptr_t)sym * 0x9E3779B97F4A7C15u ^ (uint64_t)word * 0xC2B2AE3D27D4EB4Fu;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static word_state *word_find(builder *b, const asm_symbol *sym, int64_t word)
+{
+    if ((b->nwords + 1) * 2 > b->words_mask) {
+        size_t old = b->words_mask + 1, cap = old * 2;
+        word_state *w = xcalloc(cap, sizeof *w), *from = b->words;
+        b->words = w;
+        b->words_mask = cap - 1;
+        for (size_t i = 0; i < old; i++)
+            if (from[i].used) {
+                size_t h = word_hash(from[i].sym, from[i].word) & b->words_mask;
+                while (w[h].used)
+                    h = (h + 1) & b->words_mask;
+                w[h] = from[i];
+            }
+        free(from);
+    }
+    size_t h = word_hash(sym, word) & b->words_mask;
+    while (b->words[h].used && (b->words[h].sym != sym || b->words[h].word != word))
+        h = (h + 1) & b->words_mask;
+    word_state *w = &b->words[h];
+    if (!w->used) {
+        *w = (word_state){sym, word, NONE, NONE, 1};
+        b->nwords++;
+    }
+    return w;
+}
+
+static void touch_word(builder *b, const asm_symbol *sym, int64_t word, uint32_t unit, int writes)
+{
+    word_state *w = word_find(b, sym, word);
+    if (!writes) {
+        add_edge(b, w->writer, unit, 1);
+        b->readers = asm_grow(b->readers, &b->cap_readers, b->nreaders + 1, sizeof *b->readers);
+        b->readers[b->nreaders] = (reader){unit, w->readers};
+        w->readers = (uint32_t)b->nreaders++;
+        return;
+    }
+    add_edge(b, w->writer, unit, 1);
+    for (uint32_t r = w->readers; r != NONE; r = b->readers[r].next)
+        add_edge(b, b->readers[r].unit, unit, 0);
+    w->readers = NONE;
+    w->writer = unit;
+}
+
+/* A temporary must be written in its region before it is read. */
+static int temp_unwritten(builder *b, const asm_symbol *sym, int64_t first, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        word_state *w = word_find(b, sym, first + i);
+        if (w->writer == NONE)
+            return 1;
+    }
+    return 0;
+}
+
+static void node_effects(builder *b, uint32_t node, uint32_t *last_store, uint32_t **loads, size_t *nloads,
+                         size_t *cap_loads, uint32_t *last_ordered, uint32_t *barrier, int noalias)
+{
+    opt_graph *g = b->g;
+    const asm_program *p = g->p;
+    const asm_pslot *slot = &p->slots[p->bundles[g->first + node].first_slot];
+    const isa_op_info *info = &isa_ops[slot->op];
+    uint32_t base = g->unit_base[node], nunits = g->unit_base[node + 1] - base;
+    asm_sym_range reads[ISA_MAX_RANGES], writes[ISA_MAX_RANGES];
+    int nr = asm_slot_ranges(p, slot, 0, reads), nw = asm_slot_ranges(p, slot, 1, writes);
+
+    int unknown = 0;
+    for (int i = 0; i < nr; i++)
+        unknown |= reads[i].unknown;
+    for (int i = 0; i < nw; i++)
+        unknown |= writes[i].unknown;
+    if (unknown) {
+        /* A word known only after linking: order it against everything. */
+        for (uint32_t u = 0; u < base; u++)
+            add_edge(b, u, base, 1);
+        *barrier = base;
+        return;
+    }
+    for (uint32_t u = 0; u < nunits; u++)
+        add_edge(b, *barrier, base + u, 1);
+
+    for (int i = 0; i < nr; i++) {
+        const asm_sym_range *r = &reads[i];
+        if (r->sym && r->sym->temp && temp_unwritten(b, r->sym, r->first, r->count)) {
+            asm_loc loc = asm_pos_loc(b->ctx, p->args[slot->first_arg + r->arg].pos);
+            asm_report(b->ctx, ASM_ERROR, NULL, &loc, slot->frame,
+                       "temporary '%s' is read here before it is written in this region", r->sym->name->text);
+            b->failed = 1;
+        }
+        for (uint32_t w = 0; w < r->count; w++)
+            for (uint32_t u = 0; u < nunits; u++)
+                if (nunits == 1 || r->count == 1 || u == w)
+                    touch_word(b, r->sym, r->first + w, base + u, 0);
+    }
+    for (int i = 0; i < nw; i++) {
+        const asm_sym_range *r = &writes[i];
+        for (uint32_t w = 0; w < r->count; w++)
+            touch_word(b, r->sym, r->first + w, base + (nunits == 1 ? 0 : w), 1);
+    }
+
+    if (info->effects & ISA_FX_ORDERED) {
+        add_edge(b, *last_ordered, base, 1);
+        *last_ordered = base;
+    }
+    if (info->mem.kind == ISA_MEM_READ_KIND && !noalias) {
+        add_edge(b, *last_store, base, 1);
+        *loads = asm_grow(*loads, cap_loads, *nloads + 1, sizeof **loads);
+        (*loads)[(*nloads)++] = base;
+    } else if (info->mem.kind == ISA_MEM_WRITE_KIND && !noalias) {
+        add_edge(b, *last_store, base, 1);
+        for (size_t i = 0; i < *nloads; i++)
+            add_edge(b, (*loads)[i], base, 0);
+        *nloads = 0;
+        *last_store = base;
+    }
+    if (!nr && !nw && !info->mem.kind && !(info->effects & ISA_FX_ORDERED) && node)
+        add_edge(b, g->unit_base[node - 1], base, 0);   /* a comment stays where it was written */
+}
+
+opt_graph *opt_graph_build(asm_ctx *ctx, const asm_program *p, uint32_t first, uint32_t end, int noalias)
+{
+    opt_graph *g = xcalloc(1, sizeof *g);
+    g->p = p;
+    g->first = first;
+    g->n = end - first;
+    g->unit_base = xcalloc(g->n + 1, sizeof *g->unit_base);
+    g->splittable = xcalloc(g->n + 1, 1);
+    g->engine = xcalloc(g->n + 1, 1);
+    g->place = xcalloc(g->n + 1, 1);
+    uint32_t units = 0;
+    for (uint32_t i = 0; i < g->n; i++) {
+        const asm_pslot *slot = &p->slots[p->bundles[first + i].first_slot];
+        g->engine[i] = (uint8_t)isa_ops[slot->op].engine;
+        g->place[i] = slot->place;
+        g->splittable[i] = isa_ops[slot->op].lane_op >= 0 && slot->place != ASM_PLACE_VALU;
+        g->unit_base[i] = units;
+        units += g->splittable[i] ? ISA_VLEN : 1;
+    }
+    g->unit_base[g->n] = units;
+    g->nunits = units;
+    g->node_of = xmalloc((units + 1) * sizeof *g->node_of);
+    for (uint32_t i = 0; i < g->n; i++)
+        for (uint32_t u = g->unit_base[i]; u < g->unit_base[i + 1]; u++)
+            g->node_of[u] = i;
+
+    builder b = {ctx, g, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, 0};
+    b.words_mask = 255;
+    b.words = xcalloc(b.words_mask + 1, sizeof *b.words);
+    uint32_t last_store = NONE, last_ordered = NONE, barrier = NONE, *loads = NULL;
+    size_t nloads = 0, cap_loads = 0;
+    for (uint32_t i = 0; i < g->n; i++)
+        node_effects(&b, i, &last_store, &loads, &nloads, &cap_loads, &last_ordered, &barrier, noalias);
+    free(loads);
+    free(b.words);
+    free(b.readers);
+    if (b.failed) {
+        free(b.edges);
+        opt_graph_free(g);
+        return NULL;
+    }
+
+    /* Successor lists (CSR); duplicate edges are harmless. */
+    g->succ_start = xcalloc(units + 1, sizeof *g->succ_start);
+    g->npred = xcalloc(units + 1, sizeof *g->npred);
+    for (size_t e = 0; e < b.nedges; e++) {
+        g->succ_start[b.edges[e].from + 1]++;
+        g->npred[b.edges[e].to]++;
+    }
+    for (uint32_t u = 0; u < units; u++)
+        g->succ_start[u + 1] += g->succ_start[u];
+    g->succ = xmalloc((b.nedges + 1) * sizeof *g->succ);
+    g->lat = xmalloc(b.nedges + 1);
+    uint32_t *fill = xmalloc((units + 1) * sizeof *fill);
+    memcpy(fill, g->succ_start, (units + 1) * sizeof *fill);
+    for (size_t e = 0; e < b.nedges; e++) {
+        uint32_t at = fill[b.edges[e].from]++;
+        g->succ[at] = b.edges[e].to;
+        g->lat[at] = b.edges[e].lat;
+    }
+    free(fill);
+    free(b.edges);
+
+    /* Edges run from earlier to later units: heights in one backward sweep. */
+    g->height = xcalloc(units + 1, sizeof *g->height);
+    for (uint32_t u = units; u-- > 0;) {
+        uint32_t h = 1;
+        for (uint32_t e = g->succ_start[u]; e < g->succ_start[u + 1]; e++) {
+            uint32_t via = g->lat[e] + g->height[g->succ[e]];
+            h = via > h ? via : h;
+        }
+        g->height[u] = h;
+    }
+    return g;
+}
+
+void opt_graph_free(opt_graph *g)
+{
+    if (!g)
+        return;
+    free(g->unit_base);
+    free(g->node_of);
+    free(g->splittable);
+    free(g->engine);
+    free(g->place);
+    free(g->succ_start);
+    free(g->succ);
+    free(g->lat);
+    free(g->npred);
+    free(g->height);
+    free(g);
+}
+
+/* ---- figures --------------------------------------------------------------- */
+
+/* Fewest bundles in which the slot limits fit the work, with the best
+ * split of splittable valu ops onto alu lanes. */
+static uint32_t resource_bound(const opt_figures *f)
+{
+    uint32_t t = 1;
+    for (int e = 0; e < ISA_ENGINE_COUNT; e++) {
+        if (!isa_engines[e].costs_cycle || e == ISA_ENG_ALU || e == ISA_ENG_VALU)
+            continue;
+        uint32_t lim = (uint32_t)isa_engines[e].slot_limit, need = (f->ops[e] + lim - 1) / lim;
+        t = need > t ? need : t;
+    }
+    uint32_t V = f->ops[ISA_ENG_VALU], A = f->ops[ISA_ENG_ALU], vmin = V - f->splittable + f->forced_valu,
+             vmax = V - f->forced_alu, va = (uint32_t)isa_engines[ISA_ENG_VALU].slot_limit,
+             aa = (uint32_t)isa_engines[ISA_ENG_ALU].slot_limit;
+    if (!V && !A)
+        return t;
+    for (;; t++) {
+        /* x valu ops stay on the valu: x <= va*t and 8(V-x) + A <= aa*t. */
+        int64_t need = (int64_t)V - ((int64_t)aa * t - A) / ISA_VLEN;
+        if ((int64_t)aa * t < A)
+            continue;
+        int64_t lo = need > (int64_t)vmin ? need : (int64_t)vmin;
+        int64_t hi = (int64_t)va * t < (int64_t)vmax ? (int64_t)va * t : (int64_t)vmax;
+        if (lo <= hi)
+            return t;
+    }
+}
+
+void opt_graph_figures(const opt_graph *g, opt_figures *f)
+{
+    memset(f, 0, sizeof *f);
+    for (uint32_t i = 0; i < g->n; i++) {
+        f->ops[g->engine[i]]++;
+        f->splittable += g->splittable[i];
+        f->forced_valu += g->place[i] == ASM_PLACE_VALU && isa_ops[g->p->slots[g->p->bundles[g->first + i].first_slot].op].lane_op >= 0;
+        f->forced_alu += g->place[i] == ASM_PLACE_ALU;
+    }
+    /* forced_valu ops are not counted as splittable: put them back for vmin. */
+    f->splittable += f->forced_valu;
+    for (uint32_t u = 0; u < g->nunits; u++)
+        f->critical_path = g->height[u] > f->critical_path ? g->height[u] : f->critical_path;
+    f->resource_bound = resource_bound(f);
+}
+
+/* ---- scheduling ------------------------------------------------------------ */
+
+/* Order of choice: higher .priority, then greater height, then the
+ * tie-break key; as one pair of numbers per node, smaller first. */
+typedef struct {
+    uint64_t major;
+    uint32_t minor;
+} rank;
+
+
+typedef struct {
+    const opt_graph *g;
+    uint32_t *npred, *earliest, *cycle;   /* per unit */
+    uint32_t *unready;                    /* per node: units still waiting for a predecessor */
+    uint32_t *left;                       /* per node: units not yet scheduled */
+    uint8_t *split;                       /* per node */
+    rank *rank;                           /* per node */
+    uint32_t *ready;                      /* nodes that may have a unit to place */
+    size_t nready;
+    uint8_t *in_ready;
+} sched;
+
+static uint32_t mix(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+static rank node_rank(const opt_graph *g, uint32_t node, uint32_t key)
+{
+    const asm_program *p = g->p;
+    int32_t prio = p->slots[p->bundles[g->first + node].first_slot].priority;
+    uint32_t h = 0;
+    for (uint32_t u = g->unit_base[node]; u < g->unit_base[node + 1]; u++)
+        h = g->height[u] > h ? g->height[u] : h;
+    uint32_t prio_order = ~((uint32_t)prio ^ 0x80000000u);
+    return (rank){(uint64_t)prio_order << 32 | (uint32_t)~h, key};
+}
+
+static int before(const rank *r, uint32_t x, uint32_t y)
+{
+    return r[x].major != r[y].major ? r[x].major < r[y].major : r[x].minor < r[y].minor;
+}
+
+/* Sorts nodes v[0..n) by rank (merge sort; tmp holds n). */
+static void sort_nodes(uint32_t *v, uint32_t *tmp, size_t n, const rank *r)
+{
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = before(r, v[j], v[i]) ? v[j++] : v[i++];
+            while (i < mid)
+                tmp[k++] = v[i++];
+            while (j < hi)
+                tmp[k++] = v[j++];
+        }
+        memcpy(v, tmp, n * sizeof *v);
+    }
+}
+
+static void make_ready(sched *s, uint32_t node)
+{
+    if (s->in_ready[node])
+        return;
+    s->in_ready[node] = 1;
+    s->ready[s->nready++] = node;
+}
+
+static void place_unit(sched *s, uint32_t u, uint32_t c)
+{
+    const opt_graph *g = s->g;
+    s->cycle[u] = c;
+    for (uint32_t e = g->succ_start[u]; e < g->succ_start[u + 1]; e++) {
+        uint32_t v = g->succ[e], at = c + g->lat[e];
+        if (at > s->earliest[v])
+            s->earliest[v] = at;
+        if (--s->npred[v] == 0) {
+            uint32_t node = g->node_of[v];
+            if (--s->unready[node] == 0 || s->split[node])
+                make_ready(s, node);
+        }
+    }
+}
+
+/* The units of node that may go into bundle c. */
+static int node_ready(const sched *s, uint32_t node, uint32_t c)
+{
+    const opt_graph *g = s->g;
+    if (s->unready[node])
+        return 0;
+    for (uint32_t u = g->unit_base[node]; u < g->unit_base[node + 1]; u++)
+        if (s->cycle[u] == NONE && s->earliest[u] > c)
+            return 0;
+    return 1;
+}
+
+static int lane_ready(const sched *s, uint32_t u, uint32_t c)
+{
+    return s->cycle[u] == NONE && s->npred[u] == 0 && s->earliest[u] <= c;
+}
+
+int opt_schedule_run(const opt_graph *g, const opt_heuristic *h, opt_schedule *out)
+{
+    uint32_t n = g->n, units = g->nunits;
+    sched s = {g, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL};
+    s.npred = xmalloc((units + 1) * sizeof *s.npred);
+    memcpy(s.npred, g->npred, (units + 1) * sizeof *s.npred);
+    s.earliest = xcalloc(units + 1, sizeof *s.earliest);
+    s.cycle = xmalloc((units + 1) * sizeof *s.cycle);
+    for (uint32_t u = 0; u <= units; u++)
+        s.cycle[u] = NONE;
+    s.unready = xcalloc(n + 1, sizeof *s.unready);
+    s.left = xcalloc(n + 1, sizeof *s.left);
+    s.split = xcalloc(n + 1, 1);
+    s.rank = xmalloc((n + 1) * sizeof *s.rank);
+    s.ready = xmalloc((n + 1) * sizeof *s.ready);
+    s.in_ready = xcalloc(n + 1, 1);
+    uint32_t *cand = xmalloc((n + 1) * sizeof *cand), *tmp = xmalloc((n + 1) * sizeof *tmp);
+    for (uint32_t i = 0; i < n; i++) {
+        s.rank[i] = node_rank(g, i, h->seed ? mix(i ^ mix(h->seed)) : i);
+        s.left[i] = g->unit_base[i + 1] - g->unit_base[i];
+        for (uint32_t u = g->unit_base[i]; u < g->unit_base[i + 1]; u++)
+            s.unready[i] += g->npred[u] != 0;
+        s.split[i] = g->place[i] == ASM_PLACE_ALU;
+        if (!s.unready[i])
+            make_ready(&s, i);
+    }
+
+    uint32_t done = 0, oldest = 0, c = 0;
+    while (done < n) {
+        int cap[ISA_ENGINE_COUNT];
+        for (int e = 0; e < ISA_ENGINE_COUNT; e++)
+            cap[e] = isa_engines[e].slot_limit;
+        int progress = 1, placed_any = 0;
+        while (progress) {
+            progress = 0;
+            size_t ncand = 0;
+            for (size_t i = 0; i < s.nready; i++) {
+                uint32_t node = s.ready[i];
+                if (h->window && node >= oldest + h->window)
+                    continue;
+                int ok = 0;
+                if (s.split[node]) {
+                    for (uint32_t u = g->unit_base[node]; u < g->unit_base[node + 1] && !ok; u++)
+                        ok = lane_ready(&s, u, c);
+                } else {
+                    ok = node_ready(&s, node, c);
+                }
+                if (ok)
+                    cand[ncand++] = node;
+            }
+            sort_nodes(cand, tmp, ncand, s.rank);
+            for (size_t i = 0; i < ncand; i++) {
+                uint32_t node = cand[i], base = g->unit_base[node];
+                int eng = g->engine[node];
+                if (!s.split[node] && g->splittable[node] && g->place[node] == ASM_PLACE_AUTO &&
+                    (cap[ISA_ENG_VALU] == 0 || h->split_eagerly) && cap[ISA_ENG_ALU] >= ISA_VLEN && s.left[node] == ISA_VLEN)
+                    s.split[node] = 1;
+                if (s.split[node]) {
+                    for (uint32_t u = base; u < g->unit_base[node + 1] && cap[ISA_ENG_ALU] > 0; u++)
+                        if (lane_ready(&s, u, c)) {
+                            place_unit(&s, u, c);
+                            cap[ISA_ENG_ALU]--;
+                            s.left[node]--;
+                            progress = placed_any = 1;
+                        }
+                } else if (cap[eng] > 0) {
+                    cap[eng]--;
+                    for (uint32_t u = base; u < g->unit_base[node + 1]; u++)
+                        place_unit(&s, u, c);
+                    s.left[node] = 0;
+                    progress = placed_any = 1;
+                }
+                if (s.left[node] == 0)
+                    done++;
+            }
+            /* Drop the finished nodes from the ready list. */
+            size_t keep = 0;
+            for (size_t i = 0; i < s.nready; i++) {
+                if (s.left[s.ready[i]])
+                    s.ready[keep++] = s.ready[i];
+                else
+                    s.in_ready[s.ready[i]] = 0;
+            }
+            s.nready = keep;
+            while (oldest < n && !s.left[oldest])
+                oldest++;
+        }
+        if (!placed_any && c > 2 * (uint64_t)units + 2)
+            abort();   /* cannot happen: the graph is acyclic and every engine has a slot */
+        c++;
+    }
+    /* Cycles in which nothing could go (all waiting on latency) hold no
+     * bundle: number the used ones densely. */
+    uint32_t *renum = xmalloc((c + 1) * sizeof *renum);
+    for (uint32_t i = 0; i <= c; i++)
+        renum[i] = NONE;
+    for (uint32_t u = 0; u < units; u++)
+        renum[s.cycle[u]] = 0;
+    uint32_t nb = 0;
+    for (uint32_t i = 0; i < c; i++)
+        if (renum[i] != NONE)
+            renum[i] = nb++;
+
+    out->nbundles = nb;
+    out->first_place = xmalloc((n + 1) * sizeof *out->first_place);
+    out->places = xmalloc((units + 1) * sizeof *out->places);
+    uint32_t np = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        out->first_place[i] = np;
+        uint32_t base = g->unit_base[i];
+        if (s.split[i]) {
+            for (uint32_t u = base; u < g->unit_base[i + 1]; u++)
+                out->places[np++] = (opt_place){renum[s.cycle[u]], (int8_t)(u - base)};
+        } else {
+            out->places[np++] = (opt_place){renum[s.cycle[base]], -1};
+        }
+    }
+    out->first_place[n] = np;
+    out->nplaces = np;
+    free(renum);
+    free(cand);
+    free(tmp);
+    free(s.npred);
+    free(s.earliest);
+    free(s.cycle);
+    free(s.unready);
+    free(s.left);
+    free(s.split);
+    free(s.rank);
+    free(s.ready);
+    free(s.in_ready);
+    return 0;
+}
+
+void opt_schedule_free(opt_schedule *s)
+{
+    free(s->places);
+    free(s->first_place);
+    memset(s, 0, sizeof *s);
+}
