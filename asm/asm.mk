@@ -5,6 +5,7 @@ libvliwasm_a_SOURCES = lexer/scanner.l parser/grammar.y \
                        asm/asm.h asm/ast.h asm/ast.c asm/parse.h asm/parse.c \
                        asm/program.h asm/program.c asm/expand.c asm/bind.c \
                        asm/opt.h asm/opt.c asm/opt_sched.c asm/layout.c \
+                       asm/source.h asm/source.c \
                        asm/emit.c asm/assemble.c asm/listing.h asm/listing.c
 # The grammar's header is included by the scanner: make it first.
 BUILT_SOURCES += parser/grammar.h

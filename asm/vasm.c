@@ -26,6 +26,7 @@
 #include "link.h"
 #include "listing.h"
 #include "outfile.h"
+#include "source.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -44,6 +45,8 @@ static void usage(FILE *f)
             "  -o FILE              output file ('-': standard output; default a.out,\n"
             "                       or NAME.vo with -c)\n"
             "  -c                   assemble one source into an object; do not link\n"
+            "  -S                   assemble one source and write it back as source, its\n"
+            "                       linear regions scheduled (default NAME.s.vasm)\n"
             "  -I DIR               search DIR for .include files (after the including\n"
             "                       file's directory)\n"
             "  -D NAME[=VALUE]      define NAME as .equ VALUE (default 1) before the source\n"
@@ -184,7 +187,7 @@ int main(int argc, char **argv)
 {
     const char *out_path = NULL, *listing = NULL, *map = NULL, *disassembly = NULL;
     const char *sched_report = NULL;
-    int compile_only = 0, werror = 0, strip = 0;
+    int compile_only = 0, as_source = 0, werror = 0, strip = 0;
     size_t n = (size_t)argc;
     input *inputs = calloc(n, sizeof *inputs);
     const char **dirs = calloc(n, sizeof *dirs), **defines = calloc(n, sizeof *defines);
@@ -217,6 +220,8 @@ int main(int argc, char **argv)
             goto early;
         } else if (strcmp(a, "-c") == 0) {
             compile_only = 1;
+        } else if (strcmp(a, "-S") == 0) {
+            compile_only = as_source = 1;
         } else if (strcmp(a, "-s") == 0 || strcmp(a, "--strip") == 0) {
             strip = 1;
         } else if (a[1] == 'O' && (a[2] == '\0' || ((a[2] >= '0' && a[2] <= '2') && a[3] == '\0'))) {
@@ -266,7 +271,7 @@ int main(int argc, char **argv)
     }
     const char *misuse = ninputs == 0 ? "no input files"
                          : compile_only && (ninputs != 1 || ends_with(inputs[0].path, ".vo"))
-                             ? "-c takes exactly one source file"
+                             ? (as_source ? "-S takes exactly one source file" : "-c takes exactly one source file")
                          : compile_only && (listing || map || disassembly)
                              ? "-l, --map and --disassemble describe a linked program; they cannot be used with -c"
                              : NULL;
@@ -284,10 +289,11 @@ int main(int argc, char **argv)
         size_t len = strlen(base);
         if (ends_with(base, ".vasm"))
             len -= 5;
-        default_out = malloc(len + 4);
+        const char *ext = as_source ? ".s.vasm" : ".vo";
+        default_out = malloc(len + strlen(ext) + 1);
         if (!default_out)
             abort();
-        snprintf(default_out, len + 4, "%.*s.vo", (int)len, base);
+        snprintf(default_out, len + strlen(ext) + 1, "%.*s%s", (int)len, base, ext);
         out_path = default_out;
     } else if (!out_path) {
         out_path = "a.out";
@@ -340,7 +346,16 @@ int main(int argc, char **argv)
 
     outputs outs = {.n = 0};
     vimage *exe = NULL;
-    if (!status && compile_only) {
+    if (!status && as_source) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+        if (!f)
+            abort();
+        asm_print_source(f, inputs[0].obj);
+        fclose(f);
+        add_output(&outs, out_path, text, size);
+    } else if (!status && compile_only) {
         output bytes = {NULL, NULL, 0};
         if (encode(inputs[0].obj, &bytes, d) == 0)
             add_output(&outs, out_path, bytes.data, bytes.size);
