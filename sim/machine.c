@@ -399,7 +399,7 @@ static sim_status run_loop(sim_machine *m)
 #include "isa.def"
 #define ISA_BINOP(id, m) &&valu_##id,
 #include "isa.def"
-#define ISA_OP(id, eng, m, k) &&op_##id,
+#define ISA_OP(id, eng, m, k, mem, fx, lanes) &&op_##id,
 #include "isa.def"
     };
 
