@@ -336,6 +336,7 @@ static void store_operand(expander *x, asm_operand *o, const asm_expr *e)
 {
     o->pos = asm_loc_pos(x->ctx, &e->loc);
     o->reloc = 0;
+    o->late = 0;
     o->value = 0;
     if (e->kind == EX_INT) {
         o->form = OPD_INT;
