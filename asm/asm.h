@@ -57,6 +57,7 @@ unsigned asm_warning_bit(const char *name);
 #define ASM_MAX_INCLUDE_DEPTH 32      /* nested .include */
 #define ASM_MAX_REPEAT 1000000        /* iterations of one .rept or .for */
 #define ASM_MAX_STATEMENTS 50000000   /* statements one source may expand to */
+#define ASM_MAX_TEMP_WORDS 1048576    /* words of one .temp/.vtemp array */
 
 typedef struct {
     const char *const *include_dirs;   /* -I, searched in order after the including file's directory */

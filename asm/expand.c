@@ -933,10 +933,14 @@ static void expand_scratch(expander *x, const asm_stmt *s)
         if (!n || (d->count && eval_const(x, d->count, "an array size", &count) != 0) ||
             (d->address && eval_const(x, d->address, "a scratch address", &address) != 0))
             continue;
-        if (count < 1 || count > ISA_SCRATCH_WORDS / elem) {
+        /* A temporary array may exceed scratch: its elements are placed one by
+         * one, for their lifetimes. */
+        int64_t max = temp ? ASM_MAX_TEMP_WORDS / elem : ISA_SCRATCH_WORDS / elem;
+        if (count < 1 || count > max) {
             error(x, &d->count->loc, "array size %" PRId64 " is out of range: '%s' would need %s%" PRId64
-                  " words, and scratch has %d", count, n->text, count < 1 ? "at least 1, not " : "",
-                  count < 1 ? count : count * elem, ISA_SCRATCH_WORDS);
+                  " words, and %s %d", count, n->text, count < 1 ? "at least 1, not " : "",
+                  count < 1 ? count : count * elem, temp ? "a temporary array takes at most" : "scratch has",
+                  temp ? ASM_MAX_TEMP_WORDS : ISA_SCRATCH_WORDS);
             continue;
         }
         int64_t size = count * elem;

@@ -12,7 +12,8 @@
  * places like any other, so a one-step build and vasm -c + vld agree.
  * When the pool and the module's own declarations do not fit in scratch,
  * the region is scheduled again with fewer slots in flight (a window of
- * source order that halves each time), down to source order itself.
+ * source order that shrinks by an eighth each time), down to source order
+ * itself.
  */
 #include "opt.h"
 
@@ -42,6 +43,7 @@ typedef struct {
     asm_ctx *ctx;
     asm_program *p;
     int level;
+    uint32_t free_words;         /* scratch left for temporaries */
 } optimizer;
 
 /* ---- one region's schedule ------------------------------------------------ */
@@ -339,7 +341,7 @@ static uint32_t count_split(const opt_schedule *s, uint32_t n)
 /* Schedules one region at the effort asked for, within a window of source
  * order (0: none); keeps the fewest bundles, then the least scratch. */
 static void schedule_region(const optimizer *o, const asm_region *r, const opt_graph *g, uint32_t window,
-                            region_result *rr)
+                            uint32_t budget, region_result *rr)
 {
     uint32_t n = r->end_bundle - r->first_bundle;
     rr->window = window;
@@ -348,22 +350,25 @@ static void schedule_region(const optimizer *o, const asm_region *r, const opt_g
         plan_temps(o->p, r, &rr->sched, &rr->temps);
         return;
     }
-    static const opt_heuristic first = {0, 0, 0};
+    static const opt_heuristic first = {0, 0, 0, 0, 1, 0};
     opt_heuristic h = first;
     h.window = window;
+    h.budget = budget;
     opt_schedule_run(g, &h, &rr->sched);
     plan_temps(o->p, r, &rr->sched, &rr->temps);
     if (o->level < 2)
         return;
     /* -O2: other tie-breaks and eager splitting; the same seeds every run. */
     for (uint32_t trial = 1; trial <= 24; trial++) {
-        opt_heuristic t = {trial, window, (int)(trial % 3 == 0)};
+        opt_heuristic t = {trial, window, (int)(trial % 3 == 0), (int)(trial % 4) * 2, (int)(trial % 2), budget};
         region_result cand;
         memset(&cand, 0, sizeof cand);
         opt_schedule_run(g, &t, &cand.sched);
         plan_temps(o->p, r, &cand.sched, &cand.temps);
-        int better = cand.sched.nbundles < rr->sched.nbundles ||
-                     (cand.sched.nbundles == rr->sched.nbundles && cand.temps.peak < rr->temps.peak);
+        int fits = cand.temps.peak <= o->free_words, kept_fits = rr->temps.peak <= o->free_words;
+        int better = (fits && !kept_fits) ||
+                     (fits == kept_fits && (cand.sched.nbundles < rr->sched.nbundles ||
+                                            (cand.sched.nbundles == rr->sched.nbundles && cand.temps.peak < rr->temps.peak)));
         region_result *loser = better ? rr : &cand;
         if (better) {
             region_result keep = *rr;
@@ -437,11 +442,11 @@ int opt_run(asm_ctx *ctx, asm_program *p)
 {
     if (!p->nregions)
         return 0;
-    optimizer o = {ctx, p, ctx->opt ? ctx->opt->opt_level : 1};
-    int before = diag_error_count(ctx->d);
-    region_result *res = xcalloc(p->nregions, sizeof *res);
     uint32_t declared = declared_words(p);
     uint32_t free_words = declared < ISA_SCRATCH_WORDS ? ISA_SCRATCH_WORDS - declared : 0, pool_words = 0;
+    optimizer o = {ctx, p, ctx->opt ? ctx->opt->opt_level : 1, free_words};
+    int before = diag_error_count(ctx->d);
+    region_result *res = xcalloc(p->nregions, sizeof *res);
     for (size_t i = 0; i < p->nregions; i++) {
         const asm_region *r = &p->regions[i];
         uint32_t n = r->end_bundle - r->first_bundle;
@@ -450,10 +455,22 @@ int opt_run(asm_ctx *ctx, asm_program *p)
             continue;
         region_result *rr = &res[i];
         rr->level = o.level;
-        schedule_region(&o, r, g, 0, rr);
-        for (uint32_t window = n / 2; rr->temps.peak > free_words && window >= 1; window /= 2) {
+        /* The scheduler keeps its estimate of the temporaries in use under
+         * the free words; when the words it then needs (packing loses some)
+         * still do not fit, it tries a budget 1/16 smaller, then fewer slots
+         * in flight, a window 1/8 smaller each time. */
+        schedule_region(&o, r, g, 0, free_words, rr);
+        for (uint32_t budget = free_words - free_words / 16; rr->temps.peak > free_words && budget > free_words / 2;
+             budget -= free_words / 16) {
             opt_schedule_free(&rr->sched);
-            schedule_region(&o, r, g, window, rr);
+            free(rr->temps.pieces);
+            memset(&rr->temps, 0, sizeof rr->temps);
+            schedule_region(&o, r, g, 0, budget, rr);
+        }
+        for (uint32_t window = n - n / 8; rr->temps.peak > free_words && window >= 1;
+             window = window > 8 ? window - window / 8 : window - 1) {
+            opt_schedule_free(&rr->sched);
+            schedule_region(&o, r, g, window, free_words, rr);
         }
         if (rr->temps.peak > free_words)
             too_big(&o, r, rr, free_words);

@@ -37,6 +37,9 @@ typedef struct {
     uint32_t seed;           /* 0: ties broken by source order; else pseudo-random */
     uint32_t window;         /* only slots within this many of the oldest unscheduled one (0: any) */
     int split_eagerly;       /* split a valu op onto alu lanes even when the valu has room */
+    int split_min_alu;       /* free alu slots a bundle needs to start splitting an op (0: half a vector) */
+    int fixed_first;         /* fill each bundle with ops only one engine runs before the others */
+    uint32_t budget;         /* scratch words for temporaries: start no slot that would pass it (0: any) */
 } opt_heuristic;
 
 /* Where a region's slot (or one lane of a split valu op) went. */

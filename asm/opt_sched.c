@@ -31,6 +31,7 @@
 #include "xalloc.h"
 
 #define NONE UINT32_MAX
+#define WHOLE_PIECE INT64_MIN
 
 struct opt_graph {
     const asm_program *p;
@@ -46,6 +47,7 @@ struct opt_graph {
     uint8_t *lat;
     uint32_t *npred;             /* per unit */
     uint32_t *height;            /* per unit */
+    uint32_t *opens, *closes;    /* per node: temporary words it first writes, last reads (source order) */
 };
 
 /* ---- building ------------------------------------------------------------ */
@@ -148,6 +150,22 @@ static int temp_unwritten(builder *b, const asm_symbol *sym, int64_t first, uint
     return 0;
 }
 
+/* The piece of a temporary a word belongs to (an element, or the whole
+ * array when it is used across elements) keeps, under a key of its own in
+ * the word table, the node that first writes it and the last that reads
+ * it: the optimizer's estimate of when its words are in use. */
+static void note_piece(builder *b, const asm_sym_range *r, uint32_t node, int writes)
+{
+    const asm_symbol *sym = r->sym;
+    int64_t a = r->first / sym->elem, z = (r->first + r->count - 1) / sym->elem;
+    /* keys below the words: -1 - element, and the whole array below those */
+    word_state *w = word_find(b, sym, a == z ? -1 - a : WHOLE_PIECE);
+    if (writes && w->writer == NONE)
+        w->writer = node;
+    if (!writes)
+        w->readers = node;
+}
+
 static void node_effects(builder *b, uint32_t node, uint32_t *last_store, uint32_t **loads, size_t *nloads,
                          size_t *cap_loads, uint32_t *last_ordered, uint32_t *barrier, int noalias)
 {
@@ -186,11 +204,15 @@ static void node_effects(builder *b, uint32_t node, uint32_t *last_store, uint32
             for (uint32_t u = 0; u < nunits; u++)
                 if (nunits == 1 || r->count == 1 || u == w)
                     touch_word(b, r->sym, r->first + w, base + u, 0);
+        if (r->sym && r->sym->temp)
+            note_piece(b, r, node, 0);
     }
     for (int i = 0; i < nw; i++) {
         const asm_sym_range *r = &writes[i];
         for (uint32_t w = 0; w < r->count; w++)
             touch_word(b, r->sym, r->first + w, base + (nunits == 1 ? 0 : w), 1);
+        if (r->sym && r->sym->temp)
+            note_piece(b, r, node, 1);
     }
 
     if (info->effects & ISA_FX_ORDERED) {
@@ -246,6 +268,17 @@ opt_graph *opt_graph_build(asm_ctx *ctx, const asm_program *p, uint32_t first, u
     for (uint32_t i = 0; i < g->n; i++)
         node_effects(&b, i, &last_store, &loads, &nloads, &cap_loads, &last_ordered, &barrier, noalias);
     free(loads);
+    /* Pieces of temporaries: words opened and closed per node. */
+    g->opens = xcalloc(g->n + 1, sizeof *g->opens);
+    g->closes = xcalloc(g->n + 1, sizeof *g->closes);
+    for (size_t i = 0; i <= b.words_mask; i++) {
+        const word_state *w = &b.words[i];
+        if (!w->used || w->word >= 0 || w->writer == NONE)
+            continue;
+        uint32_t words = w->word == WHOLE_PIECE ? w->sym->size : w->sym->elem;
+        g->opens[w->writer] += words;
+        g->closes[w->readers != NONE && w->readers > w->writer ? w->readers : w->writer] += words;
+    }
     free(b.words);
     free(b.readers);
     if (b.failed) {
@@ -302,6 +335,8 @@ void opt_graph_free(opt_graph *g)
     free(g->lat);
     free(g->npred);
     free(g->height);
+    free(g->opens);
+    free(g->closes);
     free(g);
 }
 
@@ -485,12 +520,14 @@ int opt_schedule_run(const opt_graph *g, const opt_heuristic *h, opt_schedule *o
             make_ready(&s, i);
     }
 
+    int split_min = h->split_min_alu ? h->split_min_alu : ISA_VLEN / 2;
+    int64_t live = 0;   /* temporary words in use, as the graph estimates them */
     uint32_t done = 0, oldest = 0, c = 0;
     while (done < n) {
         int cap[ISA_ENGINE_COUNT];
         for (int e = 0; e < ISA_ENGINE_COUNT; e++)
             cap[e] = isa_engines[e].slot_limit;
-        int progress = 1, placed_any = 0;
+        int progress = 1, placed_any = 0, force = 0, blocked = 0;
         while (progress) {
             progress = 0;
             size_t ncand = 0;
@@ -509,29 +546,51 @@ int opt_schedule_run(const opt_graph *g, const opt_heuristic *h, opt_schedule *o
                     cand[ncand++] = node;
             }
             sort_nodes(cand, tmp, ncand, s.rank);
-            for (size_t i = 0; i < ncand; i++) {
-                uint32_t node = cand[i], base = g->unit_base[node];
-                int eng = g->engine[node];
-                if (!s.split[node] && g->splittable[node] && g->place[node] == ASM_PLACE_AUTO &&
-                    (cap[ISA_ENG_VALU] == 0 || h->split_eagerly) && cap[ISA_ENG_ALU] >= ISA_VLEN && s.left[node] == ISA_VLEN)
-                    s.split[node] = 1;
-                if (s.split[node]) {
-                    for (uint32_t u = base; u < g->unit_base[node + 1] && cap[ISA_ENG_ALU] > 0; u++)
-                        if (lane_ready(&s, u, c)) {
+            /* With fixed_first, ops that only one engine can run go first, so
+             * that the valu is not taken by ops that could run as alu lanes. */
+            for (int pass = h->fixed_first ? 0 : 1; pass < 2; pass++) {
+                for (size_t i = 0; i < ncand; i++) {
+                    uint32_t node = cand[i], base = g->unit_base[node];
+                    int eng = g->engine[node];
+                    int flexible = !s.split[node] && g->splittable[node] && g->place[node] == ASM_PLACE_AUTO;
+                    if (s.left[node] == 0 || (pass == 0 && flexible))
+                        continue;
+                    uint32_t width = g->unit_base[node + 1] - base;
+                    if (h->budget && !force && s.left[node] == width && live + g->opens[node] > h->budget &&
+                        g->opens[node]) {
+                        blocked = 1;   /* would open more temporaries than scratch holds */
+                        continue;
+                    }
+                    uint32_t left_before = s.left[node];
+                    if (flexible && (cap[ISA_ENG_VALU] == 0 || h->split_eagerly) && cap[ISA_ENG_ALU] >= split_min &&
+                        s.left[node] == ISA_VLEN)
+                        s.split[node] = 1;
+                    if (s.split[node]) {
+                        for (uint32_t u = base; u < g->unit_base[node + 1] && cap[ISA_ENG_ALU] > 0; u++)
+                            if (lane_ready(&s, u, c)) {
+                                place_unit(&s, u, c);
+                                cap[ISA_ENG_ALU]--;
+                                s.left[node]--;
+                                progress = placed_any = 1;
+                            }
+                    } else if (cap[eng] > 0) {
+                        cap[eng]--;
+                        for (uint32_t u = base; u < g->unit_base[node + 1]; u++)
                             place_unit(&s, u, c);
-                            cap[ISA_ENG_ALU]--;
-                            s.left[node]--;
-                            progress = placed_any = 1;
-                        }
-                } else if (cap[eng] > 0) {
-                    cap[eng]--;
-                    for (uint32_t u = base; u < g->unit_base[node + 1]; u++)
-                        place_unit(&s, u, c);
-                    s.left[node] = 0;
-                    progress = placed_any = 1;
+                        s.left[node] = 0;
+                        progress = placed_any = 1;
+                    }
+                    if (left_before == width && s.left[node] < width)
+                        live += g->opens[node];
+                    if (s.left[node] == 0) {
+                        done++;
+                        live -= g->closes[node];
+                    }
                 }
-                if (s.left[node] == 0)
-                    done++;
+            }
+            if (!progress && !placed_any && blocked && !force) {
+                force = 1;   /* nothing else can go: over the budget rather than stuck */
+                progress = 1;
             }
             /* Drop the finished nodes from the ready list. */
             size_t keep = 0;
