@@ -640,28 +640,44 @@ static void random_memory(uint32_t seed, uint32_t *mem)
         mem[i] = value(&r);
 }
 
-/* Named scratch compared between runs. */
-static const char *const compared[] = {"V", "Dv", "W", "A", "S", "K"};
+/* Named scratch: at the same address in every image (declared in the same
+ * order, before the temporaries). */
+static const char *const named[] = {"V", "Dv", "W", "A", "S", "K"};
+/* The temporaries: the pool of a linear image, ordinary scratch in the
+ * reference. */
+static const char *const temporaries[] = {"_temps", "x0", "x1", "xa", "t0", "ta"};
 
-/* Compares the named scratch and the memory of two finished runs; returns
- * a description of the first difference, or NULL. */
-static const char *difference(const outcome *x, const outcome *y, char *buf, size_t size)
+static void mark_temporaries(const vimage *img, uint8_t *skip)
 {
-    for (size_t i = 0; i < sizeof compared / sizeof *compared; i++) {
-        const img_symbol *sx = find_symbol(x->exe, compared[i]), *sy = find_symbol(y->exe, compared[i]);
-        if (!sx || !sy || sx->size != sy->size) {
-            snprintf(buf, size, "symbol %s differs in the images", compared[i]);
+    for (size_t i = 0; i < sizeof temporaries / sizeof *temporaries; i++) {
+        const img_symbol *s = find_symbol(img, temporaries[i]);
+        if (s && s->kind == IMG_SYM_SCRATCH)
+            memset(skip + s->value, 1, s->size);
+    }
+}
+
+/* Compares every scratch word that is not a temporary in either run, and
+ * the memory, of two finished runs; returns a description of the first
+ * difference, or NULL. */
+static const char *difference(const outcome *x, const outcome *ref, char *buf, size_t size)
+{
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++)
+        if (address_of(x->exe, named[i]) != address_of(ref->exe, named[i])) {
+            snprintf(buf, size, "%s is at %u, in the reference at %u", named[i], address_of(x->exe, named[i]),
+                     address_of(ref->exe, named[i]));
             return buf;
         }
-        const uint32_t *a = sim_scratch_const(x->mach, 0) + sx->value, *b = sim_scratch_const(y->mach, 0) + sy->value;
-        for (uint32_t k = 0; k < sx->size; k++)
-            if (a[k] != b[k]) {
-                snprintf(buf, size, "scratch %s+%u: %u, reference %u", compared[i], k, a[k], b[k]);
-                return buf;
-            }
-    }
+    uint8_t skip[ISA_SCRATCH_WORDS] = {0};
+    mark_temporaries(x->exe, skip);
+    mark_temporaries(ref->exe, skip);
+    const uint32_t *a = sim_scratch_const(x->mach, 0), *b = sim_scratch_const(ref->mach, 0);
+    for (uint32_t w = 0; w < ISA_SCRATCH_WORDS; w++)
+        if (!skip[w] && a[w] != b[w]) {
+            snprintf(buf, size, "scratch word %u: %u, reference %u", w, a[w], b[w]);
+            return buf;
+        }
     size_t wx, wy;
-    const uint32_t *mx = sim_memory_const(x->mach, &wx), *my = sim_memory_const(y->mach, &wy);
+    const uint32_t *mx = sim_memory_const(x->mach, &wx), *my = sim_memory_const(ref->mach, &wy);
     for (size_t k = 0; k < wx && k < wy; k++)
         if (mx[k] != my[k]) {
             snprintf(buf, size, "memory word %zu: %u, reference %u", k, mx[k], my[k]);
@@ -763,20 +779,23 @@ END_TEST
 
 START_TEST(test_war_reader_of_the_old_value_may_share_the_overwriting_bundle)
 {
-    const char *src = ".word a, b\n"
+    /* The overwrite is free from the start, the read waits for c: the
+     * overwrite may join the read's bundle but not go before it. */
+    const char *src = ".word a, b, c\n"
                       "load const a, 3\n"
                       ".linear\n"
-                      "    alu + b, a, a\n"
+                      "    load const c, 1\n"
+                      "    alu + b, a, c\n"
                       "    load const a, 7\n"
                       ".endlinear\n"
                       "flow halt\n";
     for (int level = 0; level <= 2; level++) {
         outcome o;
         run_ok(&o, src, level);
-        ck_assert_uint_eq(scratch_word(&o, "b", 0), 6);
+        ck_assert_uint_eq(scratch_word(&o, "b", 0), 4);   /* 3 + 1, not 7 + 1 */
         ck_assert_uint_eq(scratch_word(&o, "a", 0), 7);
         if (level > 0)   /* end-of-cycle semantics: the read sees the old a */
-            ck_assert_uint_eq(o.exe->nbundles, 3);
+            ck_assert_uint_eq(o.exe->nbundles, 1 + 2 + 1);
         outcome_free(&o);
     }
 }
@@ -1043,6 +1062,90 @@ START_TEST(test_placements_are_kept_valu_at_valu_on_valu_and_valu_at_alu_on_alu_
     ck_assert_int_eq(namul, ISA_VLEN);
     ck_assert_int_eq(nvmul, 0);
     outcome_free(&o);
+}
+END_TEST
+
+START_TEST(test_trace_writes_keep_their_order)
+{
+    /* a is ready only after a chain, b at once: b's trace_write may not
+     * overtake a's. */
+    const char *src = ".word a, b, one\n"
+                      "load const one, 1\n"
+                      "load const b, 20\n"
+                      ".linear\n"
+                      "    alu + a, one, one\n"
+                      "    alu * a, a, a\n"
+                      "    alu + a, a, one\n"   /* 5 */
+                      "    flow trace_write a\n"
+                      "    flow trace_write b\n"
+                      ".endlinear\n"
+                      "flow halt\n";
+    for (int level = 0; level <= 2; level++) {
+        outcome o;
+        run_ok(&o, src, level);
+        size_t n;
+        const uint32_t *t = sim_core_trace(o.mach, 0, &n);
+        ck_assert_uint_eq(n, 2);
+        ck_assert_uint_eq(t[0], 5);
+        ck_assert_uint_eq(t[1], 20);
+        outcome_free(&o);
+    }
+}
+END_TEST
+
+START_TEST(test_rept_and_for_expand_inside_a_region)
+{
+    const char *src = ".word a, one, sq[4]\n"
+                      "load const one, 1\n"
+                      ".linear\n"
+                      "    .rept 4\n"
+                      "    alu + a, a, one\n"
+                      "    .endr\n"
+                      "    .for i = 0, 4\n"
+                      "    load const sq + i, i * i\n"
+                      "    .endfor\n"
+                      ".endlinear\n"
+                      "flow halt\n";
+    for (int level = 0; level <= 2; level++) {
+        outcome o;
+        run_ok(&o, src, level);
+        ck_assert_uint_eq(scratch_word(&o, "a", 0), 4);
+        for (uint32_t i = 0; i < 4; i++)
+            ck_assert_uint_eq(scratch_word(&o, "sq", i), i * i);
+        outcome_free(&o);
+    }
+}
+END_TEST
+
+START_TEST(test_priority_puts_the_higher_slot_first_and_source_order_breaks_ties)
+{
+    /* One flow slot per bundle: which add_imm goes first is the choice. */
+    const char *body = ".word a, b\n"
+                       ".linear\n"
+                       "    .priority 0\n"
+                       "    flow add_imm a, a, 1\n"
+                       "    .priority %d\n"
+                       "    flow add_imm b, b, 1\n"
+                       ".endlinear\n"
+                       "flow halt\n";
+    int add_imm = op_of("flow", "add_imm");
+    for (int prio = 0; prio <= 5; prio += 5) {
+        char src[256];
+        snprintf(src, sizeof src, body, prio);
+        for (int level = 1; level <= 2; level++) {
+            outcome o;
+            run_ok(&o, src, level);
+            uint32_t ba = bundle_of(o.exe, add_imm, address_of(o.exe, "a"));
+            uint32_t bb = bundle_of(o.exe, add_imm, address_of(o.exe, "b"));
+            if (prio > 0)
+                ck_assert_uint_lt(bb, ba);
+            else if (level == 1)
+                ck_assert_uint_lt(ba, bb);
+            ck_assert_uint_eq(scratch_word(&o, "a", 0), 1);
+            ck_assert_uint_eq(scratch_word(&o, "b", 0), 1);
+            outcome_free(&o);
+        }
+    }
 }
 END_TEST
 
@@ -1538,6 +1641,26 @@ START_TEST(test_vbroadcast_from_a_word_of_its_own_destination_assembles)
 }
 END_TEST
 
+START_TEST(test_a_numeric_scratch_address_is_ordered_against_named_scratch)
+{
+    /* a is the first variable the linker places: word 0.  The region
+     * writes word 0 by number, then reads a: sequentially b = 5 + 5. */
+    const char *src = ".word a, b\n"
+                      ".linear\n"
+                      "    load const 0, 5\n"
+                      "    alu + b, a, a\n"
+                      ".endlinear\n"
+                      "flow halt\n";
+    for (int level = 0; level <= 2; level++) {
+        outcome o;
+        run_ok(&o, src, level);
+        ck_assert_uint_eq(address_of(o.exe, "a"), 0);
+        ck_assert_msg(scratch_word(&o, "b", 0) == 10, "-O%d: b = %u, want 10", level, scratch_word(&o, "b", 0));
+        outcome_free(&o);
+    }
+}
+END_TEST
+
 START_TEST(test_read_before_write_names_the_temporary_as_written)
 {
     expect_error(".vec c\n.linear\n    .vtemp v\n    valu + c, c, v\n.endlinear\n",
@@ -1580,6 +1703,9 @@ static Suite *opt_suite(void)
     tcase_add_test(dep, test_loads_never_wait_for_loads);
     tcase_add_test(dep, test_lane_split_consumer_waits_for_its_own_lane);
     tcase_add_test(dep, test_placements_are_kept_valu_at_valu_on_valu_and_valu_at_alu_on_alu_lanes);
+    tcase_add_test(dep, test_trace_writes_keep_their_order);
+    tcase_add_test(dep, test_priority_puts_the_higher_slot_first_and_source_order_breaks_ties);
+    tcase_add_test(dep, test_rept_and_for_expand_inside_a_region);
     suite_add_tcase(s, dep);
 
     TCase *tmp = tcase_create("temporaries");
@@ -1617,6 +1743,7 @@ static Suite *opt_suite(void)
         tcase_add_test(bugs, test_a_late_write_to_one_word_of_a_vector_temporary_does_not_clobber_another);
         tcase_add_test(bugs, test_split_lanes_of_an_op_reading_its_own_destination_see_old_values);
         tcase_add_test(bugs, test_vbroadcast_from_a_word_of_its_own_destination_assembles);
+        tcase_add_test(bugs, test_a_numeric_scratch_address_is_ordered_against_named_scratch);
         tcase_add_test(bugs, test_read_before_write_names_the_temporary_as_written);
         tcase_add_test(bugs, test_unknown_linear_option_is_the_only_error);
         suite_add_tcase(s, bugs);
