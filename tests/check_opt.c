@@ -147,6 +147,30 @@ static uint32_t memory_word(const outcome *o, uint32_t addr)
     return m[addr];
 }
 
+/* A word the directed cases expect after the run: word `offset` of the
+ * scratch variable `name`, or memory word `offset` when name is MEMORY. */
+typedef struct {
+    const char *name;
+    uint32_t offset, value;
+} expected;
+
+static const char MEMORY[] = "memory";
+#define EXPECT(...) ((const expected[]){__VA_ARGS__, {NULL, 0, 0}})
+
+/* Runs src at -O0, -O1 and -O2: every expected word must hold its value. */
+static void expect_at_every_level(const char *src, const expected *want)
+{
+    for (int level = 0; level <= 2; level++) {
+        outcome o;
+        run_ok(&o, src, level);
+        for (const expected *e = want; e->name; e++) {
+            uint32_t got = e->name == MEMORY ? memory_word(&o, e->offset) : scratch_word(&o, e->name, e->offset);
+            ck_assert_msg(got == e->value, "-O%d: %s+%u = %u, want %u", level, e->name, e->offset, got, e->value);
+        }
+        outcome_free(&o);
+    }
+}
+
 /* The bundle that holds the first slot whose op is `op` and whose first
  * operand is `arg0` (a resolved scratch address or value). */
 static uint32_t bundle_of(const vimage *img, int op, int64_t arg0)
@@ -757,20 +781,32 @@ END_TEST
 START_TEST(test_random_programs_cover_every_non_control_op_and_placement)
 {
     static const char *const wanted[] = {
-        "alu + ",  "alu // ", "alu cdiv ", "alu % ", "valu + ", "valu@alu ", "valu@valu ", "vbroadcast ",
-        "multiply_add ", "load load ", "load_offset ", "vload ", "load const ", "store store ", "vstore ",
-        "flow select ", "vselect ", "add_imm ", "coreid ", "debug comment ", "noalias", "ta[0]+", "V[0]+", "alu + W+0, W+0, W+1", ".priority -",
+        "valu@alu ", "valu@valu ", "vbroadcast ", "multiply_add ", "load load ", "load_offset ", "vload ",
+        "load const ", "store store ", "vstore ", "flow select ", "vselect ", "add_imm ", "coreid ",
+        "debug comment ", ".linear noalias", "ta[0]+", "V[0]+", ".endlinear\nalu + W+0, W+0, W+1", ".priority -",
     };
-    int seen[sizeof wanted / sizeof *wanted] = {0};
+    enum { NWANTED = sizeof wanted / sizeof *wanted, NBINOPS = sizeof binops / sizeof *binops };
+    int seen[NWANTED + 2 * NBINOPS] = {0};
     for (uint32_t seed = FIRST_SEED; seed < FIRST_SEED + NPROGRAMS; seed++) {
         gen g;
         gen_program(&g, seed, (int)(seed & 1));
-        for (size_t i = 0; i < sizeof wanted / sizeof *wanted; i++)
+        for (size_t i = 0; i < NWANTED; i++)
             seen[i] += strstr(g.lin, wanted[i]) != NULL;
+        for (size_t i = 0; i < NBINOPS; i++) {
+            char alu[16], valu[16];
+            snprintf(alu, sizeof alu, "    alu %s ", binops[i]);
+            snprintf(valu, sizeof valu, "valu %s ", binops[i]);
+            seen[NWANTED + 2 * i] += strstr(g.lin, alu) != NULL;
+            seen[NWANTED + 2 * i + 1] += strstr(g.lin, valu) != NULL;
+        }
         gen_free(&g);
     }
-    for (size_t i = 0; i < sizeof wanted / sizeof *wanted; i++)
+    for (size_t i = 0; i < NWANTED; i++)
         ck_assert_msg(seen[i] > 10, "'%s' is in only %d programs", wanted[i], seen[i]);
+    for (size_t i = 0; i < NBINOPS; i++)
+        ck_assert_msg(seen[NWANTED + 2 * i] > 10 && seen[NWANTED + 2 * i + 1] > 10,
+                      "alu %s is in %d programs, valu %s in %d", binops[i], seen[NWANTED + 2 * i], binops[i],
+                      seen[NWANTED + 2 * i + 1]);
 }
 END_TEST
 
@@ -786,12 +822,7 @@ START_TEST(test_raw_a_reader_waits_for_the_writer)
                       "    alu + b, a, a\n"
                       ".endlinear\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(scratch_word(&o, "b", 0), 14);   /* 7 + 7, not 3 + 3 */
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"b", 0, 14}));
 }
 END_TEST
 
@@ -828,12 +859,7 @@ START_TEST(test_waw_the_later_write_wins)
                       "    load const a, 1\n" /* then a = 1 */
                       ".endlinear\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(scratch_word(&o, "a", 0), 1);
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"a", 0, 1}));
 }
 END_TEST
 
@@ -879,13 +905,7 @@ START_TEST(test_vector_read_waits_for_a_scalar_write_into_one_lane)
                       "    valu + w, v, v\n"
                       ".endlinear\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(scratch_word(&o, "w", 6), 42);
-        ck_assert_uint_eq(scratch_word(&o, "w", 5), 0);
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"w", 6, 42}, {"w", 5, 0}));
 }
 END_TEST
 
@@ -902,14 +922,7 @@ START_TEST(test_store_then_load_of_one_address_keeps_source_order)
                       "    store store p, y\n"  /* m[5] ends 1005 */
                       ".endlinear\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(scratch_word(&o, "y", 0), 1005);
-        ck_assert_uint_eq(scratch_word(&o, "z", 0), 77);
-        ck_assert_uint_eq(memory_word(&o, 5), 1005);
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"y", 0, 1005}, {"z", 0, 77}, {MEMORY, 5, 1005}));
 }
 END_TEST
 
@@ -925,12 +938,7 @@ START_TEST(test_two_stores_to_one_address_keep_source_order)
                       "    store store q, y\n"
                       ".endlinear\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(memory_word(&o, 5), 2);
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({MEMORY, 5, 2}));
 }
 END_TEST
 
@@ -946,12 +954,7 @@ START_TEST(test_vector_store_orders_a_load_of_any_word_it_may_touch)
                       "    load load y, q\n"      /* m[13] */
                       ".endlinear\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(scratch_word(&o, "y", 0), 13);
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"y", 0, 13}));
 }
 END_TEST
 
@@ -1047,15 +1050,7 @@ START_TEST(test_split_lanes_of_an_op_reading_its_own_destination_see_old_values)
                       "    valu@alu + v+1, v, one\n"
                       ".endlinear\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(scratch_word(&o, "v", 1), 11);
-        ck_assert_uint_eq(scratch_word(&o, "v", 2), 21);
-        ck_assert_uint_eq(scratch_word(&o, "v", 3), 31);
-        ck_assert_uint_eq(scratch_word(&o, "v", 4), 1);
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"v", 1, 11}, {"v", 2, 21}, {"v", 3, 31}, {"v", 4, 1}));
 }
 END_TEST
 
@@ -1124,14 +1119,7 @@ START_TEST(test_rept_and_for_expand_inside_a_region)
                       "    .endfor\n"
                       ".endlinear\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(scratch_word(&o, "a", 0), 4);
-        for (uint32_t i = 0; i < 4; i++)
-            ck_assert_uint_eq(scratch_word(&o, "sq", i), i * i);
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"a", 0, 4}, {"sq", 0, 0}, {"sq", 1, 1}, {"sq", 2, 4}, {"sq", 3, 9}));
 }
 END_TEST
 
@@ -1259,13 +1247,7 @@ START_TEST(test_temporaries_are_renamed_per_macro_call_and_per_region)
                       "    alu + r, r, x\n"
                       ".endlinear\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(scratch_word(&o, "r", 0), 9);
-        ck_assert_uint_eq(scratch_word(&o, "r", 1), 18);
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"r", 0, 9}, {"r", 1, 18}));
 }
 END_TEST
 
@@ -1383,14 +1365,7 @@ START_TEST(test_cond_jump_rel_past_a_shrinking_region_lands_on_its_label)
                       "after:\n"
                       "load const good, 1\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(scratch_word(&o, "good", 0), 1);
-        ck_assert_uint_eq(scratch_word(&o, "bad", 0), 0);
-        ck_assert_uint_eq(scratch_word(&o, "v", 0), 0);   /* the region was skipped */
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"good", 0, 1}, {"bad", 0, 0}, {"v", 0, 0}));
 }
 END_TEST
 
@@ -1408,13 +1383,7 @@ START_TEST(test_backward_cond_jump_rel_over_a_region_loops_the_right_times)
                       ".endlinear\n"
                       "flow cond_jump_rel i, loop\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(scratch_word(&o, "n", 0), 3);
-        ck_assert_uint_eq(scratch_word(&o, "m", 0), 6);
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"n", 0, 3}, {"m", 0, 6}));
 }
 END_TEST
 
@@ -1460,13 +1429,7 @@ START_TEST(test_jump_to_a_label_after_a_region_uses_the_packed_bundle)
                       "after:\n"
                       "alu + good, good, good\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(scratch_word(&o, "good", 0), 0);   /* 0 + 0: the const was jumped over */
-        ck_assert_uint_eq(scratch_word(&o, "a", 0), 0);
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"good", 0, 0}, {"a", 0, 0}));
 }
 END_TEST
 
@@ -1485,12 +1448,7 @@ START_TEST(test_label_value_after_a_region_is_its_packed_bundle_for_jump_indirec
                       "after:\n"
                       "alu + good, good, a\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(scratch_word(&o, "good", 0), 3);   /* 0 + 3: the const was jumped over */
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"good", 0, 3}));
 }
 END_TEST
 
@@ -1627,12 +1585,7 @@ START_TEST(test_a_write_after_a_temporarys_last_read_does_not_clobber_another_te
                       "    alu + s, y, y\n"   /* s = 10 */
                       ".endlinear\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_msg(scratch_word(&o, "s", 0) == 10, "-O%d: s = %u, want 10", level, scratch_word(&o, "s", 0));
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"s", 0, 10}));
 }
 END_TEST
 
@@ -1652,14 +1605,7 @@ START_TEST(test_a_late_write_to_one_word_of_a_vector_temporary_does_not_clobber_
                       "    alu + r2, u+7, out+7\n"   /* 6 + 12 */
                       ".endlinear\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_msg(scratch_word(&o, "out", 7) == 12 && scratch_word(&o, "r2", 0) == 18,
-                      "-O%d: out+7 = %u (want 12), r2 = %u (want 18)", level, scratch_word(&o, "out", 7),
-                      scratch_word(&o, "r2", 0));
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"out", 7, 12}, {"r2", 0, 18}));
 }
 END_TEST
 
@@ -1673,13 +1619,8 @@ START_TEST(test_vbroadcast_from_a_word_of_its_own_destination_assembles)
                       "    valu vbroadcast v, v+3\n"
                       ".endlinear\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        for (uint32_t i = 0; i < ISA_VLEN; i++)
-            ck_assert_uint_eq(scratch_word(&o, "v", i), 7);
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"v", 0, 7}, {"v", 1, 7}, {"v", 2, 7}, {"v", 3, 7}, {"v", 4, 7},
+                                      {"v", 5, 7}, {"v", 6, 7}, {"v", 7, 7}));
 }
 END_TEST
 
@@ -1693,13 +1634,7 @@ START_TEST(test_a_numeric_scratch_address_is_ordered_against_named_scratch)
                       "    alu + b, a, a\n"
                       ".endlinear\n"
                       "flow halt\n";
-    for (int level = 0; level <= 2; level++) {
-        outcome o;
-        run_ok(&o, src, level);
-        ck_assert_uint_eq(address_of(o.exe, "a"), 0);
-        ck_assert_msg(scratch_word(&o, "b", 0) == 10, "-O%d: b = %u, want 10", level, scratch_word(&o, "b", 0));
-        outcome_free(&o);
-    }
+    expect_at_every_level(src, EXPECT({"b", 0, 10}));
 }
 END_TEST
 
