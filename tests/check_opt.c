@@ -23,12 +23,14 @@
 #include "isa.h"
 #include "link.h"
 #include "machine.h"
+#include "source.h"
 
 /* ---- building and running ----------------------------------------------------- */
 
-/* Assembles src at -O<level> and links it; the messages of both go to
- * *messages (when not NULL).  NULL when either failed. */
-static vimage *build(const char *src, int level, char **messages)
+/* Assembles src at -O<level> and links it (stripped when asked); the
+ * messages of both go to *messages (when not NULL), the object's -S
+ * source to *source (when not NULL).  NULL when either failed. */
+static vimage *build_with(const char *src, int level, int strip, char **messages, char **source)
 {
     char *buf = NULL;
     size_t size = 0;
@@ -41,7 +43,14 @@ static vimage *build(const char *src, int level, char **messages)
     vimage *exe = NULL;
     if (obj) {
         lnk_input in = {obj, "t.vasm"};
-        exe = lnk_link(&in, 1, NULL, d);
+        lnk_options lo = {NULL, strip};
+        exe = lnk_link(&in, 1, &lo, d);
+        if (source) {
+            size_t n;
+            FILE *sf = open_memstream(source, &n);
+            ck_assert_int_eq(asm_print_source(sf, obj), 0);
+            fclose(sf);
+        }
         img_free(obj);
     }
     diag_free(d);
@@ -51,6 +60,24 @@ static vimage *build(const char *src, int level, char **messages)
     else
         free(buf);
     return exe;
+}
+
+static vimage *build(const char *src, int level, char **messages)
+{
+    return build_with(src, level, 0, messages, NULL);
+}
+
+/* Whether two images encode to the same bytes. */
+static int same_image(const vimage *x, const vimage *y)
+{
+    uint8_t *bx, *by;
+    size_t nx, ny;
+    ck_assert_int_eq(img_encode(x, &bx, &nx), 0);
+    ck_assert_int_eq(img_encode(y, &by, &ny), 0);
+    int same = nx == ny && memcmp(bx, by, nx) == 0;
+    free(bx);
+    free(by);
+    return same;
 }
 
 typedef struct {
@@ -725,6 +752,22 @@ static const char *difference(const outcome *x, const outcome *ref, char *buf, s
     return NULL;
 }
 
+/* vasm -S: the scheduled object printed as source assembles (with no
+ * region left to schedule) to the same stripped image. */
+static void check_source_round_trip(const gen *g, int level, uint32_t seed)
+{
+    char *source, *messages;
+    vimage *x = build_with(g->lin, level, 1, NULL, &source);
+    ck_assert_ptr_nonnull(x);
+    vimage *y = build_with(source, level, 1, &messages, NULL);
+    ck_assert_msg(y != NULL, "seed %u: -O%d -S output does not assemble:\n%s\n%s", seed, level, messages, source);
+    ck_assert_msg(same_image(x, y), "seed %u: -O%d -S output assembles to another image:\n%s", seed, level, source);
+    img_free(x);
+    img_free(y);
+    free(source);
+    free(messages);
+}
+
 #define NPROGRAMS 1000
 #define FIRST_SEED 1u
 
@@ -756,6 +799,8 @@ static void check_program(uint32_t seed)
         ck_assert_msg(diff == NULL, "seed %u: -O%d: %s\nlinear:\n%s\nreference:\n%s", seed, level, diff, g.lin, g.ref);
         cycles[level] = sim_cycles(o.mach);
         outcome_free(&o);
+        if (level > 0 && seed % 4 == 0)
+            check_source_round_trip(&g, level, seed);
     }
     ck_assert_msg(cycles[0] == sim_cycles(ref.mach), "seed %u: -O0 takes %llu cycles, the plain program %llu\n%s",
                   seed, (unsigned long long)cycles[0], (unsigned long long)sim_cycles(ref.mach), g.lin);
@@ -1460,14 +1505,7 @@ START_TEST(test_same_input_and_options_give_the_same_image)
         vimage *x = build(g.lin, level, NULL), *y = build(g.lin, level, NULL);
         ck_assert_ptr_nonnull(x);
         ck_assert_ptr_nonnull(y);
-        uint8_t *bx, *by;
-        size_t nx, ny;
-        ck_assert_int_eq(img_encode(x, &bx, &nx), 0);
-        ck_assert_int_eq(img_encode(y, &by, &ny), 0);
-        ck_assert_uint_eq(nx, ny);
-        ck_assert_int_eq(memcmp(bx, by, nx), 0);
-        free(bx);
-        free(by);
+        ck_assert(same_image(x, y));
         img_free(x);
         img_free(y);
     }
