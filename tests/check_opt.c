@@ -1313,6 +1313,65 @@ static char *throttle_source(uint32_t reserved_vectors)
     return src;
 }
 
+START_TEST(test_each_module_has_its_own_pool_and_the_modules_link_and_run)
+{
+    /* Two modules with regions and temporaries, linked: each pool is a
+     * local array of its module; the global `acc` is written in one and
+     * read in the other. */
+    static const char *const srcs[2] = {
+        ".global acc\n.word acc, a\n"
+        ".linear\n    .temp x, y\n    load const x, 3\n    load const y, 4\n"
+        "    alu * a, x, y\n    alu + acc, a, x\n.endlinear\n",   /* a 12, acc 15 */
+        ".extern acc\n.word b\n"
+        ".linear\n    .vtemp v\n    .temp x\n    alu + x, acc, acc\n    valu vbroadcast v, x\n"
+        "    alu + b, v+5, acc\n.endlinear\nflow halt\n",   /* b 45 */
+    };
+    for (int level = 0; level <= 2; level++) {
+        vimage *objs[2];
+        lnk_input in[2];
+        diag *d = diag_new(stderr, "test");
+        asm_options opt;
+        asm_options_init(&opt);
+        opt.opt_level = level;
+        for (int m = 0; m < 2; m++) {
+            objs[m] = asm_assemble_text(m ? "b.vasm" : "a.vasm", srcs[m], strlen(srcs[m]), &opt, d);
+            ck_assert_ptr_nonnull(objs[m]);
+            ck_assert_ptr_nonnull(find_symbol(objs[m], "_temps"));
+            in[m] = (lnk_input){objs[m], m ? "b.vasm" : "a.vasm"};
+        }
+        vimage *exe = lnk_link(in, 2, NULL, d);
+        diag_free(d);
+        ck_assert_ptr_nonnull(exe);
+        img_free(objs[0]);
+        img_free(objs[1]);
+        fill_test_memory();
+        outcome o;
+        run_image(&o, exe, test_memory, MEM_WORDS);
+        ck_assert_msg(o.status == SIM_DONE, "%s", o.why);
+        ck_assert_uint_eq(scratch_word(&o, "a", 0), 12);
+        ck_assert_uint_eq(scratch_word(&o, "acc", 0), 15);
+        ck_assert_uint_eq(scratch_word(&o, "b", 0), 45);
+        outcome_free(&o);
+    }
+}
+END_TEST
+
+START_TEST(test_a_region_repeated_by_rept_has_its_temporaries_each_time)
+{
+    const char *src = ".word acc, one\n"
+                      "load const one, 1\n"
+                      ".rept 3\n"
+                      ".linear\n"
+                      "    .temp x\n"
+                      "    alu + x, acc, one\n"
+                      "    alu + acc, x, x\n"
+                      ".endlinear\n"
+                      ".endr\n"
+                      "flow halt\n";
+    expect_at_every_level(src, EXPECT({"acc", 0, 14}));   /* 0 -> 2 -> 6 -> 14 */
+}
+END_TEST
+
 START_TEST(test_scheduler_throttles_when_all_chains_at_once_do_not_fit)
 {
     /* 1536 - 8 * (1 + 60 + 130) = 8 words free: one vector temporary. */
@@ -1729,6 +1788,8 @@ static Suite *opt_suite(void)
     tcase_add_test(tmp, test_temporaries_live_at_once_get_their_own_words);
     tcase_add_test(tmp, test_vector_temporaries_reuse_words_and_arrays_by_element);
     tcase_add_test(tmp, test_temporaries_are_renamed_per_macro_call_and_per_region);
+    tcase_add_test(tmp, test_each_module_has_its_own_pool_and_the_modules_link_and_run);
+    tcase_add_test(tmp, test_a_region_repeated_by_rept_has_its_temporaries_each_time);
     tcase_add_test(tmp, test_scheduler_throttles_when_all_chains_at_once_do_not_fit);
     tcase_add_test(tmp, test_throttled_schedule_is_still_packed_when_some_room_is_left);
     tcase_add_test(tmp, test_temporaries_that_never_fit_are_an_error_naming_the_sizes);
