@@ -29,6 +29,12 @@ tests_check_parser_LDADD = $(ASM_TEST_LIBS)
 tests_check_asm_SOURCES = tests/check_asm.c tests/testdir.h tests/testdir.c
 tests_check_asm_CFLAGS = $(TEST_CFLAGS)
 tests_check_asm_LDADD = $(ASM_TEST_LIBS)
+# The optimizer end to end: assembled in memory, linked, run on the machine.
+check_PROGRAMS += tests/check_opt
+TESTS += tests/check_opt
+tests_check_opt_SOURCES = tests/check_opt.c
+tests_check_opt_CFLAGS = $(TEST_CFLAGS)
+tests_check_opt_LDADD = libvliwasm.a libvliwlink.a libvliwdis.a libvliwsim.a libvliwcommon.a $(CHECK_LIBS)
 # The tests use the grammar's token codes.
 $(tests_check_lexer_OBJECTS) $(tests_check_parser_OBJECTS) $(tests_check_asm_OBJECTS): parser/grammar.h
 
