@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "xalloc.h"
 
 /* One operand name of a bundle's trailing comment: "value=name+offset". */
@@ -178,7 +179,7 @@ static void name_operands(dis_ctx *c, uint32_t bundle, uint32_t slot_index, uint
 static void print_labels(dis_ctx *c, FILE *out, uint32_t *next_label, uint32_t bundle)
 {
     for (; *next_label < c->nlabels && c->labels[*next_label].value <= bundle; (*next_label)++) {
-        fputs("# ", out);
+        fputs(c->opt.python ? "    # " : "# ", out);
         put_name(out, c->img, c->labels[*next_label].symbol);
         fputs(":\n", out);
     }
@@ -215,17 +216,177 @@ static void print_comment(dis_ctx *c, FILE *out, uint32_t bundle)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* The Python form (docs/python.md) */
+
+/* The engines of a bundle's slots in the order of their first slot: the
+ * order of the keys of its Python dict.  Returns how many there are. */
+static int engine_order(const vimage *img, uint32_t first, uint32_t end, isa_engine order[ISA_ENGINE_COUNT])
+{
+    int n = 0;
+    unsigned seen = 0;
+    for (uint32_t i = first; i < end; i++) {
+        isa_engine e = isa_ops[img->slots[i].op].engine;
+        if (!(seen & (1u << e))) {
+            seen |= 1u << e;
+            order[n++] = e;
+        }
+    }
+    return n;
+}
+
+static int ranges_overlap(const isa_range *a, int na, const isa_range *b, int nb, uint32_t *word)
+{
+    for (int i = 0; i < na; i++)
+        for (int j = 0; j < nb; j++) {
+            uint32_t lo = a[i].first > b[j].first ? a[i].first : b[j].first;
+            uint32_t hi_a = a[i].first + a[i].count, hi_b = b[j].first + b[j].count;
+            if (lo < (hi_a < hi_b ? hi_a : hi_b)) {
+                *word = lo;
+                return 1;
+            }
+        }
+    return 0;
+}
+
+int dis_python_check(const vimage *img, char *why, size_t size)
+{
+    for (uint32_t b = 0; b < img->nbundles; b++) {
+        uint32_t first = img->bundle_start[b], end = img->bundle_start[b + 1];
+        isa_engine order[ISA_ENGINE_COUNT];
+        int rank[ISA_ENGINE_COUNT];
+        int n = engine_order(img, first, end, order);
+        for (int r = 0; r < n; r++)
+            rank[order[r]] = r;
+        /* grouping moves slot j before an earlier slot i only when j's
+         * engine has a slot before i's first one */
+        for (uint32_t i = first; i < end; i++) {
+            isa_range wi[ISA_MAX_RANGES];
+            int nwi = isa_slot_writes(&img->slots[i], wi);
+            for (uint32_t j = i + 1; j < end && nwi; j++) {
+                isa_range wj[ISA_MAX_RANGES];
+                uint32_t word;
+                if (rank[isa_ops[img->slots[j].op].engine] >= rank[isa_ops[img->slots[i].op].engine])
+                    continue;
+                if (!ranges_overlap(wi, nwi, wj, isa_slot_writes(&img->slots[j], wj), &word))
+                    continue;
+                char si[128], sj[128];
+                isa_format_slot(si, sizeof si, &img->slots[i], NULL);
+                isa_format_slot(sj, sizeof sj, &img->slots[j], NULL);
+                text_buf t = {why, size, 0};
+                text_put(&t, "bundle %u: slots %u (%s) and %u (%s) both write scratch word %u; "
+                         "a Python dict holds a bundle's slots engine by engine, which would "
+                         "put the second first and change which write wins",
+                         b, i - first, si, j - first, sj, word);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* A string as Python's repr() writes it: single quotes unless the text
+ * holds one and no double quote; bytes from 0x80 up are copied as they
+ * are (UTF-8 text stays readable). */
+static void put_py_string(FILE *out, const char *s)
+{
+    char quote = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+    fputc(quote, out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\\' || *p == quote)
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else if (*p == '\r')
+            fputs("\\r", out);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc(quote, out);
+}
+
+static void put_py_key(FILE *out, const isa_slot *slot, int64_t item)
+{
+    int64_t key = slot->arg[3];
+    fprintf(out, "(%lld, %lld, '%s'", (long long)slot->arg[1], (long long)item, isa_trace_key_names[key]);
+    if (isa_trace_key_takes_stage[key])
+        fprintf(out, ", %lld", (long long)slot->arg[4]);
+    fputc(')', out);
+}
+
+/* A slot as the take-home's KernelBuilder writes it: (op, *operands); a
+ * compare's key as (round, item, name[, stage]); a vcompare's as the list
+ * of its 8 lanes' keys, items item..item+7. */
+static void print_py_slot(FILE *out, const vimage *img, const isa_slot *slot)
+{
+    const isa_op_info *info = &isa_ops[slot->op];
+    fputc('(', out);
+    put_py_string(out, info->mnemonic);
+    if (slot->op == ISA_OP_COMMENT) {
+        fputs(", ", out);
+        put_py_string(out, img_string(img, (uint32_t)slot->arg[0]));
+    } else if (slot->op == ISA_OP_COMPARE || slot->op == ISA_OP_VCOMPARE) {
+        fprintf(out, ", %lld, ", (long long)slot->arg[0]);
+        if (slot->op == ISA_OP_COMPARE) {
+            put_py_key(out, slot, slot->arg[2]);
+        } else {
+            fputc('[', out);
+            for (int lane = 0; lane < ISA_VLEN; lane++) {
+                fputs(lane ? ", " : "", out);
+                put_py_key(out, slot, slot->arg[2] + lane);
+            }
+            fputc(']', out);
+        }
+    } else {
+        for (int a = 0; a < info->nargs; a++)
+            fprintf(out, ", %lld", (long long)slot->arg[a]);
+        if (info->nargs == 0)
+            fputc(',', out);   /* a tuple of one: ('halt',) */
+    }
+    fputc(')', out);
+}
+
+/* A bundle as a dict of engines; the empty bundle nop as {'alu': []},
+ * which costs its cycle in the Python machine as nop does here. */
+static void print_py_bundle(FILE *out, const vimage *img, uint32_t first, uint32_t end)
+{
+    isa_engine order[ISA_ENGINE_COUNT];
+    int n = engine_order(img, first, end, order);
+    if (n == 0) {
+        fprintf(out, "    {'%s': []},", isa_engines[0].name);
+        return;
+    }
+    fputs("    {", out);
+    for (int r = 0; r < n; r++) {
+        fprintf(out, "%s'%s': [", r ? ", " : "", isa_engines[order[r]].name);
+        int k = 0;
+        for (uint32_t i = first; i < end; i++)
+            if (isa_ops[img->slots[i].op].engine == order[r]) {
+                fputs(k++ ? ", " : "", out);
+                print_py_slot(out, img, &img->slots[i]);
+            }
+        fputc(']', out);
+    }
+    fputs("},", out);
+}
+
 int dis_print(FILE *out, const vimage *img, const dis_options *opt)
 {
     dis_ctx c;
     ctx_init(&c, img, opt);
     uint32_t next_label = 0, reloc = 0;
+    if (c.opt.python)
+        fputs("[\n", out);
     for (uint32_t b = 0; b < img->nbundles; b++) {
         uint32_t first = img->bundle_start[b], end = img->bundle_start[b + 1];
         if (c.opt.names)
             print_labels(&c, out, &next_label, b);
         c.nnames = 0;
-        if (first == end) {
+        if (c.opt.python) {
+            print_py_bundle(out, img, first, end);
+        } else if (first == end) {
             fputs("nop", out);
         } else if (end - first == 1) {
             print_slot(out, img, &img->slots[first]);
@@ -246,6 +407,8 @@ int dis_print(FILE *out, const vimage *img, const dis_options *opt)
     }
     if (c.opt.names)
         print_labels(&c, out, &next_label, img->nbundles);
+    if (c.opt.python)
+        fputs("]\n", out);
     ctx_free(&c);
     return ferror(out) ? -1 : 0;
 }

@@ -14,6 +14,11 @@
  * names operands: scratch operands by the scratch symbol that holds them
  * ("16=vals", "17=vals+1"), code targets by their label; in an object,
  * operands that carry a relocation by its symbol and addend instead.
+ *
+ * The Python form (dis_options.python, docs/python.md) prints the code
+ * as the Python take-home's program: a literal list of dicts
+ * {engine: [(op, *operands), ...]}, one bundle a line, with the same
+ * label lines and names as comments.
  */
 #ifndef VLIW_DISASM_H
 #define VLIW_DISASM_H
@@ -25,10 +30,19 @@
 typedef struct {
     int names;       /* label lines and operand names (trailing comments) */
     int addresses;   /* each bundle's index, first in its trailing comment */
+    int python;      /* the Python take-home's list of dicts instead of text */
 } dis_options;
 
 /* Prints the code of img to out.  opt NULL: names on, addresses off.
  * Returns 0, or -1 when writing to out failed. */
 int dis_print(FILE *out, const vimage *img, const dis_options *opt);
+
+/* Whether the Python form keeps the meaning of img's code.  A dict holds
+ * a bundle's slots engine by engine (engines in the order of their first
+ * slot), so a slot may move before an earlier slot of another engine;
+ * that changes the program only when both write a scratch word (the later
+ * write wins).  Returns 0 if no bundle has such a pair, else -1 with the
+ * first one named in why (size bytes, always NUL-terminated). */
+int dis_python_check(const vimage *img, char *why, size_t size);
 
 #endif

@@ -26,6 +26,8 @@ static void usage(FILE *out)
           "  -o, --output FILE  write to FILE (replaced atomically) instead of standard output\n"
           "      --no-names     print the code only: no label lines, no operand names\n"
           "  -a, --addresses    start each bundle's trailing comment with its index\n"
+          "      --python       print the Python take-home's form: a list of dicts\n"
+          "                     {engine: [(op, *operands), ...]} (docs/python.md)\n"
           "  -h, --help         show this help and exit\n"
           "  -V, --version      show the version and exit\n"
           "\n"
@@ -49,6 +51,24 @@ static int write_listing(const char *path, const vimage *img, const dis_options 
         return -1;
     }
     return 0;
+}
+
+/* The Python form is the machine's program: an object, whose operands
+ * wait for the linker, has none; and a bundle the form cannot keep in
+ * its order is refused rather than printed with another meaning. */
+static int python_form_fits(const char *input, const vimage *img, diag *d)
+{
+    char why[512];
+    if (img->type == IMG_OBJECT) {
+        diag_error(d, NULL, "%s: %s: --python prints executable images (link the object first)",
+                   input, img_error_text(IMG_ERR_WRONG_TYPE));
+        return 0;
+    }
+    if (dis_python_check(img, why, sizeof why) != 0) {
+        diag_error(d, NULL, "%s: the Python form cannot keep this code: %s", input, why);
+        return 0;
+    }
+    return 1;
 }
 
 int main(int argc, char **argv)
@@ -77,6 +97,8 @@ int main(int argc, char **argv)
             goto done;
         } else if (strcmp(a, "--no-names") == 0) {
             opt.names = 0;
+        } else if (strcmp(a, "--python") == 0) {
+            opt.python = 1;
         } else if (strcmp(a, "-a") == 0 || strcmp(a, "--addresses") == 0) {
             opt.addresses = 1;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
@@ -112,7 +134,9 @@ int main(int argc, char **argv)
         status = EXIT_USAGE;
         goto done;
     }
-    if (write_listing(output, img, &opt, d) != 0)
+    if (opt.python && !python_form_fits(input, img, d))
+        status = EXIT_USAGE;
+    else if (write_listing(output, img, &opt, d) != 0)
         status = EXIT_OUTPUT;
     img_free(img);
 done:

@@ -32,16 +32,21 @@ static void add(vimage *img, isa_slot s)
 }
 
 /* The listing of img as a malloc'd string. */
-static char *listing(const vimage *img, int names, int addresses)
+static char *listing_of(const vimage *img, int names, int addresses, int python)
 {
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
     ck_assert_ptr_nonnull(f);
-    dis_options opt = {.names = names, .addresses = addresses};
+    dis_options opt = {.names = names, .addresses = addresses, .python = python};
     ck_assert_int_eq(dis_print(f, img, &opt), 0);
     fclose(f);
     return text;
+}
+
+static char *listing(const vimage *img, int names, int addresses)
+{
+    return listing_of(img, names, addresses, 0);
 }
 
 static void assert_listing(const vimage *img, int names, int addresses, const char *want)
@@ -237,6 +242,102 @@ START_TEST(test_names_cannot_break_the_line)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* The Python form.  Expected text follows the take-home's KernelBuilder
+ * (a bundle {engine: [(op, *operands)]}, compare keys (round, item, name),
+ * vcompare keys one per lane) written as Python's repr() writes it. */
+
+static void assert_python(const vimage *img, int names, const char *want)
+{
+    char *got = listing_of(img, names, 0, 1);
+    ck_assert_str_eq(got, want);
+    free(got);
+}
+
+START_TEST(test_python_form_is_a_list_of_engine_dicts)
+{
+    vimage *img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, NULL, 0);
+    add(img, slot_of("load", "const", 0, -5, 0, 0));
+    img_begin_bundle(img, NULL, 0);   /* nop: an engine with no slots */
+    img_begin_bundle(img, NULL, 0);
+    add(img, slot_of("flow", "pause", 0, 0, 0, 0));   /* a tuple of one */
+    assert_python(img, 0, "[\n    {'load': [('const', 0, -5)]},\n    {'alu': []},\n    {'flow': [('pause',)]},\n]\n");
+    img_free(img);
+    img = img_new(IMG_EXECUTABLE);
+    assert_python(img, 0, "[\n]\n");
+    img_free(img);
+}
+END_TEST
+
+START_TEST(test_python_form_groups_slots_by_engine_in_first_slot_order)
+{
+    vimage *img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, NULL, 0);
+    add(img, slot_of("valu", "*", 24, 16, 40, 0));
+    add(img, slot_of("alu", "+", 10, 11, 12, 0));
+    add(img, slot_of("valu", "vbroadcast", 32, 10, 0, 0));
+    assert_python(img, 0,
+                  "[\n    {'valu': [('*', 24, 16, 40), ('vbroadcast', 32, 10)], "
+                  "'alu': [('+', 10, 11, 12)]},\n]\n");
+    char why[512];
+    ck_assert_int_eq(dis_python_check(img, why, sizeof why), 0);
+    img_free(img);
+}
+END_TEST
+
+START_TEST(test_python_form_writes_keys_and_comments_as_the_takehome_does)
+{
+    vimage *img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, NULL, 0);
+    add(img, slot_of("debug", "compare", 7, 1, 2, ISA_KEY_IDX));
+    isa_slot stage = slot_of("debug", "compare", 8, 0, 3, ISA_KEY_HASH_STAGE);
+    stage.arg[4] = 5;
+    add(img, stage);
+    add(img, slot_of("debug", "vcompare", 16, 2, 8, ISA_KEY_VAL));
+    add(img, slot_of("debug", "comment", img_intern(img, "it's a \\ \"test\"\t"), 0, 0, 0));
+    add(img, slot_of("debug", "comment", img_intern(img, "it's"), 0, 0, 0));
+    assert_python(img, 0,
+                  "[\n    {'debug': [('compare', 7, (1, 2, 'idx')), "
+                  "('compare', 8, (0, 3, 'hash_stage', 5)), "
+                  "('vcompare', 16, [(2, 8, 'val'), (2, 9, 'val'), (2, 10, 'val'), (2, 11, 'val'), "
+                  "(2, 12, 'val'), (2, 13, 'val'), (2, 14, 'val'), (2, 15, 'val')]), "
+                  "('comment', 'it\\'s a \\\\ \"test\"\\t'), ('comment', \"it's\")]},\n]\n");
+    img_free(img);
+}
+END_TEST
+
+START_TEST(test_python_form_keeps_labels_and_names_as_comments)
+{
+    vimage *img = named_program();
+    char *got = listing_of(img, 1, 0, 1);
+    ck_assert_ptr_nonnull(strstr(got, "[\n    # start:\n    {'load': [('const', 10, 0)]},   # 10=acc\n"));
+    ck_assert_ptr_nonnull(strstr(got, "    {'alu': []},\n    # end:\n]\n"));
+    free(got);
+    img_free(img);
+}
+END_TEST
+
+START_TEST(test_python_check_refuses_a_bundle_whose_write_order_would_change)
+{
+    /* load slots 0 and 2 group before the alu slot 1; slot 2's write to
+     * word 5 would no longer come after slot 1's */
+    vimage *img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, NULL, 0);
+    add(img, slot_of("flow", "halt", 0, 0, 0, 0));
+    img_begin_bundle(img, NULL, 0);
+    add(img, slot_of("load", "const", 10, 1, 0, 0));
+    add(img, slot_of("alu", "+", 5, 10, 10, 0));
+    add(img, slot_of("load", "const", 5, 2, 0, 0));
+    char why[512];
+    ck_assert_int_eq(dis_python_check(img, why, sizeof why), -1);
+    ck_assert_str_eq(why, "bundle 1: slots 1 (alu + 5, 10, 10) and 2 (load const 5, 2) both write scratch "
+                          "word 5; a Python dict holds a bundle's slots engine by engine, which would "
+                          "put the second first and change which write wins");
+    img_free(img);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* The vdis program */
 
 static char tmpdir[256];
@@ -329,6 +430,37 @@ START_TEST(test_vdis_names_the_loader_error_and_exits_2)
 }
 END_TEST
 
+START_TEST(test_vdis_python_prints_images_and_refuses_objects)
+{
+    make_files();
+    char cmd[1024], out[4096];
+    snprintf(cmd, sizeof cmd, "'%s/vdis' --python --no-names '%s/k.bin' 2>&1", builddir(), tmpdir);
+    ck_assert_int_eq(run(cmd, out, sizeof out), 0);
+    ck_assert_str_eq(out,
+                     "[\n"
+                     "    {'load': [('const', 10, 0)]},\n"
+                     "    {'alu': [('+', 10, 17, 16)], 'valu': [('*', 24, 16, 40)]},\n"
+                     "    {'flow': [('cond_jump_rel', 10, -2)]},\n"
+                     "    {'flow': [('jump', 0)]},\n"
+                     "    {'alu': []},\n"
+                     "]\n");
+    vimage *obj = img_new(IMG_OBJECT);
+    img_begin_bundle(obj, NULL, 0);
+    add(obj, slot_of("flow", "halt", 0, 0, 0, 0));
+    char path[512];
+    img_status st;
+    snprintf(path, sizeof path, "%s/k.vo", tmpdir);
+    ck_assert_int_eq(img_write_file(obj, path, &st), 0);
+    img_free(obj);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s/vdis' --python -o out.py k.vo 2>&1; echo \"exit $?\"; ls",
+             tmpdir, builddir());
+    ck_assert_int_eq(run(cmd, out, sizeof out), 0);
+    ck_assert_str_eq(out, "vdis: error: k.vo: wrong file type for this use: --python prints executable "
+                          "images (link the object first)\nexit 2\nbad.bin\nk.bin\nk.vo\n");
+    remove_files();
+}
+END_TEST
+
 START_TEST(test_vdis_usage_errors_exit_2_and_help_exits_0)
 {
     char cmd[1024], out[4096];
@@ -370,9 +502,18 @@ static Suite *disasm_suite(void)
     tcase_add_test(names, test_names_cannot_break_the_line);
     suite_add_tcase(s, names);
 
+    TCase *python = tcase_create("python");
+    tcase_add_test(python, test_python_form_is_a_list_of_engine_dicts);
+    tcase_add_test(python, test_python_form_groups_slots_by_engine_in_first_slot_order);
+    tcase_add_test(python, test_python_form_writes_keys_and_comments_as_the_takehome_does);
+    tcase_add_test(python, test_python_form_keeps_labels_and_names_as_comments);
+    tcase_add_test(python, test_python_check_refuses_a_bundle_whose_write_order_would_change);
+    suite_add_tcase(s, python);
+
     TCase *cli = tcase_create("vdis");
     tcase_add_test(cli, test_vdis_prints_a_valid_image_and_exits_0);
     tcase_add_test(cli, test_vdis_names_the_loader_error_and_exits_2);
+    tcase_add_test(cli, test_vdis_python_prints_images_and_refuses_objects);
     tcase_add_test(cli, test_vdis_usage_errors_exit_2_and_help_exits_0);
     suite_add_tcase(s, cli);
     return s;
