@@ -21,6 +21,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "outfile.h"
 #include "xalloc.h"
@@ -1169,31 +1172,47 @@ vimage *img_decode(const uint8_t *data, size_t size, img_status *st)
  * and whether the slot needs check_slot instead (displaced operands,
  * comment references).  Drawn from the kinds of isa.def, once. */
 typedef struct {
+    /* operands 0..3 as signed numbers after flipping their top bits, so
+     * that one signed comparison of four lanes compares them unsigned */
+    _Alignas(16) int32_t max_flipped[4];
     uint32_t max[ISA_MAX_ARGS];
-    int8_t key_arg;       /* -1: none */
+    uint8_t key_arg;      /* the trace key's operand (its stage follows) */
+    uint32_t key_mask;    /* ~0 when the op has a trace key, else 0 */
     uint8_t full_check;
     uint8_t engine;
 } op_rule;
 
 static op_rule op_rules[ISA_OP_COUNT];
+/* Largest stage of each trace key, indexed by the key's low bits (a key
+ * out of range is caught by its operand limit). */
+#define KEY_SLOTS 8
+_Static_assert(ISA_KEY_COUNT <= KEY_SLOTS, "KEY_SLOTS must cover the trace keys");
+static uint32_t stage_max[KEY_SLOTS];
 static int op_rules_ready;
 
 static void op_rules_init(void)
 {
+    for (int k = 0; k < ISA_KEY_COUNT; k++)
+        stage_max[k] = isa_trace_key_takes_stage[k] ? 5 : 0;
     for (int op = 0; op < ISA_OP_COUNT; op++) {
         op_rule *r = &op_rules[op];
-        r->key_arg = -1;
         r->engine = (uint8_t)isa_ops[op].engine;
         for (int a = 0; a < isa_ops[op].nargs; a++) {
             switch (isa_ops[op].kinds[a]) {
             case 'd': case 's': r->max[a] = ISA_SCRATCH_WORDS - 1; break;
             case 'D': case 'S': r->max[a] = ISA_SCRATCH_WORDS - ISA_VLEN; break;
-            case 'k': r->max[a] = ISA_KEY_COUNT - 1; r->key_arg = (int8_t)a; break;
-            case 'K': r->max[a] = 5; break;   /* and 0 for keys without a stage */
+            case 'k':
+                r->max[a] = ISA_KEY_COUNT - 1;
+                r->key_arg = (uint8_t)a;
+                r->key_mask = UINT32_MAX;
+                break;
+            case 'K': r->max[a] = 5; break;   /* and stage_max of its key */
             case 'e': case 'f': case 'c': r->full_check = 1; /* fall through */
             default: r->max[a] = UINT32_MAX; break;   /* i t r n: any u32 */
             }
         }
+        for (int a = 0; a < 4; a++)
+            r->max_flipped[a] = (int32_t)(r->max[a] ^ 0x80000000u);
     }
     op_rules_ready = 1;
 }
@@ -1237,6 +1256,51 @@ static int check_slot_fully(const vimage *shim, const uint8_t *p)
     return check_slot(shim, 0, 0, &slot, &st);
 }
 
+/* Whether a slot passes the rules: its operands within their op's
+ * limits, a trace key's stage within the key's.  The few slots the rules
+ * leave to check_slot go there. */
+static inline __attribute__((always_inline)) int slot_ok(const vimage *shim, const uint8_t *p)
+{
+    uint32_t first = img_le32(p);
+    if (first >= ISA_OP_COUNT || op_rules[first].full_check)
+        return check_slot_fully(shim, p) == 0;   /* a negative bit, an offset, a comment */
+    const op_rule *r = &op_rules[first];
+#ifdef __SSE2__
+    /* x86-64 is little-endian: the lanes are operands 0..3 */
+    const __m128i flip = _mm_set1_epi32((int)0x80000000u);
+    __m128i args = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(p + 4)), flip);
+    int over = _mm_movemask_epi8(_mm_cmpgt_epi32(args, _mm_load_si128((const __m128i *)r->max_flipped)));
+#else
+    int over = (img_le32(p + 4) > r->max[0]) | (img_le32(p + 8) > r->max[1]) |
+               (img_le32(p + 12) > r->max[2]) | (img_le32(p + 16) > r->max[3]);
+#endif
+    if (over | (img_le32(p + 20) > r->max[4]))
+        return 0;
+    if (r->key_mask) {
+        uint32_t key = img_le32(p + 4 + 4 * r->key_arg);   /* within the keys: checked above */
+        return img_le32(p + 8 + 4 * r->key_arg) <= stage_max[key % KEY_SLOTS];
+    }
+    return 1;
+}
+
+/* Whether a bundle of n > 1 slots passes slot_ok and the engine limits. */
+static int bundle_ok(const vimage *shim, const uint8_t *p, uint32_t n)
+{
+    static const uint64_t tops = 0x8080808080808080ull;
+    static uint64_t bias;
+    if (!bias)
+        bias = limit_bias();
+    if (n > MOST_SLOTS)
+        return 0;
+    uint64_t counts = 0;
+    for (uint32_t i = 0; i < n; i++, p += IMG_SLOT_BYTES) {
+        if (!slot_ok(shim, p))
+            return 0;
+        counts += 1ull << (8 * op_rules[p[0]].engine);
+    }
+    return !((counts + bias) & tops);
+}
+
 /* Walks CODE once: its framing, every slot against the rules, the engine
  * limits; records the bundle index.  check = 0 only indexes (the bytes
  * were checked another way).  0, or -1 at the first doubt. */
@@ -1253,59 +1317,36 @@ static int scan_code(img_view *v, const vimage *shim, int check)
         return -1;
     if (!op_rules_ready)
         op_rules_init();
-    const uint64_t bias = limit_bias(), tops = 0x8080808080808080ull;
     uint32_t nbundles = img_le32(body);
     uint32_t *index = xmallocarray((size_t)nbundles / IMG_INDEX_STRIDE + 1, sizeof *index);
     v->own_index = index;
     uint64_t pos = 4, nslots = 0;
     for (uint32_t b = 0; b < nbundles; b++) {
         if (b % IMG_INDEX_STRIDE == 0)
-            index[b / IMG_INDEX_STRIDE] = (uint32_t)pos;
+            index[b / IMG_INDEX_STRIDE] = (uint32_t)pos - 4;
         if (size - pos < 4)
             return -1;
         uint32_t n = img_le32(body + pos);
-        pos += 4;
-        if ((size - pos) / IMG_SLOT_BYTES < n)
+        const uint8_t *p = body + pos + 4;
+        if ((uint64_t)n * IMG_SLOT_BYTES > size - pos - 4)
             return -1;
-        const uint8_t *p = body + pos;
-        pos += (uint64_t)n * IMG_SLOT_BYTES;
+        /* Where the next bundle starts hangs on this one's count: as a
+         * predicted branch for the common single slot, not a sum, the
+         * next count's load need not wait for this one. */
+        if (__builtin_expect(n == 1, 1))
+            pos += 4 + IMG_SLOT_BYTES;
+        else
+            pos += 4 + (uint64_t)n * IMG_SLOT_BYTES;
         nslots += n;
-        if (!check)
-            continue;
-        if (n > MOST_SLOTS)
-            return -1;
-        uint64_t counts = 0;
-        for (uint32_t i = 0; i < n; i++, p += IMG_SLOT_BYTES) {
-            uint32_t first = img_le32(p);
-            if (first >= ISA_OP_COUNT) {   /* a negative bit, or worse */
-                if (check_slot_fully(shim, p) != 0)
-                    return -1;
-                counts += 1ull << (8 * op_rules[p[0]].engine);
-                continue;
-            }
-            const op_rule *r = &op_rules[first];
-            counts += 1ull << (8 * r->engine);
-            uint32_t over = 0;
-            for (int a = 0; a < ISA_MAX_ARGS; a++)
-                over |= img_le32(p + 4 + 4 * a) > r->max[a];
-            if (over)
-                return -1;
-            if (r->key_arg >= 0 && !isa_trace_key_takes_stage[img_le32(p + 4 + 4 * r->key_arg)] &&
-                img_le32(p + 8 + 4 * r->key_arg) != 0)
-                return -1;
-            if (r->full_check && check_slot_fully(shim, p) != 0)
-                return -1;
-        }
-        if ((counts + bias) & tops)
+        /* one slot is within every engine's limit */
+        if (check && (n == 1 ? !slot_ok(shim, p) : n > 1 && !bundle_ok(shim, p, n)))
             return -1;
     }
     if (pos != size || nslots > UINT32_MAX)
         return -1;
     if (nbundles % IMG_INDEX_STRIDE == 0)
-        index[nbundles / IMG_INDEX_STRIDE] = (uint32_t)pos;
+        index[nbundles / IMG_INDEX_STRIDE] = (uint32_t)pos - 4;
     v->code = body + 4;
-    for (uint32_t k = 0; k <= nbundles / IMG_INDEX_STRIDE; k++)
-        index[k] -= 4;
     v->index = index;
     v->nbundles = nbundles;
     v->nslots = (uint32_t)nslots;
