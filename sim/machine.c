@@ -324,16 +324,7 @@ static sim_status run_loop(sim_machine *m)
     sim_write sw[MAX_SCRATCH_WRITES], mw[MAX_MEMORY_WRITES];
     sim_fault_info *f = &m->fault;
     uint64_t *const used = m->engine_used;
-    /* Handler of each op, in isa_opcode order (a label per op below; an op
-     * added to isa.def without one is a compile error). */
-    static const void *const dispatch[ISA_OP_COUNT] = {
-#define ISA_BINOP(id, m) &&alu_##id,
-#include "isa.def"
-#define ISA_BINOP(id, m) &&valu_##id,
-#include "isa.def"
-#define ISA_OP(id, eng, m, k) &&op_##id,
-#include "isa.def"
-    };
+#define STEP_LEAVE() ((void)0)
 
     for (;;) {
         int running = 0, costly = 0;
@@ -349,274 +340,10 @@ static sim_status run_loop(sim_machine *m)
             const uint32_t pc = (uint32_t)core->pc;
             const uint8_t *const bundle = code + core->at;
             const uint32_t n = img_le32(bundle);
-            int lane = -1;
-            if (at_limit && bundle_costs(bundle)) {
-                f->kind = SIM_FAULT_CYCLE_LIMIT;
-                f->at = (sim_where){k, pc, m->cycle, -1};
-                f->lane = -1;
-                f->limit = m->max_cycles;
-                goto fault;
-            }
-            if (checking && run_checks(m, k, pc, bundle) != 0) {
-                core->state = SIM_CORE_FAULTED;
-                m->dead = SIM_CHECK_FAILED;
-                return SIM_CHECK_FAILED;
-            }
-
-            uint32_t *const s = core->scratch;
-            sim_write *w = sw, *mwp = mw;
-            int64_t next_pc = (int64_t)pc + 1, target;
-            sim_core_state next_state = SIM_CORE_RUNNING;
-            int traced = 0;
-            uint32_t debug_slots = 0, trace_value = 0;
-            const uint8_t *const first = bundle + 4;
-            const uint8_t *sl = first;
-            const uint8_t *const end = first + (size_t)n * SLOT_BYTES;
-            if (sl == end)
-                goto commit;
-            used[engine_of[sl[0]]]++;
-            goto *dispatch[sl[0]];
-
-/* Each handler ends by jumping straight to the next slot's handler, so each
- * has its own indirect branch (better predicted than one shared switch). */
-#define NEXT_SLOT \
-            do { \
-                if ((sl += SLOT_BYTES) == end) \
-                    goto commit; \
-                used[engine_of[sl[0]]]++; \
-                goto *dispatch[sl[0]]; \
-            } while (0)
-#define SCALAR_RESULT(D, VALUE) \
-            do { \
-                w->address = (D); \
-                w->count = 1; \
-                w->values[0] = (VALUE); \
-                w++; \
-            } while (0)
-/* The lanes are computed into a local array first: it cannot alias scratch,
- * so the compiler vectorizes the lane loops. */
-#define VECTOR_RESULT(LANES) \
-            do { \
-                memcpy(w->values, (LANES), sizeof w->values); \
-                w->address = ARG(sl, 0); \
-                w->count = ISA_VLEN; \
-                w++; \
-            } while (0)
-/* An immediate operand's value: the u32, less 2^32 when its negative bit is set. */
-#define IMMEDIATE(a) ((int64_t)ARG(sl, a) - (((sl[1] >> (a)) & 1) ? 4294967296LL : 0))
-#define ALU_SAFE(ID, EXPR) \
-        alu_##ID: { \
-                const uint32_t x = s[ARG(sl, 1)], y = s[ARG(sl, 2)]; \
-                SCALAR_RESULT(ARG(sl, 0), EXPR); \
-                NEXT_SLOT; \
-            }
-            SAFE_BINOPS(ALU_SAFE)
-#undef ALU_SAFE
-#define ALU_DIVIDING(ID, FAULT, EXPR) \
-        alu_##ID: { \
-                const uint32_t x = s[ARG(sl, 1)], y = s[ARG(sl, 2)]; \
-                if (y == 0) { \
-                    f->kind = SIM_FAULT_##FAULT; \
-                    goto slot_fault; \
-                } \
-                SCALAR_RESULT(ARG(sl, 0), EXPR); \
-                NEXT_SLOT; \
-            }
-            DIVIDING_BINOPS(ALU_DIVIDING)
-#undef ALU_DIVIDING
-#define VALU_SAFE(ID, EXPR) \
-        valu_##ID: { \
-                const uint32_t *va = s + ARG(sl, 1), *vb = s + ARG(sl, 2); \
-                uint32_t r[ISA_VLEN]; \
-                for (int i = 0; i < ISA_VLEN; i++) { \
-                    const uint32_t x = va[i], y = vb[i]; \
-                    r[i] = (EXPR); \
-                } \
-                VECTOR_RESULT(r); \
-                NEXT_SLOT; \
-            }
-            SAFE_BINOPS(VALU_SAFE)
-#undef VALU_SAFE
-#define VALU_DIVIDING(ID, FAULT, EXPR) \
-        valu_##ID: { \
-                const uint32_t *va = s + ARG(sl, 1), *vb = s + ARG(sl, 2); \
-                uint32_t r[ISA_VLEN]; \
-                for (int i = 0; i < ISA_VLEN; i++) { \
-                    const uint32_t x = va[i], y = vb[i]; \
-                    if (y == 0) { \
-                        f->kind = SIM_FAULT_##FAULT; \
-                        lane = i; \
-                        goto slot_fault; \
-                    } \
-                    r[i] = (EXPR); \
-                } \
-                VECTOR_RESULT(r); \
-                NEXT_SLOT; \
-            }
-            DIVIDING_BINOPS(VALU_DIVIDING)
-#undef VALU_DIVIDING
-        op_VBROADCAST: {
-                const uint32_t x = s[ARG(sl, 1)];
-                uint32_t r[ISA_VLEN];
-                for (int i = 0; i < ISA_VLEN; i++)
-                    r[i] = x;
-                VECTOR_RESULT(r);
-                NEXT_SLOT;
-            }
-        op_MULTIPLY_ADD: {
-                const uint32_t *va = s + ARG(sl, 1), *vb = s + ARG(sl, 2), *vc = s + ARG(sl, 3);
-                uint32_t r[ISA_VLEN];
-                for (int i = 0; i < ISA_VLEN; i++)
-                    r[i] = va[i] * vb[i] + vc[i];
-                VECTOR_RESULT(r);
-                NEXT_SLOT;
-            }
-        op_LOAD: {
-                const uint32_t addr = s[ARG(sl, 1)];
-                if (addr >= mem_words) {
-                    f->kind = SIM_FAULT_MEMORY_READ;
-                    f->address = addr;
-                    goto slot_fault;
-                }
-                SCALAR_RESULT(ARG(sl, 0), mem[addr]);
-                NEXT_SLOT;
-            }
-        op_LOAD_OFFSET: {
-                /* Checked: both displaced words lie in scratch. */
-                const int64_t offset = IMMEDIATE(2);
-                const uint32_t addr = s[ARG(sl, 1) + offset];
-                if (addr >= mem_words) {
-                    f->kind = SIM_FAULT_MEMORY_READ;
-                    f->address = addr;
-                    goto slot_fault;
-                }
-                SCALAR_RESULT((uint32_t)(ARG(sl, 0) + offset), mem[addr]);
-                NEXT_SLOT;
-            }
-        op_VLOAD: {
-                const uint64_t base = s[ARG(sl, 1)];
-                if (base + ISA_VLEN > mem_words) {
-                    f->kind = SIM_FAULT_MEMORY_READ;
-                    f->address = base >= mem_words ? base : mem_words;
-                    lane = (int)(f->address - base);
-                    goto slot_fault;
-                }
-                VECTOR_RESULT(mem + base);
-                NEXT_SLOT;
-            }
-        op_CONST:
-            SCALAR_RESULT(ARG(sl, 0), ARG(sl, 1));   /* the value mod 2^32 */
-            NEXT_SLOT;
-        op_STORE: {
-                const uint32_t addr = s[ARG(sl, 0)];
-                if (addr >= mem_words) {
-                    f->kind = SIM_FAULT_MEMORY_WRITE;
-                    f->address = addr;
-                    goto slot_fault;
-                }
-                mwp->address = addr;
-                mwp->count = 1;
-                mwp->values[0] = s[ARG(sl, 1)];
-                mwp++;
-                NEXT_SLOT;
-            }
-        op_VSTORE: {
-                const uint64_t base = s[ARG(sl, 0)];
-                if (base + ISA_VLEN > mem_words) {
-                    f->kind = SIM_FAULT_MEMORY_WRITE;
-                    f->address = base >= mem_words ? base : mem_words;
-                    lane = (int)(f->address - base);
-                    goto slot_fault;
-                }
-                memcpy(mwp->values, s + ARG(sl, 1), sizeof mwp->values);
-                mwp->address = (uint32_t)base;
-                mwp->count = ISA_VLEN;
-                mwp++;
-                NEXT_SLOT;
-            }
-        op_SELECT:
-            SCALAR_RESULT(ARG(sl, 0), s[ARG(sl, 1)] ? s[ARG(sl, 2)] : s[ARG(sl, 3)]);
-            NEXT_SLOT;
-        op_VSELECT: {
-                const uint32_t *vcond = s + ARG(sl, 1), *va = s + ARG(sl, 2), *vb = s + ARG(sl, 3);
-                uint32_t r[ISA_VLEN];
-                for (int i = 0; i < ISA_VLEN; i++)
-                    r[i] = vcond[i] ? va[i] : vb[i];
-                VECTOR_RESULT(r);
-                NEXT_SLOT;
-            }
-        op_ADD_IMM:
-            SCALAR_RESULT(ARG(sl, 0), s[ARG(sl, 1)] + ARG(sl, 2));
-            NEXT_SLOT;
-        op_HALT:
-            next_state = SIM_CORE_STOPPED;
-            NEXT_SLOT;
-        op_PAUSE:
-            if (checking)
-                next_state = SIM_CORE_PAUSED;
-            NEXT_SLOT;
-        op_TRACE_WRITE:
-            traced = 1;
-            trace_value = s[ARG(sl, 0)];
-            NEXT_SLOT;
-        op_COND_JUMP:
-            if (s[ARG(sl, 0)] == 0)
-                NEXT_SLOT;
-            target = IMMEDIATE(1);
-            goto jump;
-        op_COND_JUMP_REL:
-            if (s[ARG(sl, 0)] == 0)
-                NEXT_SLOT;
-            target = (int64_t)pc + 1 + IMMEDIATE(1);
-            goto jump;
-        op_JUMP:
-            target = IMMEDIATE(0);
-        jump:
-            if (target < 0) {
-                f->kind = SIM_FAULT_NEGATIVE_PC;
-                f->target = target;
-                goto slot_fault;
-            }
-            next_pc = target;
-            NEXT_SLOT;
-        op_JUMP_INDIRECT:
-            next_pc = s[ARG(sl, 0)];
-            NEXT_SLOT;
-        op_COREID:
-            SCALAR_RESULT(ARG(sl, 0), (uint32_t)k);
-            NEXT_SLOT;
-        op_COMMENT:
-        op_COMPARE:
-        op_VCOMPARE:
-            debug_slots++;   /* compares were run before the bundle, when checking */
-            NEXT_SLOT;
-#undef NEXT_SLOT
-#undef SCALAR_RESULT
-#undef VECTOR_RESULT
-#undef IMMEDIATE
-
-        commit:
-            /* Commit: scratch, then memory, then the trace buffer. */
-            for (const sim_write *x = sw; x < w; x++) {
-                if (x->count == 1)
-                    s[x->address] = x->values[0];
-                else
-                    memcpy(s + x->address, x->values, sizeof x->values);
-            }
-            for (const sim_write *x = mw; x < mwp; x++) {
-                if (x->count == 1)
-                    mem[x->address] = x->values[0];
-                else
-                    memcpy(mem + x->address, x->values, sizeof x->values);
-            }
-            if (traced)
-                trace_append(core, trace_value);
-            const int costs = debug_slots < n || n == 0;
+#include "machine_step.inc"
             core->pc = (uint64_t)next_pc;
-            /* As a predicted branch for the common single slot, the next
-             * bundle's address does not wait for this one's count. */
             if (next_pc == (int64_t)pc + 1)
-                core->at += __builtin_expect(n == 1, 1) ? 4 + SLOT_BYTES : 4 + SLOT_BYTES * n;
+                core->at += 4 + SLOT_BYTES * n;
             else if (core->pc < nbundles)
                 core->at = bundle_at(m, (uint32_t)next_pc);
             core->state = next_state;
@@ -628,30 +355,66 @@ static sim_status run_loop(sim_machine *m)
                                  (int)(mwp - mw), traced, trace_value};
                 observer(m->cfg.observer_ctx, m, &step);
             }
-            continue;
-
-        slot_fault:
-            /* The bundle does not count as executed: its slots seen so far
-             * are taken back. */
-            for (const uint8_t *q = first; q <= sl; q += SLOT_BYTES)
-                used[engine_of[q[0]]]--;
-            f->at = (sim_where){k, pc, m->cycle, (int)((sl - first) / SLOT_BYTES)};
-            f->lane = lane;
-            if (f->kind == SIM_FAULT_MEMORY_READ || f->kind == SIM_FAULT_MEMORY_WRITE)
-                f->limit = mem_words;
-        fault:
-            core->state = SIM_CORE_FAULTED;
-            m->dead = SIM_FAULT;
-            return SIM_FAULT;
         }
         if (costly)
             m->cycle++;
         if (!running)
             break;
     }
+#undef STEP_LEAVE
     for (int k = 0; k < ncores; k++)
         if (m->cores[k].state == SIM_CORE_PAUSED)
             return SIM_PAUSED;
+    return SIM_DONE;
+}
+
+/* run_loop for the common case of one core, no observer, no checking:
+ * the core's pc and bundle offset live in registers, and a cycle is a
+ * bundle. */
+static sim_status run_alone(sim_machine *m)
+{
+    const int checking = 0, k = 0;
+    const img_view *v = m->prog->view;
+    const uint8_t *const code = v->code;
+    const uint32_t nbundles = v->nbundles;
+    uint32_t *mem = m->memory;
+    const uint64_t mem_words = m->memory_words;
+    sim_write sw[MAX_SCRATCH_WRITES], mw[MAX_MEMORY_WRITES];
+    sim_fault_info *f = &m->fault;
+    uint64_t *const used = m->engine_used;
+    sim_core *const core = &m->cores[0];
+    if (core->state != SIM_CORE_RUNNING)
+        return SIM_DONE;
+    uint64_t next = core->pc;
+    uint32_t at = core->at;
+#define STEP_LEAVE() (core->at = at)
+
+    while (next < nbundles) {
+        const uint32_t pc = (uint32_t)next;
+        const uint8_t *const bundle = code + at;
+        const uint32_t n = img_le32(bundle);
+        const int at_limit = m->cycle >= m->max_cycles;
+#include "machine_step.inc"
+        (void)w;
+        (void)mwp;
+        core->pc = next = (uint64_t)next_pc;
+        /* As a predicted branch for the common single slot, the next
+         * bundle's address does not wait for this one's count. */
+        if (next_pc == (int64_t)pc + 1)
+            at += __builtin_expect(n == 1, 1) ? 4 + SLOT_BYTES : 4 + SLOT_BYTES * n;
+        else if (next < nbundles)
+            at = bundle_at(m, (uint32_t)next);
+        m->cycle += costs;
+        m->bundles_run++;
+        if (next_state != SIM_CORE_RUNNING) {
+            core->state = next_state;
+            break;
+        }
+    }
+#undef STEP_LEAVE
+    core->at = at;
+    if (core->state == SIM_CORE_RUNNING)
+        core->state = SIM_CORE_STOPPED;
     return SIM_DONE;
 }
 
@@ -662,6 +425,8 @@ sim_status sim_run(sim_machine *m)
     for (int k = 0; k < m->ncores; k++)
         if (m->cores[k].state == SIM_CORE_PAUSED)
             m->cores[k].state = SIM_CORE_RUNNING;
+    if (m->ncores == 1 && !m->cfg.observer && !m->cfg.checking)
+        return run_alone(m);
     return run_loop(m);
 }
 

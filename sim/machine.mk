@@ -1,7 +1,7 @@
 # sim/: the machine (predecoded, cycle-exact), the checking-run harness,
 # traces and statistics; the vrun driver; the machine's tests and benchmark.
 noinst_LIBRARIES += libvliwsim.a
-libvliwsim_a_SOURCES = sim/machine.h sim/machine.c \
+libvliwsim_a_SOURCES = sim/machine.h sim/machine.c sim/machine_step.inc \
                        sim/harness.h sim/harness.c \
                        sim/trace.h sim/trace.c
 
