@@ -366,6 +366,81 @@ static int check_slot(const vimage *img, uint32_t b, uint32_t s, const isa_slot 
     return 0;
 }
 
+/* Per op, what the table-driven checks of a slot need: the largest value
+ * of each operand (0 past the op's operands), which operands are
+ * immediates (the only ones that may be negative), the operand holding a
+ * trace key, and whether the slot needs check_slot instead (displaced
+ * operands, comment references).  Drawn from the kinds of isa.def, once.
+ * The reader checks encoded slots with them, img_validate decoded ones;
+ * check_slot, slower, only runs to explain a failure. */
+typedef struct {
+    /* operands 0..3 as signed numbers after flipping their top bits, so
+     * that one signed comparison of four lanes compares them unsigned */
+    _Alignas(16) int32_t max_flipped[4];
+    uint32_t max[ISA_MAX_ARGS];
+    uint8_t key_arg;      /* the trace key's operand (its stage follows) */
+    uint32_t key_mask;    /* ~0 when the op has a trace key, else 0 */
+    uint8_t full_check;
+    uint8_t engine;
+    uint8_t immediates;   /* bit a: operand a is of kind i, t or r */
+} op_rule;
+
+static op_rule op_rules[ISA_OP_COUNT];
+/* Largest stage of each trace key, indexed by the key's low bits (a key
+ * out of range is caught by its operand limit). */
+#define KEY_SLOTS 8
+_Static_assert(ISA_KEY_COUNT <= KEY_SLOTS, "KEY_SLOTS must cover the trace keys");
+static uint32_t stage_max[KEY_SLOTS];
+static int op_rules_ready;
+
+static void op_rules_init(void)
+{
+    for (int k = 0; k < ISA_KEY_COUNT; k++)
+        stage_max[k] = isa_trace_key_takes_stage[k] ? 5 : 0;
+    for (int op = 0; op < ISA_OP_COUNT; op++) {
+        op_rule *r = &op_rules[op];
+        r->engine = (uint8_t)isa_ops[op].engine;
+        for (int a = 0; a < isa_ops[op].nargs; a++) {
+            switch (isa_ops[op].kinds[a]) {
+            case 'd': case 's': r->max[a] = ISA_SCRATCH_WORDS - 1; break;
+            case 'D': case 'S': r->max[a] = ISA_SCRATCH_WORDS - ISA_VLEN; break;
+            case 'k':
+                r->max[a] = ISA_KEY_COUNT - 1;
+                r->key_arg = (uint8_t)a;
+                r->key_mask = UINT32_MAX;
+                break;
+            case 'K': r->max[a] = 5; break;   /* and stage_max of its key */
+            case 'e': case 'f': case 'c': r->full_check = 1; /* fall through */
+            default: r->max[a] = UINT32_MAX; break;   /* i t r n: any u32 */
+            }
+            if (is_immediate_kind(isa_ops[op].kinds[a]))
+                r->immediates |= (uint8_t)(1u << a);
+        }
+        for (int a = 0; a < 4; a++)
+            r->max_flipped[a] = (int32_t)(r->max[a] ^ 0x80000000u);
+    }
+    op_rules_ready = 1;
+}
+
+/* Whether a decoded slot passes the rules (img_validate's fast path). */
+static int mem_slot_ok(const isa_slot *slot)
+{
+    if (!op_rules_ready)
+        op_rules_init();
+    if (slot->op >= ISA_OP_COUNT || op_rules[slot->op].full_check)
+        return 0;
+    const op_rule *r = &op_rules[slot->op];
+    int over = 0;
+    for (int a = 0; a < ISA_MAX_ARGS; a++) {
+        int64_t v = slot->arg[a];
+        over |= (r->immediates >> a) & 1 ? (v < ISA_IMM_MIN) | (v > ISA_IMM_MAX)
+                                         : (uint64_t)v > r->max[a];
+    }
+    if (over)
+        return 0;
+    return !r->key_mask || slot->arg[r->key_arg + 1] <= stage_max[slot->arg[r->key_arg] % KEY_SLOTS];
+}
+
 static int validate_code(const vimage *img, img_status *st)
 {
     if (!img->bundle_start || img->bundle_start[0] != 0)
@@ -378,7 +453,7 @@ static int validate_code(const vimage *img, img_status *st)
         int per_engine[ISA_ENGINE_COUNT] = {0};
         for (uint32_t i = first; i < end; i++) {
             const isa_slot *slot = &img->slots[i];
-            if (check_slot(img, b, i - first, slot, st) != 0)
+            if (!mem_slot_ok(slot) && check_slot(img, b, i - first, slot, st) != 0)
                 return -1;
             isa_engine e = isa_ops[slot->op].engine;
             if (++per_engine[e] > isa_engines[e].slot_limit) {
@@ -1165,57 +1240,6 @@ vimage *img_decode(const uint8_t *data, size_t size, img_status *st)
 
 /* ------------------------------------------------------------------ */
 /* Reading in place: one table-driven pass over the bytes */
-
-/* Per op, what the one pass checks of a slot whose first word is the op
- * alone (no negative bit, reserved bytes zero): the largest value of each
- * operand (0 past the op's operands), the operand holding a trace key,
- * and whether the slot needs check_slot instead (displaced operands,
- * comment references).  Drawn from the kinds of isa.def, once. */
-typedef struct {
-    /* operands 0..3 as signed numbers after flipping their top bits, so
-     * that one signed comparison of four lanes compares them unsigned */
-    _Alignas(16) int32_t max_flipped[4];
-    uint32_t max[ISA_MAX_ARGS];
-    uint8_t key_arg;      /* the trace key's operand (its stage follows) */
-    uint32_t key_mask;    /* ~0 when the op has a trace key, else 0 */
-    uint8_t full_check;
-    uint8_t engine;
-} op_rule;
-
-static op_rule op_rules[ISA_OP_COUNT];
-/* Largest stage of each trace key, indexed by the key's low bits (a key
- * out of range is caught by its operand limit). */
-#define KEY_SLOTS 8
-_Static_assert(ISA_KEY_COUNT <= KEY_SLOTS, "KEY_SLOTS must cover the trace keys");
-static uint32_t stage_max[KEY_SLOTS];
-static int op_rules_ready;
-
-static void op_rules_init(void)
-{
-    for (int k = 0; k < ISA_KEY_COUNT; k++)
-        stage_max[k] = isa_trace_key_takes_stage[k] ? 5 : 0;
-    for (int op = 0; op < ISA_OP_COUNT; op++) {
-        op_rule *r = &op_rules[op];
-        r->engine = (uint8_t)isa_ops[op].engine;
-        for (int a = 0; a < isa_ops[op].nargs; a++) {
-            switch (isa_ops[op].kinds[a]) {
-            case 'd': case 's': r->max[a] = ISA_SCRATCH_WORDS - 1; break;
-            case 'D': case 'S': r->max[a] = ISA_SCRATCH_WORDS - ISA_VLEN; break;
-            case 'k':
-                r->max[a] = ISA_KEY_COUNT - 1;
-                r->key_arg = (uint8_t)a;
-                r->key_mask = UINT32_MAX;
-                break;
-            case 'K': r->max[a] = 5; break;   /* and stage_max of its key */
-            case 'e': case 'f': case 'c': r->full_check = 1; /* fall through */
-            default: r->max[a] = UINT32_MAX; break;   /* i t r n: any u32 */
-            }
-        }
-        for (int a = 0; a < 4; a++)
-            r->max_flipped[a] = (int32_t)(r->max[a] ^ 0x80000000u);
-    }
-    op_rules_ready = 1;
-}
 
 /* Slots a bundle can hold within every engine's limit. */
 enum {
