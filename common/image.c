@@ -694,6 +694,7 @@ static uint32_t crc_sliced(uint32_t c, const uint8_t *p, size_t n)
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define CRC_FOLDING 1
 
@@ -742,12 +743,15 @@ static uint32_t crc_folded(uint32_t c, const uint8_t *p, size_t n)
     return (uint32_t)_mm_extract_epi32(_mm_xor_si128(a0, t), 1);
 }
 
+/* One CPUID leaf (1: ECX bit 1 PCLMULQDQ, bit 19 SSE4.1) rather than
+ * __builtin_cpu_supports, whose set-up runs CPUID a dozen times: under a
+ * hypervisor each one traps, and that showed in vrun's start-up. */
 static int crc_can_fold(void)
 {
     static int known = -1;
     if (known < 0) {
-        __builtin_cpu_init();
-        known = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+        unsigned a, b, c, d;
+        known = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 1)) && (c & (1u << 19));
     }
     return known;
 }

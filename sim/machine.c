@@ -325,6 +325,8 @@ static sim_status run_loop(sim_machine *m)
     sim_fault_info *f = &m->fault;
     uint64_t *const used = m->engine_used;
 #define STEP_LEAVE() ((void)0)
+#define CYCLE m->cycle
+#define WRITE_AT_ONCE 0
 
     for (;;) {
         int running = 0, costly = 0;
@@ -362,15 +364,17 @@ static sim_status run_loop(sim_machine *m)
             break;
     }
 #undef STEP_LEAVE
+#undef CYCLE
+#undef WRITE_AT_ONCE
     for (int k = 0; k < ncores; k++)
         if (m->cores[k].state == SIM_CORE_PAUSED)
             return SIM_PAUSED;
     return SIM_DONE;
 }
 
-/* run_loop for the common case of one core, no observer, no checking:
- * the core's pc and bundle offset live in registers, and a cycle is a
- * bundle. */
+/* run_loop for the common case of one core, no observer, no checking: a
+ * cycle is a bundle, and the core's pc, its bundle's offset, the cycle
+ * and the bundle count live in registers until the run stops. */
 static sim_status run_alone(sim_machine *m)
 {
     const int checking = 0, k = 0;
@@ -378,41 +382,48 @@ static sim_status run_alone(sim_machine *m)
     const uint8_t *const code = v->code;
     const uint32_t nbundles = v->nbundles;
     uint32_t *mem = m->memory;
-    const uint64_t mem_words = m->memory_words;
+    const uint64_t mem_words = m->memory_words, max_cycles = m->max_cycles;
     sim_write sw[MAX_SCRATCH_WRITES], mw[MAX_MEMORY_WRITES];
     sim_fault_info *f = &m->fault;
     uint64_t *const used = m->engine_used;
     sim_core *const core = &m->cores[0];
     if (core->state != SIM_CORE_RUNNING)
         return SIM_DONE;
-    uint64_t next = core->pc;
+    uint64_t next = core->pc, cycle = m->cycle, bundles = m->bundles_run;
     uint32_t at = core->at;
-#define STEP_LEAVE() (core->at = at)
+#define STEP_LEAVE() (core->pc = pc, core->at = at, m->cycle = cycle, m->bundles_run = bundles)
+#define CYCLE cycle
+#define WRITE_AT_ONCE (n == 1)
 
     while (next < nbundles) {
         const uint32_t pc = (uint32_t)next;
         const uint8_t *const bundle = code + at;
         const uint32_t n = img_le32(bundle);
-        const int at_limit = m->cycle >= m->max_cycles;
+        const int at_limit = cycle >= max_cycles;
 #include "machine_step.inc"
         (void)w;
         (void)mwp;
-        core->pc = next = (uint64_t)next_pc;
+        next = (uint64_t)next_pc;
         /* As a predicted branch for the common single slot, the next
          * bundle's address does not wait for this one's count. */
         if (next_pc == (int64_t)pc + 1)
             at += __builtin_expect(n == 1, 1) ? 4 + SLOT_BYTES : 4 + SLOT_BYTES * n;
         else if (next < nbundles)
             at = bundle_at(m, (uint32_t)next);
-        m->cycle += costs;
-        m->bundles_run++;
+        cycle += (uint64_t)costs;
+        bundles++;
         if (next_state != SIM_CORE_RUNNING) {
             core->state = next_state;
             break;
         }
     }
 #undef STEP_LEAVE
+#undef CYCLE
+#undef WRITE_AT_ONCE
+    core->pc = next;
     core->at = at;
+    m->cycle = cycle;
+    m->bundles_run = bundles;
     if (core->state == SIM_CORE_RUNNING)
         core->state = SIM_CORE_STOPPED;
     return SIM_DONE;
