@@ -334,7 +334,7 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 %token BAD              "invalid token"
 
 %type <expr> name operand marg
-%type <word> engine opword
+%type <word> opword
 %type <text> word
 %type <expr> expr oexpr
 
@@ -362,14 +362,18 @@ file:
   | file line
   ;
 
+/* Labels are optional by two alternatives rather than an empty "labels":
+ * a parser step less on every line. */
 line:
-    labels statement NEWLINE            { asm_parse_commit(ps); }
+    statement NEWLINE                   { asm_parse_commit(ps); }
+  | labels statement NEWLINE            { asm_parse_commit(ps); }
+  | bopen error NEWLINE                 { yyerrok; ps->in_bundle = 0; asm_parse_discard(ps); }
   | labels bopen error NEWLINE          { yyerrok; ps->in_bundle = 0; asm_parse_discard(ps); }
   | error NEWLINE                       { yyerrok; asm_parse_discard(ps); }
   ;
 
 labels:
-    %empty
+    name ':'                            { add_def(ps, ST_LABEL, $1, NULL, LOC(@1)); }
   | labels name ':'                     { add_def(ps, ST_LABEL, $2, NULL, LOC(@2)); }
   ;
 
@@ -417,25 +421,37 @@ call:
   ;
 
 /* Without operands the slot ends where its op does, as an empty operand
- * list placed after the op would make it end. */
+ * list placed after the op would make it end.  The engine is spelled out
+ * here and the op symbols in opword, rather than reached through unit
+ * rules ("engine: ENGINE", "opword: word"): two parser steps less a slot. */
 slot:
-    engine opword                       { $$ = slot_node(ps, $1, $2, NULL, LOC(@$)); }
-  | engine opword operands              { $$ = slot_node(ps, $1, $2, $3, LOC(@$)); }
-  ;
-
-engine:
-    ENGINE                              { $$ = word_text(ps, isa_engines[$1].name, LOC(@1)); }
-  | PARAM                               { $$ = word_param(ps, $1, LOC(@1)); }
+    ENGINE opword                       { $$ = slot_node(ps, word_text(ps, isa_engines[$1].name, LOC(@1)),
+                                                         $2, NULL, LOC(@$)); }
+  | ENGINE opword operands              { $$ = slot_node(ps, word_text(ps, isa_engines[$1].name, LOC(@1)),
+                                                         $2, $3, LOC(@$)); }
+  | PARAM opword                        { $$ = slot_node(ps, word_param(ps, $1, LOC(@1)), $2, NULL, LOC(@$)); }
+  | PARAM opword operands               { $$ = slot_node(ps, word_param(ps, $1, LOC(@1)), $2, $3, LOC(@$)); }
   ;
 
 opword:
     IDENT                               { $$ = word_name(ps, $1, LOC(@1)); }
   | PARAM                               { $$ = word_param(ps, $1, LOC(@1)); }
   | ENGINE                              { $$ = word_text(ps, isa_engines[$1].name, LOC(@1)); }
-  | word                                { $$ = word_text(ps, $1, LOC(@1)); }
+  | '+'                                 { $$ = word_text(ps, "+", LOC(@1)); }
+  | '-'                                 { $$ = word_text(ps, "-", LOC(@1)); }
+  | '*'                                 { $$ = word_text(ps, "*", LOC(@1)); }
+  | "//"                                { $$ = word_text(ps, "//", LOC(@1)); }
+  | '%'                                 { $$ = word_text(ps, "%", LOC(@1)); }
+  | '^'                                 { $$ = word_text(ps, "^", LOC(@1)); }
+  | '&'                                 { $$ = word_text(ps, "&", LOC(@1)); }
+  | '|'                                 { $$ = word_text(ps, "|", LOC(@1)); }
+  | "<<"                                { $$ = word_text(ps, "<<", LOC(@1)); }
+  | ">>"                                { $$ = word_text(ps, ">>", LOC(@1)); }
+  | '<'                                 { $$ = word_text(ps, "<", LOC(@1)); }
+  | "=="                                { $$ = word_text(ps, "==", LOC(@1)); }
   ;
 
-/* The op symbols: an op, and so also a macro argument. */
+/* The op symbols as a macro argument (opword lists them too). */
 word:
     '+'                                 { $$ = "+"; }
   | '-'                                 { $$ = "-"; }
