@@ -60,13 +60,19 @@ int diag_warning_count(const diag *d) { return d->warnings; }
 
 void diag_add_source(diag *d, const char *file, const char *text, size_t size)
 {
+    diag_adopt_source(d, file, dup_bytes(text, size), size);
+}
+
+void diag_adopt_source(diag *d, const char *file, char *text, size_t size)
+{
     if (d->nsources == d->cap) {
         d->cap = d->cap ? 2 * d->cap : 8;
         d->sources = xrealloc(d->sources, d->cap * sizeof *d->sources);
     }
     diag_source *s = &d->sources[d->nsources++];
     s->file = dup_bytes(file, strlen(file));
-    s->text = dup_bytes(text, size);
+    s->text = text;
+    s->text[size] = '\0';
     s->size = size;
     s->line_start = NULL;
     s->nlines = 0;

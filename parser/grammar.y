@@ -58,9 +58,11 @@ int asm_yylex(ASM_YYSTYPE *lval, asm_ploc *lloc, void *scanner);
 #include "isa.h"
 
 /* A span from the first symbol to the last, when they share a line; an
- * empty rule sits just after the symbol before it. */
+ * empty rule sits just after the symbol before it; a rule of one symbol
+ * (most reductions) is where that symbol is. */
 #define YYLLOC_DEFAULT(Cur, Rhs, N) \
-    ((Cur) = (N) ? span(YYRHSLOC(Rhs, 1), YYRHSLOC(Rhs, N)) : after(YYRHSLOC(Rhs, 0)))
+    ((Cur) = (N) == 1 ? YYRHSLOC(Rhs, 1) \
+             : (N) ? span(YYRHSLOC(Rhs, 1), YYRHSLOC(Rhs, N)) : after(YYRHSLOC(Rhs, 0)))
 
 static asm_ploc span(asm_ploc first, asm_ploc last)
 {
