@@ -266,8 +266,7 @@ static void cite(asm_ctx *ctx, const char *file)
             for (const asm_scan_hold *h = ctx->holds; h; h = h->outer)
                 if (h->at && h->at >= s->text && h->at < s->text + s->size)
                     copy[h->at - s->text] = h->byte;
-            diag_add_source(ctx->d, s->file, copy, s->size);
-            free(copy);
+            diag_adopt_source(ctx->d, s->file, copy, s->size);
             s->registered = 1;
         }
     }

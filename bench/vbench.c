@@ -10,6 +10,14 @@
  *   scalar   one alu slot a bundle, as naive kernels are written
  *   branchy  a jump in every bundle
  * No figure here is asserted anywhere: speed depends on the machine.
+ *
+ * vbench --image FILE [RUNS] times what vrun does with an image on the
+ * default workload, stage by stage, the best of RUNS (default 50):
+ *   load      map the file, check it (CRC, one pass over every slot)
+ *   set-up    the program over the checked bytes
+ *   workload  build the instance and its reference
+ *   run       the machine (sim_new and sim_run)
+ *   check     compare the final values with the reference
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +27,7 @@
 #include "image.h"
 #include "isa.h"
 #include "machine.h"
+#include "workload.h"
 
 #define LOOP_BUNDLES 4
 #define MEMORY_WORDS 4096
@@ -177,8 +186,68 @@ static double measure(const char *name, void (*build)(uint32_t), uint32_t iterat
     return rate;
 }
 
-int main(void)
+/* The stages of a vrun of path, each the best of runs. */
+static int image_stages(const char *path, int runs)
 {
+    enum { LOAD, SETUP, WORKLOAD, RUN, CHECK, STAGES };
+    static const char *const names[STAGES] = {"load", "set-up", "workload", "run", "check"};
+    double best[STAGES];
+    for (int k = 0; k < STAGES; k++)
+        best[k] = 1e9;
+    uint64_t cycles = 0;
+    uint32_t bundles = 0;
+    long mismatch = 0;
+    for (int r = 0; r < runs; r++) {
+        double t[STAGES + 1];
+        img_status st;
+        img_view v;
+        char why[256];
+        t[0] = now();
+        if (img_view_file(&v, path, &st) != 0) {
+            fprintf(stderr, "vbench: %s: %s: %s\n", path, img_error_text(st.code), st.detail);
+            return 1;
+        }
+        t[1] = now();
+        sim_program *p = sim_program_view(&v, NULL);
+        t[2] = now();
+        wl_params params = WL_DEFAULT_PARAMS;
+        wl_instance *w = wl_build(&params);
+        t[3] = now();
+        sim_config cfg = SIM_CONFIG_DEFAULT;
+        sim_machine *m = sim_new(p, &cfg, w->memory, w->memory_words, why, sizeof why);
+        if (!m || sim_run(m) != SIM_DONE) {
+            fprintf(stderr, "vbench: %s did not run to its end\n", path);
+            return 1;
+        }
+        t[4] = now();
+        size_t words;
+        mismatch = wl_first_mismatch(w, sim_memory_const(m, &words), words, WL_CHECKPOINTS - 1);
+        t[5] = now();
+        for (int k = 0; k < STAGES; k++)
+            if (t[k + 1] - t[k] < best[k])
+                best[k] = t[k + 1] - t[k];
+        cycles = sim_cycles(m);
+        bundles = sim_program_bundles(p);
+        sim_free(m);
+        wl_free(w);
+        sim_program_free(p);
+        img_view_close(&v);
+    }
+    printf("%s: %u bundles, %llu cycles, %s; best of %d runs:\n", path, bundles,
+           (unsigned long long)cycles, mismatch < 0 ? "pass" : "WRONG", runs);
+    double total = 0;
+    for (int k = 0; k < STAGES; k++) {
+        printf("  %-9s %8.3f ms\n", names[k], best[k] * 1e3);
+        total += best[k];
+    }
+    printf("  %-9s %8.3f ms (without process start and exit)\n", "total", total * 1e3);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 3 && strcmp(argv[1], "--image") == 0)
+        return image_stages(argv[2], argc > 3 ? atoi(argv[3]) : 50);
     printf("%-8s %10s %6s %12s %12s %8s\n", "program", "cycles/run", "runs", "cycles/s",
            "slots/s", "slots/c");
     double slowest = measure("full", build_full, 50000);

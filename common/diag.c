@@ -60,13 +60,19 @@ int diag_warning_count(const diag *d) { return d->warnings; }
 
 void diag_add_source(diag *d, const char *file, const char *text, size_t size)
 {
+    diag_adopt_source(d, file, dup_bytes(text, size), size);
+}
+
+void diag_adopt_source(diag *d, const char *file, char *text, size_t size)
+{
     if (d->nsources == d->cap) {
         d->cap = d->cap ? 2 * d->cap : 8;
         d->sources = xrealloc(d->sources, d->cap * sizeof *d->sources);
     }
     diag_source *s = &d->sources[d->nsources++];
     s->file = dup_bytes(file, strlen(file));
-    s->text = dup_bytes(text, size);
+    s->text = text;
+    s->text[size] = '\0';
     s->size = size;
     s->line_start = NULL;
     s->nlines = 0;
@@ -111,46 +117,109 @@ static const char *find_line(diag *d, const char *file, int line, size_t *len)
     return NULL;
 }
 
-static void show_source(diag *d, const diag_loc *loc)
+/* A message is formatted whole into one buffer and written with one
+ * call: on an unbuffered stderr, printing it piece by piece cost a write
+ * system call per piece (about 90 for a warning with its caret line). */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    char local[1024];
+} msg_buf;
+
+static void reserve(msg_buf *m, size_t more)
+{
+    if (m->len + more < m->cap)
+        return;
+    size_t cap = 2 * (m->len + more) + 1;
+    if (m->buf == m->local) {
+        m->buf = xmalloc(cap);
+        memcpy(m->buf, m->local, m->len);
+    } else {
+        m->buf = xrealloc(m->buf, cap);
+    }
+    m->cap = cap;
+}
+
+static void put_char(msg_buf *m, char c)
+{
+    reserve(m, 1);
+    m->buf[m->len++] = c;
+}
+
+__attribute__((format(printf, 2, 0)))
+static void put_v(msg_buf *m, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(m->buf + m->len, m->cap - m->len, fmt, ap);
+    if (n > 0 && (size_t)n >= m->cap - m->len) {
+        reserve(m, (size_t)n);
+        vsnprintf(m->buf + m->len, m->cap - m->len, fmt, again);
+    }
+    va_end(again);
+    if (n > 0)
+        m->len += (size_t)n;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void put(msg_buf *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    put_v(m, fmt, ap);
+    va_end(ap);
+}
+
+static void show_source(diag *d, msg_buf *m, const diag_loc *loc)
 {
     size_t len;
     const char *text = find_line(d, loc->file, loc->line, &len);
     if (!text)
         return;
-    fprintf(d->out, "%5d | %.*s\n", loc->line, (int)len, text);
+    put(m, "%5d | %.*s\n", loc->line, (int)len, text);
     if (loc->col <= 0)
         return;
-    fprintf(d->out, "      | ");
+    put(m, "      | ");
     /* Keep tabs so the caret lines up under the same columns. */
     for (int c = 1; c < loc->col && (size_t)(c - 1) < len; c++)
-        fputc(text[c - 1] == '\t' ? '\t' : ' ', d->out);
-    fputc('^', d->out);
+        put_char(m, text[c - 1] == '\t' ? '\t' : ' ');
+    put_char(m, '^');
     for (int c = 1; c < loc->len; c++)
-        fputc('~', d->out);
-    fputc('\n', d->out);
+        put_char(m, '~');
+    put_char(m, '\n');
 }
 
 static void report(diag *d, const diag_loc *loc, const char *kind, const char *flag, const char *fmt,
                    va_list ap)
 {
+    msg_buf m;
+    m.buf = m.local;
+    m.len = 0;
+    m.cap = sizeof m.local;
     if (loc && loc->file) {
-        fprintf(d->out, "%s:", loc->file);
+        put(&m, "%s:", loc->file);
         if (loc->line > 0) {
-            fprintf(d->out, "%d:", loc->line);
+            put(&m, "%d:", loc->line);
             if (loc->col > 0)
-                fprintf(d->out, "%d:", loc->col);
+                put(&m, "%d:", loc->col);
         }
-        fputc(' ', d->out);
+        put_char(&m, ' ');
     } else {
-        fprintf(d->out, "%s: ", d->program);
+        put(&m, "%s: ", d->program);
     }
-    fprintf(d->out, "%s: ", kind);
-    vfprintf(d->out, fmt, ap);
+    put(&m, "%s: ", kind);
+    put_v(&m, fmt, ap);
     if (flag)
-        fprintf(d->out, " [%s-W%s]", d->werror ? "-Werror," : "", flag);
-    fputc('\n', d->out);
+        put(&m, " [%s-W%s]", d->werror ? "-Werror," : "", flag);
+    put_char(&m, '\n');
     if (loc && loc->file && loc->line > 0)
-        show_source(d, loc);
+        show_source(d, &m, loc);
+    /* A buffered stream gets the message whole too: it is flushed, so that
+     * messages of tools sharing a terminal do not interleave mid-line. */
+    fwrite(m.buf, 1, m.len, d->out);
+    fflush(d->out);
+    if (m.buf != m.local)
+        free(m.buf);
 }
 
 void diag_error(diag *d, const diag_loc *loc, const char *fmt, ...)

@@ -29,6 +29,9 @@ void diag_free(diag *d);
 void diag_set_werror(diag *d, int on);
 /* Registers a file's text so its lines can be reprinted (copied). */
 void diag_add_source(diag *d, const char *file, const char *text, size_t size);
+/* The same for a malloc'd text of size + 1 bytes, which diag takes over
+ * (a big file is not copied once more). */
+void diag_adopt_source(diag *d, const char *file, char *text, size_t size);
 
 void diag_error(diag *d, const diag_loc *loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* flag: the warning's name without -W, e.g. "double-write". */

@@ -213,4 +213,62 @@ vimage *img_read_file(const char *path, img_status *st);
 /* CRC-32 (IEEE 802.3, reflected, as zlib computes it). */
 uint32_t img_crc32(const uint8_t *data, size_t size);
 
+/* Reading in place.  An img_view is a file's bytes read once (mapped when
+ * the file can be), checked once, and pointed into rather than copied: a
+ * simulator runs its CODE as it stands, so a 7 MB image costs no decoding
+ * into a vimage.  img_decode and img_read_file are an img_view followed by
+ * img_view_image, so every reader applies the same checks, once.
+ *
+ * CODE holds per bundle a u32 slot count and that many IMG_SLOT_BYTES
+ * slots (layout above).  A checked view satisfies every rule of
+ * docs/image-format.md. */
+#define IMG_SLOT_BYTES 24
+/* Bundles between two entries of a view's bundle index. */
+#define IMG_INDEX_STRIDE 32
+
+typedef struct {
+    img_type type;
+    uint32_t nbundles, nslots;
+    const uint8_t *code;          /* the first bundle's slot count */
+    const uint32_t *index;        /* offset in code of bundle k * IMG_INDEX_STRIDE */
+    const char *strings;          /* STRINGS ("" when absent) */
+    uint32_t strings_size;
+    const uint8_t *lines;         /* LINES (8 bytes per bundle), or NULL */
+    const img_segment *segments;  /* MEMORY, decoded */
+    uint32_t nsegments;
+    /* private: the bytes and their sections, who owns them, what the
+     * view decoded */
+    const uint8_t *data;
+    size_t size;
+    const uint8_t *section[7];    /* by section id; NULL: absent */
+    uint32_t section_size[7];
+    void *map;                    /* a mapping of size bytes, or NULL */
+    uint8_t *owned;               /* a buffer to free, or NULL */
+    uint32_t *own_index;
+    img_segment *own_segments;
+} img_view;
+
+/* Checks an encoded image in place (data must outlive the view); 0, or -1
+ * with st filled (the same error and detail as img_decode). */
+int img_view_bytes(img_view *v, const uint8_t *data, size_t size, img_status *st);
+/* Reads a file once ("-": standard input) and checks it; 0, or -1 with st
+ * filled. */
+int img_view_file(img_view *v, const char *path, img_status *st);
+/* Encodes an in-memory image after one img_validate; 0, or -1 with st
+ * filled. */
+int img_view_encode(img_view *v, const vimage *img, img_status *st);
+/* The in-memory form of a checked view (nothing is checked again). */
+vimage *img_view_image(const img_view *v);
+/* Releases what the view owns (a zeroed view is closed). */
+void img_view_close(img_view *v);
+/* Offset in v->code of bundle b's slot count (b <= nbundles). */
+uint32_t img_view_bundle(const img_view *v, uint32_t b);
+/* Decodes one encoded slot of a checked view. */
+void img_slot_decode(const uint8_t *p, isa_slot *slot);
+
+static inline uint32_t img_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 #endif

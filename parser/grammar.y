@@ -58,9 +58,11 @@ int asm_yylex(ASM_YYSTYPE *lval, asm_ploc *lloc, void *scanner);
 #include "isa.h"
 
 /* A span from the first symbol to the last, when they share a line; an
- * empty rule sits just after the symbol before it. */
+ * empty rule sits just after the symbol before it; a rule of one symbol
+ * (most reductions) is where that symbol is. */
 #define YYLLOC_DEFAULT(Cur, Rhs, N) \
-    ((Cur) = (N) ? span(YYRHSLOC(Rhs, 1), YYRHSLOC(Rhs, N)) : after(YYRHSLOC(Rhs, 0)))
+    ((Cur) = (N) == 1 ? YYRHSLOC(Rhs, 1) \
+             : (N) ? span(YYRHSLOC(Rhs, 1), YYRHSLOC(Rhs, N)) : after(YYRHSLOC(Rhs, 0)))
 
 static asm_ploc span(asm_ploc first, asm_ploc last)
 {
@@ -336,7 +338,7 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 %token BAD              "invalid token"
 
 %type <expr> name operand marg
-%type <word> engine opword
+%type <word> opword placed
 %type <text> word
 %type <expr> expr oexpr
 
@@ -364,14 +366,18 @@ file:
   | file line
   ;
 
+/* Labels are optional by two alternatives rather than an empty "labels":
+ * a parser step less on every line. */
 line:
-    labels statement NEWLINE            { asm_parse_commit(ps); }
+    statement NEWLINE                   { asm_parse_commit(ps); }
+  | labels statement NEWLINE            { asm_parse_commit(ps); }
+  | bopen error NEWLINE                 { yyerrok; ps->in_bundle = 0; asm_parse_discard(ps); }
   | labels bopen error NEWLINE          { yyerrok; ps->in_bundle = 0; asm_parse_discard(ps); }
   | error NEWLINE                       { yyerrok; asm_parse_discard(ps); }
   ;
 
 labels:
-    %empty
+    name ':'                            { add_def(ps, ST_LABEL, $1, NULL, LOC(@1)); }
   | labels name ':'                     { add_def(ps, ST_LABEL, $2, NULL, LOC(@2)); }
   ;
 
@@ -419,29 +425,46 @@ call:
   ;
 
 /* Without operands the slot ends where its op does, as an empty operand
- * list placed after the op would make it end. */
+ * list placed after the op would make it end.  The engine is spelled out
+ * here and the op symbols in opword, rather than reached through unit
+ * rules ("engine: ENGINE", "opword: word"): two parser steps less a slot. */
 slot:
-    engine opword                       { $$ = slot_node(ps, $1, $2, NULL, LOC(@$)); }
-  | engine opword operands              { $$ = slot_node(ps, $1, $2, $3, LOC(@$)); }
+    ENGINE opword                       { $$ = slot_node(ps, word_text(ps, isa_engines[$1].name, LOC(@1)),
+                                                         $2, NULL, LOC(@$)); }
+  | ENGINE opword operands              { $$ = slot_node(ps, word_text(ps, isa_engines[$1].name, LOC(@1)),
+                                                         $2, $3, LOC(@$)); }
+  | PARAM opword                        { $$ = slot_node(ps, word_param(ps, $1, LOC(@1)), $2, NULL, LOC(@$)); }
+  | PARAM opword operands               { $$ = slot_node(ps, word_param(ps, $1, LOC(@1)), $2, $3, LOC(@$)); }
+  | placed opword                       { $$ = slot_node(ps, $1, $2, NULL, LOC(@$)); }
+  | placed opword operands              { $$ = slot_node(ps, $1, $2, $3, LOC(@$)); }
   ;
 
 /* "valu@alu" and "valu@valu": an engine with a placement for the optimizer
  * (linear assembly). */
-engine:
-    ENGINE                              { $$ = word_text(ps, isa_engines[$1].name, LOC(@1)); }
-  | ENGINE '@' ENGINE                   { $$ = word_text(ps, isa_engines[$1].name, LOC(@$));
+placed:
+    ENGINE '@' ENGINE                   { $$ = word_text(ps, isa_engines[$1].name, LOC(@$));
                                           $$->place = (uint8_t)(1 + $3); }
-  | PARAM                               { $$ = word_param(ps, $1, LOC(@1)); }
   ;
 
 opword:
     IDENT                               { $$ = word_name(ps, $1, LOC(@1)); }
   | PARAM                               { $$ = word_param(ps, $1, LOC(@1)); }
   | ENGINE                              { $$ = word_text(ps, isa_engines[$1].name, LOC(@1)); }
-  | word                                { $$ = word_text(ps, $1, LOC(@1)); }
+  | '+'                                 { $$ = word_text(ps, "+", LOC(@1)); }
+  | '-'                                 { $$ = word_text(ps, "-", LOC(@1)); }
+  | '*'                                 { $$ = word_text(ps, "*", LOC(@1)); }
+  | "//"                                { $$ = word_text(ps, "//", LOC(@1)); }
+  | '%'                                 { $$ = word_text(ps, "%", LOC(@1)); }
+  | '^'                                 { $$ = word_text(ps, "^", LOC(@1)); }
+  | '&'                                 { $$ = word_text(ps, "&", LOC(@1)); }
+  | '|'                                 { $$ = word_text(ps, "|", LOC(@1)); }
+  | "<<"                                { $$ = word_text(ps, "<<", LOC(@1)); }
+  | ">>"                                { $$ = word_text(ps, ">>", LOC(@1)); }
+  | '<'                                 { $$ = word_text(ps, "<", LOC(@1)); }
+  | "=="                                { $$ = word_text(ps, "==", LOC(@1)); }
   ;
 
-/* The op symbols: an op, and so also a macro argument. */
+/* The op symbols as a macro argument (opword lists them too). */
 word:
     '+'                                 { $$ = "+"; }
   | '-'                                 { $$ = "-"; }

@@ -1,4 +1,4 @@
-/* machine: predecoding and the run loop (see machine.h). */
+/* machine: programs, the run loop and messages (see machine.h). */
 #include "machine.h"
 
 #include <stdarg.h>
@@ -19,51 +19,41 @@ enum {
 #define MAX_SCRATCH_WRITES (LIMIT_ALU + LIMIT_VALU + LIMIT_LOAD + LIMIT_FLOW)
 #define MAX_MEMORY_WRITES LIMIT_STORE
 
-/* A decoded non-debug slot: scratch operands are direct indices (load_offset's
- * already displaced), imm is the value mod 2^32 for const and add_imm, and
- * the absolute target for jumps (cond_jump_rel resolved against its bundle;
- * it may be negative, which faults only when the jump is taken). */
-typedef struct {
-    uint8_t op;          /* isa_opcode */
-    uint8_t src;         /* index of the slot in its image bundle */
-    uint16_t d, a, b, c;
-    int64_t imm;
-} dslot;
+/* The machine runs the image's CODE as encoded (image.h): per bundle a
+ * u32 slot count, then 24-byte slots (u8 op, u8 negative-operand mask,
+ * u16 zero, u32 operands).  The image was checked once when it was read,
+ * so every op is known and every scratch operand in range. */
+#define SLOT_BYTES IMG_SLOT_BYTES
+#define ARG(sl, a) img_le32((sl) + 4 + 4 * (a))
 
-/* A decoded debug compare or vcompare (comments are dropped). */
-typedef struct {
-    uint8_t op;
-    uint8_t src;
-    uint8_t key;
-    uint8_t stage;
-    uint16_t a;
-    uint32_t round, item;
-} dcheck;
-
-typedef struct {
-    uint32_t first;      /* into slots */
-    uint32_t check_first;   /* into checks */
-    uint16_t count;
-    uint16_t check_count;
-    uint8_t costs;       /* a non-debug slot, or the empty bundle nop */
-} dbundle;
+/* Engine of each op, for the slot counts. */
+static const uint8_t engine_of[ISA_OP_COUNT] = {
+#define ISA_BINOP(id, m) ISA_ENG_ALU,
+#include "isa.def"
+#define ISA_BINOP(id, m) ISA_ENG_VALU,
+#include "isa.def"
+#define ISA_OP(id, eng, m, k, mem, fx, lanes) ISA_ENG_##eng,
+#include "isa.def"
+};
 
 struct sim_program {
-    const vimage *img;
-    uint32_t nbundles;
-    dbundle *bundles;
-    dslot *slots;
-    dcheck *checks;
-    uint8_t (*engine_slots)[ISA_ENGINE_COUNT];   /* per bundle */
+    const vimage *img;       /* what it was built from, or NULL */
+    img_view own;            /* the encoding of img (sim_program_new) */
+    const img_view *view;    /* the code it runs: &own or the caller's */
 };
 
 typedef struct {
     uint32_t scratch[ISA_SCRATCH_WORDS];
     uint64_t pc;         /* a jump may leave it anywhere up to 2^33 */
+    uint32_t at;         /* offset in the code of bundle pc, when pc < nbundles */
     sim_core_state state;
     uint32_t *trace;
     size_t trace_len, trace_cap;
 } sim_core;
+
+/* Bundle offsets of recent jump targets: the view's index finds a bundle
+ * within IMG_INDEX_STRIDE steps, a loop's jump finds it here at once. */
+#define JUMP_CACHE 256
 
 struct sim_machine {
     const sim_program *prog;
@@ -72,7 +62,9 @@ struct sim_machine {
     uint64_t cycle;
     uint32_t *memory;
     size_t memory_words;
-    uint64_t *bundle_runs;   /* executions per bundle, all cores */
+    uint64_t engine_used[ISA_ENGINE_COUNT];   /* slots of bundles executed, all cores */
+    uint64_t bundles_run;
+    struct { uint32_t pc, at; } jumps[JUMP_CACHE];
     sim_status dead;         /* SIM_FAULT / SIM_CHECK_FAILED once it happened, else SIM_DONE */
     sim_fault_info fault;
     sim_check_info check;
@@ -127,134 +119,47 @@ static void say(char *why, size_t why_size, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Index of an op's immediate ('i', 't' or 'r') operand, or -1. */
-static int target_arg(const isa_op_info *info)
-{
-    const char *k = strpbrk(info->kinds, "itr");
-    return k ? (int)(k - info->kinds) : -1;
-}
-
-static dslot decode_slot(const isa_slot *s, uint32_t bundle, int src)
-{
-    const isa_op_info *info = &isa_ops[s->op];
-    dslot d = {.op = (uint8_t)s->op, .src = (uint8_t)src};
-    uint16_t *sources[3] = {&d.a, &d.b, &d.c};
-    int imm_at = target_arg(info), nsources = 0;
-    int64_t displacement = 0;
-    if (imm_at >= 0 && info->kinds[imm_at] == 'i')
-        displacement = s->arg[imm_at];
-    /* Destinations go to d, sources to a, b, c in source order (a store's
-     * address is a source); isa_check_slot proved every index in range. */
-    for (int a = 0; info->kinds[a]; a++) {
-        switch (info->kinds[a]) {
-        case 'd': case 'D':
-            d.d = (uint16_t)s->arg[a];
-            break;
-        case 'e':
-            d.d = (uint16_t)(s->arg[a] + displacement);
-            break;
-        case 's': case 'S':
-            *sources[nsources++] = (uint16_t)s->arg[a];
-            break;
-        case 'f':
-            *sources[nsources++] = (uint16_t)(s->arg[a] + displacement);
-            break;
-        case 'i':
-            d.imm = (int64_t)(uint32_t)s->arg[a];
-            break;
-        case 't':
-            d.imm = s->arg[a];
-            break;
-        case 'r':
-            d.imm = (int64_t)bundle + 1 + s->arg[a];
-            break;
-        }
-    }
-    return d;
-}
-
 sim_program *sim_program_new(const vimage *img, char *why, size_t why_size)
 {
     if (!img) {
         say(why, why_size, "no image");
         return NULL;
     }
-    if (img->nbundles > 0 && (!img->bundle_start || (img->nslots && !img->slots))) {
+    if (img->nslots && !img->slots) {
         say(why, why_size, "image has no code arrays");
         return NULL;
     }
-    if (img->nbundles > 0 && img->bundle_start[img->nbundles] != img->nslots) {
-        say(why, why_size, "bundle table does not cover the %u slots", img->nslots);
+    sim_program *p = xcalloc(1, sizeof *p);
+    img_status st;
+    if (img_view_encode(&p->own, img, &st) != 0) {
+        say(why, why_size, "%s", st.detail);
+        free(p);
         return NULL;
     }
+    p->img = img;
+    p->view = &p->own;
+    return p;
+}
+
+sim_program *sim_program_view(const img_view *v, const vimage *img)
+{
     sim_program *p = xcalloc(1, sizeof *p);
     p->img = img;
-    p->nbundles = img->nbundles;
-    p->bundles = xcalloc(img->nbundles, sizeof *p->bundles);
-    p->slots = xcalloc(img->nslots, sizeof *p->slots);
-    p->checks = xcalloc(img->nslots, sizeof *p->checks);
-    p->engine_slots = xcalloc(img->nbundles, sizeof *p->engine_slots);
-    uint32_t nslots = 0, nchecks = 0;
-    for (uint32_t b = 0; b < img->nbundles; b++) {
-        uint32_t first = img->bundle_start[b], end = img->bundle_start[b + 1];
-        dbundle *db = &p->bundles[b];
-        if (end < first || end > img->nslots) {
-            say(why, why_size, "bundle %u: bad slot range", b);
-            goto bad;
-        }
-        db->first = nslots;
-        db->check_first = nchecks;
-        for (uint32_t i = first; i < end; i++) {
-            const isa_slot *s = &img->slots[i];
-            char reason[160];
-            int bad_arg;
-            if (isa_check_slot(s, reason, sizeof reason, &bad_arg) != 0) {
-                say(why, why_size, "bundle %u, slot %u: %s", b, i - first, reason);
-                goto bad;
-            }
-            isa_engine e = isa_ops[s->op].engine;
-            if (++p->engine_slots[b][e] > isa_engines[e].slot_limit) {
-                say(why, why_size, "bundle %u: more than %d %s slots", b,
-                    isa_engines[e].slot_limit, isa_engines[e].name);
-                goto bad;
-            }
-            if (e != ISA_ENG_DEBUG) {
-                p->slots[nslots++] = decode_slot(s, b, (int)(i - first));
-            } else if (s->op != ISA_OP_COMMENT) {
-                dcheck *c = &p->checks[nchecks++];
-                c->op = (uint8_t)s->op;
-                c->src = (uint8_t)(i - first);
-                c->a = (uint16_t)s->arg[0];
-                c->round = (uint32_t)s->arg[1];
-                c->item = (uint32_t)s->arg[2];
-                c->key = (uint8_t)s->arg[3];
-                c->stage = (uint8_t)s->arg[4];
-            }
-        }
-        db->count = (uint16_t)(nslots - db->first);
-        db->check_count = (uint16_t)(nchecks - db->check_first);
-        db->costs = db->count > 0 || end == first;
-    }
+    p->view = v;
     return p;
-bad:
-    sim_program_free(p);
-    return NULL;
 }
 
 void sim_program_free(sim_program *p)
 {
     if (!p)
         return;
-    free(p->bundles);
-    free(p->slots);
-    free(p->checks);
-    free(p->engine_slots);
+    img_view_close(&p->own);
     free(p);
 }
 
 uint32_t sim_program_bundles(const sim_program *p)
 {
-    return p->nbundles;
+    return p->view->nbundles;
 }
 
 const vimage *sim_program_image(const sim_program *p)
@@ -290,7 +195,8 @@ sim_machine *sim_new(const sim_program *p, const sim_config *cfg, const uint32_t
     if (words)
         memcpy(m->memory, memory, words * sizeof *memory);
     m->memory_words = words;
-    m->bundle_runs = xcalloc(p->nbundles, sizeof *m->bundle_runs);
+    for (int j = 0; j < JUMP_CACHE; j++)
+        m->jumps[j].pc = UINT32_MAX;
     m->ncores = cfg->cores;
     m->cores = xcalloc((size_t)cfg->cores, sizeof *m->cores);
     m->dead = SIM_DONE;
@@ -306,7 +212,6 @@ void sim_free(sim_machine *m)
     for (int k = 0; k < m->ncores; k++)
         free(m->cores[k].trace);
     free(m->cores);
-    free(m->bundle_runs);
     free(m->memory);
     free(m);
 }
@@ -326,27 +231,33 @@ static void trace_append(sim_core *c, uint32_t v)
  * The run loop
  */
 
-/* Evaluates a bundle's debug checks against the reference; 0 if all hold. */
-static int run_checks(sim_machine *m, int k, uint32_t pc, const dbundle *db)
+/* Evaluates a bundle's debug compares against the reference; 0 if all
+ * hold. */
+static int run_checks(sim_machine *m, int k, uint32_t pc, const uint8_t *bundle)
 {
     const uint32_t *s = m->cores[k].scratch;
-    for (const dcheck *c = &m->prog->checks[db->check_first],
-                      *end = c + db->check_count; c < end; c++) {
-        int lanes = c->op == ISA_OP_VCOMPARE ? ISA_VLEN : 1;
-        for (int i = 0; i < lanes; i++) {
-            uint64_t item = (uint64_t)c->item + (uint64_t)i;
-            uint32_t expected = 0, actual = s[c->a + i];
+    uint32_t n = img_le32(bundle);
+    const uint8_t *sl = bundle + 4;
+    for (uint32_t i = 0; i < n; i++, sl += SLOT_BYTES) {
+        if (sl[0] != ISA_OP_COMPARE && sl[0] != ISA_OP_VCOMPARE)
+            continue;
+        int lanes = sl[0] == ISA_OP_VCOMPARE ? ISA_VLEN : 1;
+        uint32_t a = ARG(sl, 0), round = ARG(sl, 1), stage = ARG(sl, 4);
+        isa_trace_key key = (isa_trace_key)ARG(sl, 3);
+        for (int l = 0; l < lanes; l++) {
+            uint64_t item = (uint64_t)ARG(sl, 2) + (uint64_t)l;
+            uint32_t expected = 0, actual = s[a + l];
             int missing = item > UINT32_MAX ||
-                          m->cfg.lookup(m->cfg.lookup_ctx, c->round, (uint32_t)item,
-                                        (isa_trace_key)c->key, c->stage, &expected) != 0;
+                          m->cfg.lookup(m->cfg.lookup_ctx, round, (uint32_t)item, key, stage,
+                                        &expected) != 0;
             if (missing || expected != actual) {
                 sim_check_info *ci = &m->check;
-                ci->at = (sim_where){k, pc, m->cycle, c->src};
-                ci->lane = c->op == ISA_OP_VCOMPARE ? i : -1;
-                ci->round = c->round;
+                ci->at = (sim_where){k, pc, m->cycle, (int)i};
+                ci->lane = lanes > 1 ? l : -1;
+                ci->round = round;
                 ci->item = (uint32_t)item;
-                ci->key = (isa_trace_key)c->key;
-                ci->stage = c->stage;
+                ci->key = key;
+                ci->stage = stage;
                 ci->missing = missing;
                 ci->expected = expected;
                 ci->actual = actual;
@@ -355,6 +266,27 @@ static int run_checks(sim_machine *m, int k, uint32_t pc, const dbundle *db)
         }
     }
     return 0;
+}
+
+/* Whether a bundle costs a cycle: it has a non-debug slot, or is nop. */
+static int bundle_costs(const uint8_t *bundle)
+{
+    uint32_t n = img_le32(bundle);
+    for (uint32_t i = 0; i < n; i++)
+        if (engine_of[bundle[4 + SLOT_BYTES * i]] != ISA_ENG_DEBUG)
+            return 1;
+    return n == 0;
+}
+
+/* Offset in the code of bundle pc (< nbundles), the jump cache first. */
+static uint32_t bundle_at(sim_machine *m, uint32_t pc)
+{
+    unsigned j = pc % JUMP_CACHE;
+    if (m->jumps[j].pc != pc) {
+        m->jumps[j].pc = pc;
+        m->jumps[j].at = img_view_bundle(m->prog->view, pc);
+    }
+    return m->jumps[j].at;
 }
 
 /* Binops whose lanes cannot fault: (id, expression of x and y). */
@@ -383,25 +315,18 @@ static sim_status run_loop(sim_machine *m)
 {
     const int checking = m->cfg.checking;
     const sim_observer_fn observer = m->cfg.observer;
-    const sim_program *p = m->prog;
-    const dbundle *bundles = p->bundles;
-    const dslot *slots = p->slots;
-    const uint32_t nbundles = p->nbundles;
+    const img_view *v = m->prog->view;
+    const uint8_t *const code = v->code;
+    const uint32_t nbundles = v->nbundles;
     uint32_t *mem = m->memory;
     const uint64_t mem_words = m->memory_words;
     const int ncores = m->ncores;
     sim_write sw[MAX_SCRATCH_WRITES], mw[MAX_MEMORY_WRITES];
     sim_fault_info *f = &m->fault;
-    /* Handler of each op, in isa_opcode order (a label per op below; an op
-     * added to isa.def without one is a compile error). */
-    static const void *const dispatch[ISA_OP_COUNT] = {
-#define ISA_BINOP(id, m) &&alu_##id,
-#include "isa.def"
-#define ISA_BINOP(id, m) &&valu_##id,
-#include "isa.def"
-#define ISA_OP(id, eng, m, k, mem, fx, lanes) &&op_##id,
-#include "isa.def"
-    };
+    uint64_t *const used = m->engine_used;
+#define STEP_LEAVE() ((void)0)
+#define CYCLE m->cycle
+#define WRITE_AT_ONCE 0
 
     for (;;) {
         int running = 0, costly = 0;
@@ -415,274 +340,92 @@ static sim_status run_loop(sim_machine *m)
                 continue;
             }
             const uint32_t pc = (uint32_t)core->pc;
-            const dbundle *db = &bundles[pc];
-            int lane = -1;
-            if (at_limit && db->costs) {
-                f->kind = SIM_FAULT_CYCLE_LIMIT;
-                f->at = (sim_where){k, pc, m->cycle, -1};
-                f->lane = -1;
-                f->limit = m->max_cycles;
-                goto fault;
-            }
-            if (checking && db->check_count && run_checks(m, k, pc, db) != 0) {
-                core->state = SIM_CORE_FAULTED;
-                m->dead = SIM_CHECK_FAILED;
-                return SIM_CHECK_FAILED;
-            }
-
-            uint32_t *const s = core->scratch;
-            sim_write *w = sw, *mwp = mw;
-            int64_t next_pc = (int64_t)pc + 1;
-            sim_core_state next_state = SIM_CORE_RUNNING;
-            int traced = 0;
-            uint32_t trace_value = 0;
-            const dslot *sl = &slots[db->first];
-            const dslot *const end = sl + db->count;
-            if (sl == end)
-                goto commit;
-            goto *dispatch[sl->op];
-
-/* Each handler ends by jumping straight to the next slot's handler, so each
- * has its own indirect branch (better predicted than one shared switch). */
-#define NEXT_SLOT \
-            do { \
-                if (++sl == end) \
-                    goto commit; \
-                goto *dispatch[sl->op]; \
-            } while (0)
-#define SCALAR_RESULT(VALUE) \
-            do { \
-                w->address = sl->d; \
-                w->count = 1; \
-                w->values[0] = (VALUE); \
-                w++; \
-            } while (0)
-/* The lanes are computed into a local array first: it cannot alias scratch,
- * so the compiler vectorizes the lane loops. */
-#define VECTOR_RESULT(LANES) \
-            do { \
-                memcpy(w->values, (LANES), sizeof w->values); \
-                w->address = sl->d; \
-                w->count = ISA_VLEN; \
-                w++; \
-            } while (0)
-#define ALU_SAFE(ID, EXPR) \
-        alu_##ID: { \
-                const uint32_t x = s[sl->a], y = s[sl->b]; \
-                SCALAR_RESULT(EXPR); \
-                NEXT_SLOT; \
-            }
-            SAFE_BINOPS(ALU_SAFE)
-#undef ALU_SAFE
-#define ALU_DIVIDING(ID, FAULT, EXPR) \
-        alu_##ID: { \
-                const uint32_t x = s[sl->a], y = s[sl->b]; \
-                if (y == 0) { \
-                    f->kind = SIM_FAULT_##FAULT; \
-                    goto slot_fault; \
-                } \
-                SCALAR_RESULT(EXPR); \
-                NEXT_SLOT; \
-            }
-            DIVIDING_BINOPS(ALU_DIVIDING)
-#undef ALU_DIVIDING
-#define VALU_SAFE(ID, EXPR) \
-        valu_##ID: { \
-                const uint32_t *va = s + sl->a, *vb = s + sl->b; \
-                uint32_t r[ISA_VLEN]; \
-                for (int i = 0; i < ISA_VLEN; i++) { \
-                    const uint32_t x = va[i], y = vb[i]; \
-                    r[i] = (EXPR); \
-                } \
-                VECTOR_RESULT(r); \
-                NEXT_SLOT; \
-            }
-            SAFE_BINOPS(VALU_SAFE)
-#undef VALU_SAFE
-#define VALU_DIVIDING(ID, FAULT, EXPR) \
-        valu_##ID: { \
-                const uint32_t *va = s + sl->a, *vb = s + sl->b; \
-                uint32_t r[ISA_VLEN]; \
-                for (int i = 0; i < ISA_VLEN; i++) { \
-                    const uint32_t x = va[i], y = vb[i]; \
-                    if (y == 0) { \
-                        f->kind = SIM_FAULT_##FAULT; \
-                        lane = i; \
-                        goto slot_fault; \
-                    } \
-                    r[i] = (EXPR); \
-                } \
-                VECTOR_RESULT(r); \
-                NEXT_SLOT; \
-            }
-            DIVIDING_BINOPS(VALU_DIVIDING)
-#undef VALU_DIVIDING
-        op_VBROADCAST: {
-                const uint32_t v = s[sl->a];
-                uint32_t r[ISA_VLEN];
-                for (int i = 0; i < ISA_VLEN; i++)
-                    r[i] = v;
-                VECTOR_RESULT(r);
-                NEXT_SLOT;
-            }
-        op_MULTIPLY_ADD: {
-                const uint32_t *va = s + sl->a, *vb = s + sl->b, *vc = s + sl->c;
-                uint32_t r[ISA_VLEN];
-                for (int i = 0; i < ISA_VLEN; i++)
-                    r[i] = va[i] * vb[i] + vc[i];
-                VECTOR_RESULT(r);
-                NEXT_SLOT;
-            }
-        op_LOAD:
-        op_LOAD_OFFSET: {
-                const uint32_t addr = s[sl->a];
-                if (addr >= mem_words) {
-                    f->kind = SIM_FAULT_MEMORY_READ;
-                    f->address = addr;
-                    goto slot_fault;
-                }
-                SCALAR_RESULT(mem[addr]);
-                NEXT_SLOT;
-            }
-        op_VLOAD: {
-                const uint64_t base = s[sl->a];
-                if (base + ISA_VLEN > mem_words) {
-                    f->kind = SIM_FAULT_MEMORY_READ;
-                    f->address = base >= mem_words ? base : mem_words;
-                    lane = (int)(f->address - base);
-                    goto slot_fault;
-                }
-                VECTOR_RESULT(mem + base);
-                NEXT_SLOT;
-            }
-        op_CONST:
-            SCALAR_RESULT((uint32_t)sl->imm);
-            NEXT_SLOT;
-        op_STORE: {
-                const uint32_t addr = s[sl->a];
-                if (addr >= mem_words) {
-                    f->kind = SIM_FAULT_MEMORY_WRITE;
-                    f->address = addr;
-                    goto slot_fault;
-                }
-                mwp->address = addr;
-                mwp->count = 1;
-                mwp->values[0] = s[sl->b];
-                mwp++;
-                NEXT_SLOT;
-            }
-        op_VSTORE: {
-                const uint64_t base = s[sl->a];
-                if (base + ISA_VLEN > mem_words) {
-                    f->kind = SIM_FAULT_MEMORY_WRITE;
-                    f->address = base >= mem_words ? base : mem_words;
-                    lane = (int)(f->address - base);
-                    goto slot_fault;
-                }
-                memcpy(mwp->values, s + sl->b, sizeof mwp->values);
-                mwp->address = (uint32_t)base;
-                mwp->count = ISA_VLEN;
-                mwp++;
-                NEXT_SLOT;
-            }
-        op_SELECT:
-            SCALAR_RESULT(s[sl->a] ? s[sl->b] : s[sl->c]);
-            NEXT_SLOT;
-        op_VSELECT: {
-                const uint32_t *vcond = s + sl->a, *va = s + sl->b, *vb = s + sl->c;
-                uint32_t r[ISA_VLEN];
-                for (int i = 0; i < ISA_VLEN; i++)
-                    r[i] = vcond[i] ? va[i] : vb[i];
-                VECTOR_RESULT(r);
-                NEXT_SLOT;
-            }
-        op_ADD_IMM:
-            SCALAR_RESULT(s[sl->a] + (uint32_t)sl->imm);
-            NEXT_SLOT;
-        op_HALT:
-            next_state = SIM_CORE_STOPPED;
-            NEXT_SLOT;
-        op_PAUSE:
-            if (checking)
-                next_state = SIM_CORE_PAUSED;
-            NEXT_SLOT;
-        op_TRACE_WRITE:
-            traced = 1;
-            trace_value = s[sl->a];
-            NEXT_SLOT;
-        op_COND_JUMP:
-        op_COND_JUMP_REL:
-            if (s[sl->a] == 0)
-                NEXT_SLOT;
-            /* fall through */
-        op_JUMP:
-            if (sl->imm < 0) {
-                f->kind = SIM_FAULT_NEGATIVE_PC;
-                f->target = sl->imm;
-                goto slot_fault;
-            }
-            next_pc = sl->imm;
-            NEXT_SLOT;
-        op_JUMP_INDIRECT:
-            next_pc = s[sl->a];
-            NEXT_SLOT;
-        op_COREID:
-            SCALAR_RESULT((uint32_t)k);
-            NEXT_SLOT;
-        op_COMMENT:
-        op_COMPARE:
-        op_VCOMPARE:
-            abort();   /* debug slots are kept apart, in checks */
-#undef NEXT_SLOT
-#undef SCALAR_RESULT
-#undef VECTOR_RESULT
-
-        commit:
-            /* Commit: scratch, then memory, then the trace buffer. */
-            for (const sim_write *x = sw; x < w; x++) {
-                if (x->count == 1)
-                    s[x->address] = x->values[0];
-                else
-                    memcpy(s + x->address, x->values, sizeof x->values);
-            }
-            for (const sim_write *x = mw; x < mwp; x++) {
-                if (x->count == 1)
-                    mem[x->address] = x->values[0];
-                else
-                    memcpy(mem + x->address, x->values, sizeof x->values);
-            }
-            if (traced)
-                trace_append(core, trace_value);
+            const uint8_t *const bundle = code + core->at;
+            const uint32_t n = img_le32(bundle);
+#include "machine_step.inc"
             core->pc = (uint64_t)next_pc;
+            if (next_pc == (int64_t)pc + 1)
+                core->at += 4 + SLOT_BYTES * n;
+            else if (core->pc < nbundles)
+                core->at = bundle_at(m, (uint32_t)next_pc);
             core->state = next_state;
             running |= next_state == SIM_CORE_RUNNING;
-            costly |= db->costs;
-            m->bundle_runs[pc]++;
+            costly |= costs;
+            m->bundles_run++;
             if (observer) {
-                sim_step step = {k, pc, m->cycle, db->costs, sw, (int)(w - sw), mw,
+                sim_step step = {k, pc, m->cycle, costs, sw, (int)(w - sw), mw,
                                  (int)(mwp - mw), traced, trace_value};
                 observer(m->cfg.observer_ctx, m, &step);
             }
-            continue;
-
-        slot_fault:
-            f->at = (sim_where){k, pc, m->cycle, sl->src};
-            f->lane = lane;
-            if (f->kind == SIM_FAULT_MEMORY_READ || f->kind == SIM_FAULT_MEMORY_WRITE)
-                f->limit = mem_words;
-        fault:
-            core->state = SIM_CORE_FAULTED;
-            m->dead = SIM_FAULT;
-            return SIM_FAULT;
         }
         if (costly)
             m->cycle++;
         if (!running)
             break;
     }
+#undef STEP_LEAVE
+#undef CYCLE
+#undef WRITE_AT_ONCE
     for (int k = 0; k < ncores; k++)
         if (m->cores[k].state == SIM_CORE_PAUSED)
             return SIM_PAUSED;
+    return SIM_DONE;
+}
+
+/* run_loop for the common case of one core, no observer, no checking: a
+ * cycle is a bundle, and the core's pc, its bundle's offset, the cycle
+ * and the bundle count live in registers until the run stops. */
+static sim_status run_alone(sim_machine *m)
+{
+    const int checking = 0, k = 0;
+    const img_view *v = m->prog->view;
+    const uint8_t *const code = v->code;
+    const uint32_t nbundles = v->nbundles;
+    uint32_t *mem = m->memory;
+    const uint64_t mem_words = m->memory_words, max_cycles = m->max_cycles;
+    sim_write sw[MAX_SCRATCH_WRITES], mw[MAX_MEMORY_WRITES];
+    sim_fault_info *f = &m->fault;
+    uint64_t *const used = m->engine_used;
+    sim_core *const core = &m->cores[0];
+    if (core->state != SIM_CORE_RUNNING)
+        return SIM_DONE;
+    uint64_t next = core->pc, cycle = m->cycle, bundles = m->bundles_run;
+    uint32_t at = core->at;
+#define STEP_LEAVE() (core->pc = pc, core->at = at, m->cycle = cycle, m->bundles_run = bundles)
+#define CYCLE cycle
+#define WRITE_AT_ONCE (n == 1)
+
+    while (next < nbundles) {
+        const uint32_t pc = (uint32_t)next;
+        const uint8_t *const bundle = code + at;
+        const uint32_t n = img_le32(bundle);
+        const int at_limit = cycle >= max_cycles;
+#include "machine_step.inc"
+        (void)w;
+        (void)mwp;
+        next = (uint64_t)next_pc;
+        /* As a predicted branch for the common single slot, the next
+         * bundle's address does not wait for this one's count. */
+        if (next_pc == (int64_t)pc + 1)
+            at += __builtin_expect(n == 1, 1) ? 4 + SLOT_BYTES : 4 + SLOT_BYTES * n;
+        else if (next < nbundles)
+            at = bundle_at(m, (uint32_t)next);
+        cycle += (uint64_t)costs;
+        bundles++;
+        if (next_state != SIM_CORE_RUNNING) {
+            core->state = next_state;
+            break;
+        }
+    }
+#undef STEP_LEAVE
+#undef CYCLE
+#undef WRITE_AT_ONCE
+    core->pc = next;
+    core->at = at;
+    m->cycle = cycle;
+    m->bundles_run = bundles;
+    if (core->state == SIM_CORE_RUNNING)
+        core->state = SIM_CORE_STOPPED;
     return SIM_DONE;
 }
 
@@ -693,6 +436,8 @@ sim_status sim_run(sim_machine *m)
     for (int k = 0; k < m->ncores; k++)
         if (m->cores[k].state == SIM_CORE_PAUSED)
             m->cores[k].state = SIM_CORE_RUNNING;
+    if (m->ncores == 1 && !m->cfg.observer && !m->cfg.checking)
+        return run_alone(m);
     return run_loop(m);
 }
 
@@ -766,31 +511,25 @@ const sim_check_info *sim_check(const sim_machine *m)
 void sim_engine_slots(const sim_machine *m, uint64_t out[ISA_ENGINE_COUNT])
 {
     for (int e = 0; e < ISA_ENGINE_COUNT; e++)
-        out[e] = 0;
-    for (uint32_t b = 0; b < m->prog->nbundles; b++)
-        if (m->bundle_runs[b])
-            for (int e = 0; e < ISA_ENGINE_COUNT; e++)
-                out[e] += m->bundle_runs[b] * m->prog->engine_slots[b][e];
+        out[e] = m->engine_used[e];
 }
 
 uint64_t sim_bundles_executed(const sim_machine *m)
 {
-    uint64_t n = 0;
-    for (uint32_t b = 0; b < m->prog->nbundles; b++)
-        n += m->bundle_runs[b];
-    return n;
+    return m->bundles_run;
 }
 
 /* ------------------------------------------------------------------------
  * Messages
  */
 
-static void put_slot(text_buf *o, const vimage *img, uint32_t index)
+static void put_slot(text_buf *o, const img_view *v, const uint8_t *p)
 {
-    const isa_slot *s = &img->slots[index];
-    const char *comment = s->op == ISA_OP_COMMENT ? img_string(img, (uint32_t)s->arg[0]) : NULL;
+    isa_slot s;
+    img_slot_decode(p, &s);
+    const char *comment = s.op == ISA_OP_COMMENT ? v->strings + s.arg[0] : NULL;
     size_t room = o->len < o->size ? o->size - o->len : 0;
-    o->len += isa_format_slot(room ? o->buf + o->len : NULL, room, s, comment);
+    o->len += isa_format_slot(room ? o->buf + o->len : NULL, room, &s, comment);
 }
 
 size_t sim_format_slot(const sim_program *p, uint32_t bundle, int slot, char *buf, size_t size)
@@ -798,23 +537,25 @@ size_t sim_format_slot(const sim_program *p, uint32_t bundle, int slot, char *bu
     text_buf o = {buf, size, 0};
     if (size)
         buf[0] = '\0';
-    const vimage *img = p->img;
-    if (bundle >= img->nbundles)
+    const img_view *v = p->view;
+    if (bundle >= v->nbundles)
         return 0;
-    uint32_t first = img->bundle_start[bundle], end = img->bundle_start[bundle + 1];
+    const uint8_t *at = v->code + img_view_bundle(v, bundle);
+    uint32_t n = img_le32(at);
+    const uint8_t *first = at + 4;
     if (slot >= 0) {
-        if (first + (uint32_t)slot < end)
-            put_slot(&o, img, first + (uint32_t)slot);
-    } else if (end == first) {
+        if ((uint32_t)slot < n)
+            put_slot(&o, v, first + SLOT_BYTES * (size_t)slot);
+    } else if (n == 0) {
         text_put(&o, "nop");
-    } else if (end - first == 1) {
-        put_slot(&o, img, first);
+    } else if (n == 1) {
+        put_slot(&o, v, first);
     } else {
         text_put(&o, "< ");
-        for (uint32_t i = first; i < end; i++) {
-            if (i > first)
+        for (uint32_t i = 0; i < n; i++) {
+            if (i > 0)
                 text_put(&o, " ; ");
-            put_slot(&o, img, i);
+            put_slot(&o, v, first + SLOT_BYTES * (size_t)i);
         }
         text_put(&o, " >");
     }
@@ -826,11 +567,14 @@ size_t sim_format_source(const sim_program *p, uint32_t bundle, char *buf, size_
     text_buf o = {buf, size, 0};
     if (size)
         buf[0] = '\0';
-    const vimage *img = p->img;
-    if (!img->lines || bundle >= img->nbundles || img->lines[bundle].line == 0)
+    const img_view *v = p->view;
+    if (!v->lines || bundle >= v->nbundles)
         return 0;
-    const char *file = img_string(img, img->lines[bundle].file);
-    text_put(&o, "%s:%u", file && *file ? file : "?", img->lines[bundle].line);
+    uint32_t file = img_le32(v->lines + 8 * (size_t)bundle);
+    uint32_t line = img_le32(v->lines + 8 * (size_t)bundle + 4);
+    if (line == 0)
+        return 0;
+    text_put(&o, "%s:%u", v->strings[file] ? v->strings + file : "?", line);
     return o.len;
 }
 

@@ -1,12 +1,13 @@
 /*
  * machine: the cycle-exact VLIW SIMD machine of ISA.md.
  *
- * A validated vimage is predecoded once into a sim_program (flat arrays of
- * decoded slots with direct scratch indices; per bundle its first slot,
- * slot count and whether it costs a cycle).  A sim_machine runs a program
- * on N cores that share one memory:
+ * A program is an image's code as encoded (image.h), checked once when it
+ * was read or encoded; the machine runs the bytes as they stand, so a big
+ * image costs no decoding before its first cycle.  A sim_machine runs a
+ * program on N cores that share one memory:
  *
- *   sim_program *p = sim_program_new(img, why, sizeof why);
+ *   sim_program *p = sim_program_new(img, why, sizeof why);   -- or
+ *   sim_program *p = sim_program_view(&view, NULL);           -- a file's view
  *   sim_config cfg = SIM_CONFIG_DEFAULT;
  *   sim_machine *m = sim_new(p, &cfg, memory, words, why, sizeof why);
  *   sim_status st = sim_run(m);        -- SIM_DONE, SIM_PAUSED, ...
@@ -38,14 +39,18 @@
 typedef struct sim_program sim_program;
 typedef struct sim_machine sim_machine;
 
-/* Predecodes an image's code.  Checks every slot (isa_check_slot) and the
- * per-engine slot limits again, so images built in memory are as safe as
- * images read from a file.  The image must outlive the program (slot text,
- * comments, line map and symbols are read from it).  Returns NULL with a
- * reason in why when the code is invalid. */
+/* A program of an in-memory image: checked (img_validate, so images built
+ * in memory are as safe as files) and encoded once.  The image must
+ * outlive the program.  Returns NULL with the reason in why when the image
+ * is invalid. */
 sim_program *sim_program_new(const vimage *img, char *why, size_t why_size);
+/* A program running a checked view in place (img_view_file); the view
+ * must outlive it.  img, if not NULL, is the view's decoded image, which
+ * sim_program_image returns (traces need its symbols). */
+sim_program *sim_program_view(const img_view *v, const vimage *img);
 void sim_program_free(sim_program *p);
 uint32_t sim_program_bundles(const sim_program *p);
+/* The image the program was made from, or NULL (a view without one). */
 const vimage *sim_program_image(const sim_program *p);
 
 /* Runtime faults (X-macro: id, message). */

@@ -1,7 +1,7 @@
 # sim/: the machine (predecoded, cycle-exact), the checking-run harness,
 # traces and statistics; the vrun driver; the machine's tests and benchmark.
 noinst_LIBRARIES += libvliwsim.a
-libvliwsim_a_SOURCES = sim/machine.h sim/machine.c \
+libvliwsim_a_SOURCES = sim/machine.h sim/machine.c sim/machine_step.inc \
                        sim/harness.h sim/harness.c \
                        sim/trace.h sim/trace.c
 
@@ -21,11 +21,13 @@ tests_vrun_mkimage_LDADD = libvliwcommon.a
 # Validates JSON for the CLI tests (no interpreter needed).
 tests_json_valid_SOURCES = tests/json_valid.c
 
-# `make bench`: cycles per second of the machine on generated programs.
+# `make bench`: the machine's cycles per second, vrun's stages and whole
+# process on the baseline image, vasm against GNU as (bench/run_bench).
 noinst_PROGRAMS += bench/vbench
 bench_vbench_SOURCES = bench/vbench.c
-bench_vbench_LDADD = libvliwsim.a libvliwcommon.a
+bench_vbench_LDADD = libvliwsim.a libvliwwl.a libvliwcommon.a
+EXTRA_DIST += bench/run_bench bench/gen_canonical
 
 .PHONY: bench
-bench: bench/vbench$(EXEEXT)
-	./bench/vbench$(EXEEXT)
+bench: bench/vbench$(EXEEXT) vasm$(EXEEXT) vrun$(EXEEXT)
+	$(SHELL) $(srcdir)/bench/run_bench $(srcdir)

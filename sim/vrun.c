@@ -165,11 +165,11 @@ static void sha256_words(const uint32_t *words, size_t n, char hex[65])
 }
 
 /* The image's MEMORY segments, laid over memory. */
-static int apply_segments(const vimage *img, const char *image_path, uint32_t *memory,
+static int apply_segments(const img_view *v, const char *image_path, uint32_t *memory,
                           size_t words)
 {
-    for (uint32_t i = 0; i < img->nsegments; i++) {
-        const img_segment *s = &img->segments[i];
+    for (uint32_t i = 0; i < v->nsegments; i++) {
+        const img_segment *s = &v->segments[i];
         if ((uint64_t)s->address + s->count > words) {
             error("%s: memory segment %u (%u words at address %u) lies outside the memory of "
                   "%zu words", image_path, i, s->count, s->address, words);
@@ -506,7 +506,7 @@ static int write_state(const vrun_options *o, const sim_machine *m)
 }
 
 /* A single run on the workload or on --mem-in. */
-static int single_run(const vrun_options *o, const vimage *img, const sim_program *p)
+static int single_run(const vrun_options *o, const img_view *img, const sim_program *p)
 {
     uint32_t *memory;
     size_t words;
@@ -569,7 +569,7 @@ static const char *verdict_word(verdict v)
 
 /* --trials: T fresh instances of one shape, seeds drawn from a master
  * MT19937 (the 32-bit draws of wl_mt_next). */
-static int trials_run(const vrun_options *o, const vimage *img, const sim_program *p)
+static int trials_run(const vrun_options *o, const img_view *img, const sim_program *p)
 {
     uint64_t master_seed = o->seed_given
                                ? o->params.seed
@@ -665,26 +665,25 @@ int main(int argc, char **argv)
     case VRUN_OPTIONS_RUN:
         break;
     }
+    /* The image is read once and run in place; only traces need it decoded
+     * (for its symbols). */
     img_status st;
-    vimage *img = img_read_file(o.image, &st);
-    if (!img) {
+    img_view view;
+    if (img_view_file(&view, o.image, &st) != 0) {
         error("%s: %s: %s", o.image, img_error_text(st.code), st.detail);
         return EXIT_USAGE;
     }
-    if (img->type != IMG_EXECUTABLE) {
+    if (view.type != IMG_EXECUTABLE) {
         error("%s: %s: a relocatable object, not an executable image (link it first)", o.image,
               img_error_text(IMG_ERR_WRONG_TYPE));
-        img_free(img);
+        img_view_close(&view);
         return EXIT_USAGE;
     }
-    sim_program *p = sim_program_new(img, why, sizeof why);
-    if (!p) {
-        error("%s: %s", o.image, why);
-        img_free(img);
-        return EXIT_USAGE;
-    }
-    int code = o.trials ? trials_run(&o, img, p) : single_run(&o, img, p);
+    vimage *img = o.trace_file || o.trace_text ? img_view_image(&view) : NULL;
+    sim_program *p = sim_program_view(&view, img);
+    int code = o.trials ? trials_run(&o, &view, p) : single_run(&o, &view, p);
     sim_program_free(p);
     img_free(img);
+    img_view_close(&view);
     return code;
 }

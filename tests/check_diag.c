@@ -1,5 +1,7 @@
 /* check_diag: the one diagnostics path (common/diag.c). */
+#define _GNU_SOURCE   /* fopencookie */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +101,58 @@ START_TEST(test_warning_is_named_and_werror_makes_it_an_error)
 }
 END_TEST
 
+/* A stream that counts the writes it is given. */
+typedef struct {
+    int writes;
+    char text[512];
+    size_t len;
+} write_log;
+
+static ssize_t log_write(void *cookie, const char *buf, size_t size)
+{
+    write_log *w = cookie;
+    w->writes++;
+    size_t n = size < sizeof w->text - 1 - w->len ? size : sizeof w->text - 1 - w->len;
+    memcpy(w->text + w->len, buf, n);
+    w->len += n;
+    w->text[w->len] = '\0';
+    return (ssize_t)size;
+}
+
+START_TEST(test_a_message_is_written_in_one_call_even_unbuffered)
+{
+    write_log w = {0};
+    FILE *f = fopencookie(&w, "w", (cookie_io_functions_t){.write = log_write});
+    ck_assert_ptr_nonnull(f);
+    setvbuf(f, NULL, _IONBF, 0);   /* like stderr */
+    diag *d = diag_new(f, "tool");
+    diag_add_source(d, "k.vasm", source, sizeof source - 1);
+    diag_loc loc = {"k.vasm", 2, 6, 3};
+    diag_warning(d, &loc, "double-write", "%s %d", "slot", 2);
+    ck_assert_int_eq(w.writes, 1);
+    ck_assert_str_eq(w.text, "k.vasm:2:6: warning: slot 2 [-Wdouble-write]\n"
+                             "    2 | \talu + 1, 2\n"
+                             "      | \t    ^~~\n");
+    diag_free(d);
+    fclose(f);
+}
+END_TEST
+
+START_TEST(test_a_message_longer_than_the_first_buffer_is_whole)
+{
+    captured c;
+    capture(&c);
+    char long_name[3000];
+    memset(long_name, 'x', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    diag_error(c.d, NULL, "unknown symbol '%s'", long_name);
+    const char *out = output(&c);
+    ck_assert_uint_eq(strlen(out), strlen("tool: error: unknown symbol ''\n") + sizeof long_name - 1);
+    ck_assert_ptr_nonnull(strstr(out, long_name));
+    release(&c);
+}
+END_TEST
+
 static Suite *diag_suite(void)
 {
     Suite *s = suite_create("diag");
@@ -107,6 +161,8 @@ static Suite *diag_suite(void)
     tcase_add_test(tc, test_lines_are_found_anywhere_in_the_file);
     tcase_add_test(tc, test_unregistered_file_and_no_location);
     tcase_add_test(tc, test_warning_is_named_and_werror_makes_it_an_error);
+    tcase_add_test(tc, test_a_message_is_written_in_one_call_even_unbuffered);
+    tcase_add_test(tc, test_a_message_longer_than_the_first_buffer_is_whole);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -286,6 +286,38 @@ START_TEST(test_crc32_matches_the_ieee_check_value)
 }
 END_TEST
 
+/* CRC-32 one bit at a time, straight from the polynomial: the reference
+ * for the table-driven and the carry-less-multiply code paths. */
+static uint32_t crc_bitwise(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    while (n--) {
+        c ^= *p++;
+        for (int k = 0; k < 8; k++)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return ~c;
+}
+
+START_TEST(test_crc32_agrees_with_the_bitwise_definition_at_every_length)
+{
+    /* Lengths around the 16- and 64-byte steps of the folding code, at
+     * every alignment. */
+    uint8_t data[1100];
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    for (size_t i = 0; i < sizeof data; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        data[i] = (uint8_t)x;
+    }
+    for (size_t start = 0; start < 16; start++)
+        for (size_t n = 0; start + n <= sizeof data; n += n < 300 ? 1 : 37)
+            ck_assert_msg(img_crc32(data + start, n) == crc_bitwise(data + start, n),
+                          "length %zu at offset %zu", n, start);
+}
+END_TEST
+
 START_TEST(test_every_op_round_trips_in_an_executable)
 {
     vimage *img = every_op_image(IMG_EXECUTABLE);
@@ -1008,6 +1040,75 @@ START_TEST(test_decoder_survives_random_corruption)
 }
 END_TEST
 
+/* The reader checks an executable's slots in one table-driven pass and
+ * only falls back to the full checks to name an error: whatever it
+ * accepts must pass img_validate and encode back to the same bytes. */
+START_TEST(test_what_the_one_pass_check_accepts_is_valid)
+{
+    vimage *img = every_op_image(IMG_EXECUTABLE);
+    add_symbols_and_data(img);
+    encoded good = encode_ok(img);
+    uint32_t code_size;
+    uint8_t *code = section(good.data, IMG_SEC_CODE, &code_size);
+    size_t code_at = (size_t)(code - good.data);
+    uint8_t *buf = malloc(good.size);
+    uint64_t rng = 0xD1B54A32D192ED03ull;
+    int decoded = 0, rejected = 0;
+    /* operand values at and around every limit */
+    static const uint32_t edges[] = {0, 1, 5, 6, 7, 8, 1527, 1528, 1529, 1534, 1535, 1536, 1543,
+                                     0x7FFFFFFF, 0x80000000, 0x80000001, 0xFFFFFFFF};
+    for (int round = 0; round < 20000; round++) {
+        memcpy(buf, good.data, good.size);
+        if (round % 2) {   /* a few bytes anywhere in CODE */
+            int flips = 1 + (int)(next_random(&rng) % 3);
+            for (int f = 0; f < flips; f++) {
+                size_t at = code_at + 4 + next_random(&rng) % (code_size - 4);
+                uint64_t r = next_random(&rng);
+                buf[at] = (uint8_t)(r % 4 == 0 ? r >> 8 : buf[at] + (r >> 8) % 5 - 2);
+            }
+        } else {   /* one operand of one slot set to an edge, its negative bit drawn */
+            uint32_t b = (uint32_t)(next_random(&rng) % img->nbundles);
+            uint32_t n = img->bundle_start[b + 1] - img->bundle_start[b];
+            if (n == 0)
+                continue;
+            uint8_t *slot = slot_bytes(buf, b, (uint32_t)(next_random(&rng) % n));
+            int a = (int)(next_random(&rng) % ISA_MAX_ARGS);
+            wr32(slot + 4 + 4 * a, edges[next_random(&rng) % (sizeof edges / sizeof *edges)]);
+            if (next_random(&rng) % 4 == 0)
+                slot[1] ^= (uint8_t)(1u << a);
+        }
+        reseal(buf, good.size);
+        img_status st;
+        vimage *back = img_decode(buf, good.size, &st);
+        if (back) {
+            decoded++;
+            /* isa_check_slot, not the reader's tables, is the judge */
+            for (uint32_t k = 0; k < back->nslots; k++) {
+                char why[160];
+                int bad;
+                ck_assert_msg(isa_check_slot(&back->slots[k], why, sizeof why, &bad) == 0,
+                              "round %d: slot %u accepted, but %s", round, k, why);
+            }
+            uint8_t *again;
+            size_t size;
+            ck_assert_int_eq(img_encode(back, &again, &size), 0);
+            ck_assert_uint_eq(size, good.size);
+            ck_assert_msg(memcmp(again, buf, size) == 0, "round %d: not the same bytes", round);
+            free(again);
+            img_free(back);
+        } else {
+            rejected++;
+            ck_assert_int_ne(st.code, IMG_ERR_OK);
+        }
+    }
+    ck_assert_int_gt(decoded, 0);
+    ck_assert_int_gt(rejected, 0);
+    free(buf);
+    free(good.data);
+    img_free(img);
+}
+END_TEST
+
 START_TEST(test_every_prefix_of_a_file_is_rejected_cleanly)
 {
     vimage *img = object_with_relocs();
@@ -1168,6 +1269,7 @@ static Suite *image_suite(void)
     Suite *s = suite_create("image");
     TCase *trip = tcase_create("round_trip");
     tcase_add_test(trip, test_crc32_matches_the_ieee_check_value);
+    tcase_add_test(trip, test_crc32_agrees_with_the_bitwise_definition_at_every_length);
     tcase_add_test(trip, test_every_op_round_trips_in_an_executable);
     tcase_add_test(trip, test_object_with_relocations_round_trips);
     tcase_add_test(trip, test_header_fields_sit_where_the_format_says);
@@ -1202,6 +1304,7 @@ static Suite *image_suite(void)
     TCase *robust = tcase_create("robustness");
     tcase_set_timeout(robust, 120);
     tcase_add_test(robust, test_decoder_survives_random_corruption);
+    tcase_add_test(robust, test_what_the_one_pass_check_accepts_is_valid);
     tcase_add_test(robust, test_every_prefix_of_a_file_is_rejected_cleanly);
     suite_add_tcase(s, robust);
 

@@ -1471,7 +1471,8 @@ START_TEST(test_program_over_an_engine_slot_limit_is_rejected)
     char why[256];
     prog = sim_program_new(img, why, sizeof why);
     ck_assert_ptr_null(prog);
-    ck_assert_str_eq(why, "bundle 0: more than 2 load slots");
+    ck_assert_str_eq(why, "bundle 0, slot 2 (load const 2, 0): the load engine takes at most 2 "
+                          "slots per bundle");
 }
 END_TEST
 
