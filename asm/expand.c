@@ -905,8 +905,12 @@ static asm_name *temp_name(expander *x, asm_name *n, const asm_loc *loc)
         error(x, loc, "temporary '%s' outside a .linear region (a temporary lives in one region)", n->text);
         return NULL;
     }
-    if (n->sym && n->sym->temp)
-        return n;   /* declared twice: sym_define says so */
+    if (n->sym && n->sym->temp) {
+        /* as written: without the ".N" and ".rN" of private and region names */
+        error(x, loc, "temporary '%.*s' is already declared in this region", (int)strcspn(n->text, "."), n->text);
+        note(x, &n->sym->loc, "the first declaration is here");
+        return NULL;
+    }
     char buf[512];
     int len = snprintf(buf, sizeof buf, "%s.r%" PRIu32, n->text, x->region);
     asm_name *unique = asm_intern(x->ctx, buf, (size_t)len < sizeof buf ? (size_t)len : sizeof buf - 1);
@@ -1148,11 +1152,10 @@ static void expand_linear(expander *x, const asm_stmt *s)
         asm_name *opt = def_name(x, s->u.def.name);
         if (!opt)
             return;
-        if (strcmp(opt->text, "noalias") != 0) {
+        if (strcmp(opt->text, "noalias") != 0)   /* the region still opens: its .endlinear matches */
             error(x, &s->u.def.name->loc, "unknown .linear option '%s' (the one option is noalias)", opt->text);
-            return;
-        }
-        noalias = 1;
+        else
+            noalias = 1;
     }
     p->regions = asm_grow(p->regions, &p->cap_regions, p->nregions + 1, sizeof *p->regions);
     p->regions[p->nregions++] =

@@ -6,7 +6,8 @@
  * Temporaries.  Each element of a .temp/.vtemp array is placed on its own
  * (a whole array when some slot reads or writes across its elements).  A
  * placed element holds its words from the end of the bundle that first
- * writes it to the start of the bundle that last reads it; two elements
+ * writes it to the start of the bundle that last reads it (or the end of
+ * one that writes it later: that write must not land on another); two elements
  * whose spans do not meet may share words (first fit, by start).  All
  * regions of a module draw from one pool, a scratch array that the linker
  * places like any other, so a one-step build and vasm -c + vld agree.
@@ -124,8 +125,8 @@ static uint32_t plan_temps(const asm_program *p, const asm_region *r, const opt_
                         temp_piece *pc = &plan->pieces[x];
                         if (dir && t < pc->start)
                             pc->start = t;
-                        if (!dir && t > pc->end)
-                            pc->end = t;
+                        if (t > pc->end)
+                            pc->end = t;   /* the last read, or a later write, which must land */
                     }
                 }
         }
@@ -325,7 +326,7 @@ static void report(const optimizer *o, const asm_region *r, uint32_t index, cons
         fprintf(f, "%s %.1f%%%s", isa_engines[e].name, u, e + 2 < ISA_ENGINE_COUNT ? ", " : "\n");
     }
     fprintf(f, ";*   peak scratch:        %" PRIu32 " word%s of temporaries%s\n", rr->temps.peak,
-            rr->temps.peak == 1 ? "" : "s", rr->window ? " (throttled)" : "");
+            rr->temps.peak == 1 ? "" : "s", rr->window || rr->sched.throttled ? " (throttled)" : "");
 }
 
 /* ---- the driver ---------------------------------------------------------------- */
@@ -460,8 +461,9 @@ int opt_run(asm_ctx *ctx, asm_program *p)
          * still do not fit, it tries a budget 1/16 smaller, then fewer slots
          * in flight, a window 1/8 smaller each time. */
         schedule_region(&o, r, g, 0, free_words, rr);
-        for (uint32_t budget = free_words - free_words / 16; rr->temps.peak > free_words && budget > free_words / 2;
-             budget -= free_words / 16) {
+        uint32_t step = free_words / 16 ? free_words / 16 : 1;
+        for (uint32_t budget = free_words - step; rr->temps.peak > free_words && budget > free_words / 2;
+             budget -= step) {
             opt_schedule_free(&rr->sched);
             free(rr->temps.pieces);
             memset(&rr->temps, 0, sizeof rr->temps);

@@ -63,6 +63,7 @@ typedef struct {
     uint32_t nplaces;
     opt_place *places;       /* nplaces, grouped per slot in source order */
     uint32_t *first_place;   /* per slot: index into places; first_place[n] = nplaces */
+    int throttled;           /* the scratch budget held some slot back */
 } opt_schedule;
 int opt_schedule_run(const opt_graph *g, const opt_heuristic *h, opt_schedule *out);
 void opt_schedule_free(opt_schedule *s);

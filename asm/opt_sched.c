@@ -177,15 +177,19 @@ static void node_effects(builder *b, uint32_t node, uint32_t *last_store, uint32
     asm_sym_range reads[ISA_MAX_RANGES], writes[ISA_MAX_RANGES];
     int nr = asm_slot_ranges(p, slot, 0, reads), nw = asm_slot_ranges(p, slot, 1, writes);
 
+    /* A word known only after linking -- displaced by a relocated offset,
+     * or a literal address, which may be where the linker put a variable
+     * -- is ordered against everything. */
     int unknown = 0;
     for (int i = 0; i < nr; i++)
-        unknown |= reads[i].unknown;
+        unknown |= reads[i].unknown || !reads[i].sym;
     for (int i = 0; i < nw; i++)
-        unknown |= writes[i].unknown;
+        unknown |= writes[i].unknown || !writes[i].sym;
     if (unknown) {
-        /* A word known only after linking: order it against everything. */
         for (uint32_t u = 0; u < base; u++)
             add_edge(b, u, base, 1);
+        for (uint32_t u = 1; u < nunits; u++)
+            add_edge(b, base, base + u, 0);
         *barrier = base;
         return;
     }
@@ -196,8 +200,10 @@ static void node_effects(builder *b, uint32_t node, uint32_t *last_store, uint32
         const asm_sym_range *r = &reads[i];
         if (r->sym && r->sym->temp && temp_unwritten(b, r->sym, r->first, r->count)) {
             asm_loc loc = asm_pos_loc(b->ctx, p->args[slot->first_arg + r->arg].pos);
+            const char *name = r->sym->name->text;   /* as written: before ".N" and ".rN" */
             asm_report(b->ctx, ASM_ERROR, NULL, &loc, slot->frame,
-                       "temporary '%s' is read here before it is written in this region", r->sym->name->text);
+                       "temporary '%.*s' is read here before it is written in this region",
+                       (int)strcspn(name, "."), name);
             b->failed = 1;
         }
         for (uint32_t w = 0; w < r->count; w++)
@@ -234,6 +240,25 @@ static void node_effects(builder *b, uint32_t node, uint32_t *last_store, uint32
         add_edge(b, g->unit_base[node - 1], base, 0);   /* a comment stays where it was written */
 }
 
+/* Whether a lane of the op reads a word another lane writes: one valu op
+ * reads all its lanes before writing any, lanes in different bundles
+ * would not, so such an op stays whole. */
+static int lanes_cross(const asm_program *p, const asm_pslot *slot)
+{
+    asm_sym_range reads[ISA_MAX_RANGES], writes[ISA_MAX_RANGES];
+    int nr = asm_slot_ranges(p, slot, 0, reads), nw = asm_slot_ranges(p, slot, 1, writes);
+    for (int w = 0; w < nw; w++)
+        for (int r = 0; r < nr; r++) {
+            const asm_sym_range *a = &writes[w], *b = &reads[r];
+            if (a->sym != b->sym)
+                continue;
+            int overlap = a->first < b->first + b->count && b->first < a->first + a->count;
+            if (overlap && (b->count != a->count || b->first != a->first))
+                return 1;
+        }
+    return 0;
+}
+
 opt_graph *opt_graph_build(asm_ctx *ctx, const asm_program *p, uint32_t first, uint32_t end, int noalias)
 {
     opt_graph *g = xcalloc(1, sizeof *g);
@@ -249,7 +274,8 @@ opt_graph *opt_graph_build(asm_ctx *ctx, const asm_program *p, uint32_t first, u
         const asm_pslot *slot = &p->slots[p->bundles[first + i].first_slot];
         g->engine[i] = (uint8_t)isa_ops[slot->op].engine;
         g->place[i] = slot->place;
-        g->splittable[i] = isa_ops[slot->op].lane_op >= 0 && slot->place != ASM_PLACE_VALU;
+        g->splittable[i] = isa_ops[slot->op].lane_op >= 0 && slot->place != ASM_PLACE_VALU &&
+                           !lanes_cross(p, slot);
         g->unit_base[i] = units;
         units += g->splittable[i] ? ISA_VLEN : 1;
     }
@@ -377,7 +403,7 @@ void opt_graph_figures(const opt_graph *g, opt_figures *f)
         f->ops[g->engine[i]]++;
         f->splittable += g->splittable[i];
         f->forced_valu += g->place[i] == ASM_PLACE_VALU && isa_ops[g->p->slots[g->p->bundles[g->first + i].first_slot].op].lane_op >= 0;
-        f->forced_alu += g->place[i] == ASM_PLACE_ALU;
+        f->forced_alu += g->place[i] == ASM_PLACE_ALU && g->splittable[i];
     }
     /* forced_valu ops are not counted as splittable: put them back for vmin. */
     f->splittable += f->forced_valu;
@@ -515,13 +541,14 @@ int opt_schedule_run(const opt_graph *g, const opt_heuristic *h, opt_schedule *o
         s.left[i] = g->unit_base[i + 1] - g->unit_base[i];
         for (uint32_t u = g->unit_base[i]; u < g->unit_base[i + 1]; u++)
             s.unready[i] += g->npred[u] != 0;
-        s.split[i] = g->place[i] == ASM_PLACE_ALU;
+        s.split[i] = g->place[i] == ASM_PLACE_ALU && g->splittable[i];
         if (!s.unready[i])
             make_ready(&s, i);
     }
 
     int split_min = h->split_min_alu ? h->split_min_alu : ISA_VLEN / 2;
     int64_t live = 0;   /* temporary words in use, as the graph estimates them */
+    int throttled = 0;
     uint32_t done = 0, oldest = 0, c = 0;
     while (done < n) {
         int cap[ISA_ENGINE_COUNT];
@@ -558,7 +585,7 @@ int opt_schedule_run(const opt_graph *g, const opt_heuristic *h, opt_schedule *o
                     uint32_t width = g->unit_base[node + 1] - base;
                     if (h->budget && !force && s.left[node] == width && live + g->opens[node] > h->budget &&
                         g->opens[node]) {
-                        blocked = 1;   /* would open more temporaries than scratch holds */
+                        blocked = throttled = 1;   /* would open more temporaries than scratch holds */
                         continue;
                     }
                     uint32_t left_before = s.left[node];
@@ -636,6 +663,7 @@ int opt_schedule_run(const opt_graph *g, const opt_heuristic *h, opt_schedule *o
     }
     out->first_place[n] = np;
     out->nplaces = np;
+    out->throttled = throttled;
     free(renum);
     free(cand);
     free(tmp);
