@@ -508,6 +508,7 @@ void asm_dump_body(FILE *out, const asm_body *body, int indent)
             }
             break;
         case ST_ENDLINEAR: fputs(".endlinear", out); break;
+        case ST_FENCE: fputs(".fence", out); break;
         case ST_PRIORITY:
             fputs(".priority ", out);
             asm_dump_expr(out, s->u.def.value);

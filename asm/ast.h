@@ -239,6 +239,7 @@ typedef enum {
     ST_ENDLINEAR,
     ST_TEMP,      /* u.scratch: .temp / .vtemp (no addresses) */
     ST_PRIORITY,  /* u.def.value */
+    ST_FENCE,
 } asm_stmt_kind;
 
 typedef struct asm_stmt asm_stmt;

@@ -67,6 +67,7 @@ struct asm_expander {
     uint32_t definitions;        /* numbers the symbols as they are defined */
     uint32_t region;             /* 1 + index of the open .linear region; 0: none */
     int32_t priority;            /* .priority in force in the region */
+    int fence;                   /* a .fence waits for the region's next slot */
     asm_name **temps;            /* names given an alias by the open region's .temp */
     size_t ntemps, cap_temps;
     op_entry optab[OPTAB_SIZE];
@@ -599,8 +600,10 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
     if (!ok)
         return;
     p->slots = asm_grow(p->slots, &p->cap_slots, p->nslots + 1, sizeof *p->slots);
-    p->slots[p->nslots++] = (asm_pslot){(uint16_t)op, (uint8_t)place_of(&s->engine), asm_loc_pos(x->ctx, &s->loc),
-                                        (uint32_t)p->nargs, x->region ? x->priority : 0, x->frame};
+    p->slots[p->nslots++] = (asm_pslot){(uint16_t)op, (uint8_t)place_of(&s->engine), (uint8_t)x->fence,
+                                        asm_loc_pos(x->ctx, &s->loc), (uint32_t)p->nargs,
+                                        x->region ? x->priority : 0, x->frame};
+    x->fence = 0;
     p->nargs += (size_t)info->nargs;
 }
 
@@ -1175,6 +1178,16 @@ static void expand_endlinear(expander *x, const asm_stmt *s)
         x->temps[i]->alias = NULL;
     x->ntemps = 0;
     x->region = 0;
+    x->fence = 0;
+}
+
+static void expand_fence(expander *x, const asm_stmt *s)
+{
+    if (!x->region) {
+        error(x, &s->loc, ".fence outside a .linear region (outside, slots keep their order anyway)");
+        return;
+    }
+    x->fence = 1;
 }
 
 static void expand_priority(expander *x, const asm_stmt *s)
@@ -1215,6 +1228,7 @@ static void expand_stmt(expander *x, const asm_stmt *s)
     case ST_ENDLINEAR: expand_endlinear(x, s); break;
     case ST_TEMP: expand_scratch(x, s); break;
     case ST_PRIORITY: expand_priority(x, s); break;
+    case ST_FENCE: expand_fence(x, s); break;
     }
 }
 

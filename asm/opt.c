@@ -25,6 +25,7 @@
 #include "xalloc.h"
 
 #define NONE UINT32_MAX
+#define O2_TRIALS 32
 
 /* One placed piece of temporary: an element, or a whole array. */
 typedef struct {
@@ -351,7 +352,7 @@ static void schedule_region(const optimizer *o, const asm_region *r, const opt_g
         plan_temps(o->p, r, &rr->sched, &rr->temps);
         return;
     }
-    static const opt_heuristic first = {0, 0, 0, 0, 1, 0};
+    static const opt_heuristic first = {0, 0, 0, 0, 1, 0, 0};
     opt_heuristic h = first;
     h.window = window;
     h.budget = budget;
@@ -359,9 +360,12 @@ static void schedule_region(const optimizer *o, const asm_region *r, const opt_g
     plan_temps(o->p, r, &rr->sched, &rr->temps);
     if (o->level < 2)
         return;
-    /* -O2: other tie-breaks and eager splitting; the same seeds every run. */
-    for (uint32_t trial = 1; trial <= 24; trial++) {
-        opt_heuristic t = {trial, window, (int)(trial % 3 == 0), (int)(trial % 4) * 2, (int)(trial % 2), budget};
+    /* -O2: other tie-breaks, noise in the heights, eager splitting; the same
+     * seeds every run. */
+    for (uint32_t trial = 1; trial <= O2_TRIALS; trial++) {
+        opt_heuristic t = {trial, window, 0, 0, 1, budget, trial % 4};
+        if (trial > O2_TRIALS / 2)   /* and other splitting policies */
+            t = (opt_heuristic){trial, window, (int)(trial % 3 == 0), (int)(trial % 4) * 2, (int)(trial % 2), budget, 0};
         region_result cand;
         memset(&cand, 0, sizeof cand);
         opt_schedule_run(g, &t, &cand.sched);

@@ -40,6 +40,7 @@ typedef struct {
     int split_min_alu;       /* free alu slots a bundle needs to start splitting an op (0: half a vector) */
     int fixed_first;         /* fill each bundle with ops only one engine runs before the others */
     uint32_t budget;         /* scratch words for temporaries: start no slot that would pass it (0: any) */
+    uint32_t jitter;         /* with a seed: add 0..jitter to each slot's height */
 } opt_heuristic;
 
 /* Where a region's slot (or one lane of a split valu op) went. */

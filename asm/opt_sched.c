@@ -70,10 +70,18 @@ typedef struct {
 } reader;
 
 typedef struct {
+    uint32_t unit;
+    uint8_t store;
+} mem_op;
+
+typedef struct {
     asm_ctx *ctx;
     opt_graph *g;
     edge *edges;
     size_t nedges, cap_edges;
+    mem_op *mem;                 /* the region's loads and stores so far */
+    size_t nmem, cap_mem;
+    size_t fenced;               /* how many of them a .fence stands after */
     word_state *words;
     size_t words_mask, nwords;
     reader *readers;
@@ -221,6 +229,18 @@ static void node_effects(builder *b, uint32_t node, uint32_t *last_store, uint32
             note_piece(b, r, node, 1);
     }
 
+    /* .fence: every load and store written before it comes first (also
+     * with noalias); the edges go to each memory op after it. */
+    if (slot->fence)
+        b->fenced = b->nmem;
+    if (info->mem.kind) {
+        int store = info->mem.kind == ISA_MEM_WRITE_KIND;
+        for (size_t k = 0; k < b->fenced; k++)
+            if (b->mem[k].store || store)
+                add_edge(b, b->mem[k].unit, base, b->mem[k].store);
+        b->mem = asm_grow(b->mem, &b->cap_mem, b->nmem + 1, sizeof *b->mem);
+        b->mem[b->nmem++] = (mem_op){base, (uint8_t)store};
+    }
     if (info->effects & ISA_FX_ORDERED) {
         add_edge(b, *last_ordered, base, 1);
         *last_ordered = base;
@@ -286,7 +306,7 @@ opt_graph *opt_graph_build(asm_ctx *ctx, const asm_program *p, uint32_t first, u
         for (uint32_t u = g->unit_base[i]; u < g->unit_base[i + 1]; u++)
             g->node_of[u] = i;
 
-    builder b = {ctx, g, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, 0};
+    builder b = {.ctx = ctx, .g = g};
     b.words_mask = 255;
     b.words = xcalloc(b.words_mask + 1, sizeof *b.words);
     uint32_t last_store = NONE, last_ordered = NONE, barrier = NONE, *loads = NULL;
@@ -294,6 +314,7 @@ opt_graph *opt_graph_build(asm_ctx *ctx, const asm_program *p, uint32_t first, u
     for (uint32_t i = 0; i < g->n; i++)
         node_effects(&b, i, &last_store, &loads, &nloads, &cap_loads, &last_ordered, &barrier, noalias);
     free(loads);
+    free(b.mem);
     /* Pieces of temporaries: words opened and closed per node. */
     g->opens = xcalloc(g->n + 1, sizeof *g->opens);
     g->closes = xcalloc(g->n + 1, sizeof *g->closes);
@@ -444,13 +465,14 @@ static uint32_t mix(uint32_t x)
     return x;
 }
 
-static rank node_rank(const opt_graph *g, uint32_t node, uint32_t key)
+static rank node_rank(const opt_graph *g, uint32_t node, uint32_t key, uint32_t jitter)
 {
     const asm_program *p = g->p;
     int32_t prio = p->slots[p->bundles[g->first + node].first_slot].priority;
     uint32_t h = 0;
     for (uint32_t u = g->unit_base[node]; u < g->unit_base[node + 1]; u++)
         h = g->height[u] > h ? g->height[u] : h;
+    h += jitter ? key % (jitter + 1) : 0;   /* -O2: a little noise in the height */
     uint32_t prio_order = ~((uint32_t)prio ^ 0x80000000u);
     return (rank){(uint64_t)prio_order << 32 | (uint32_t)~h, key};
 }
@@ -537,7 +559,7 @@ int opt_schedule_run(const opt_graph *g, const opt_heuristic *h, opt_schedule *o
     s.in_ready = xcalloc(n + 1, 1);
     uint32_t *cand = xmalloc((n + 1) * sizeof *cand), *tmp = xmalloc((n + 1) * sizeof *tmp);
     for (uint32_t i = 0; i < n; i++) {
-        s.rank[i] = node_rank(g, i, h->seed ? mix(i ^ mix(h->seed)) : i);
+        s.rank[i] = node_rank(g, i, h->seed ? mix(i ^ mix(h->seed)) : i, h->jitter);
         s.left[i] = g->unit_base[i + 1] - g->unit_base[i];
         for (uint32_t u = g->unit_base[i]; u < g->unit_base[i + 1]; u++)
             s.unready[i] += g->npred[u] != 0;

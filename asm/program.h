@@ -81,6 +81,7 @@ typedef enum { ASM_PLACE_AUTO, ASM_PLACE_VALU, ASM_PLACE_ALU } asm_place;
 typedef struct {
     uint16_t op;             /* isa_opcode */
     uint8_t place;           /* asm_place (linear regions) */
+    uint8_t fence;           /* a .fence stands before it (linear regions) */
     asm_pos pos;
     uint32_t first_arg;
     int32_t priority;        /* .priority in force (linear regions) */

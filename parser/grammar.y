@@ -334,6 +334,7 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 %token D_FOR ".for" D_ENDFOR ".endfor" D_IF ".if" D_IFDEF ".ifdef" D_IFNDEF ".ifndef"
 %token D_ELIF ".elif" D_ELSE ".else" D_ENDIF ".endif"
 %token D_LINEAR ".linear" D_ENDLINEAR ".endlinear" D_TEMP ".temp" D_VTEMP ".vtemp" D_PRIORITY ".priority"
+%token D_FENCE ".fence"
 %token DSLASH "//" SHL "<<" SHR ">>" EQ "==" NE "!=" LE "<=" GE ">=" ANDAND "&&" OROR "||"
 %token BAD              "invalid token"
 
@@ -563,6 +564,7 @@ directive:
   | ".linear" name                      { add_def(ps, ST_LINEAR, $2, NULL, LOC(@1)); }
   | ".endlinear"                        { add_def(ps, ST_ENDLINEAR, NULL, NULL, LOC(@1)); }
   | ".priority" expr                    { add_def(ps, ST_PRIORITY, NULL, $2, LOC(@1)); }
+  | ".fence"                            { add_def(ps, ST_FENCE, NULL, NULL, LOC(@1)); }
   | ".global" names                     { add_names(ps, ST_GLOBAL, $2, LOC(@1)); }
   | ".extern" names                     { add_names(ps, ST_EXTERN, $2, LOC(@1)); }
   | ".entry"                            { add_def(ps, ST_ENTRY, NULL, NULL, LOC(@1)); }

@@ -967,6 +967,37 @@ START_TEST(test_store_then_load_of_one_address_keeps_source_order)
 }
 END_TEST
 
+START_TEST(test_fence_keeps_memory_order_in_a_noalias_region)
+{
+    /* noalias promises no overlap; .fence orders the store before the
+     * load that reads it back, and the store after the load before it. */
+    const char *src = ".word p, q, x, y, z\n"
+                      "load const p, 5\n"
+                      "load const q, 5\n"
+                      "load const x, 77\n"
+                      ".linear noalias\n"
+                      "    load load y, q\n"   /* 1005: before the store */
+                      "    .fence\n"
+                      "    store store p, x\n"
+                      "    .fence\n"
+                      "    load load z, q\n"   /* 77: after it */
+                      ".endlinear\n"
+                      "flow halt\n";
+    expect_at_every_level(src, EXPECT({"y", 0, 1005}, {"z", 0, 77}, {MEMORY, 5, 77}));
+}
+END_TEST
+
+START_TEST(test_fence_outside_a_region_is_an_error)
+{
+    char *messages;
+    vimage *exe = build(".fence\nflow halt\n", 1, &messages);
+    ck_assert_ptr_null(exe);
+    ck_assert_msg(strstr(messages, "t.vasm:1:1: error: .fence outside a .linear region") != NULL, "got:\n%s",
+                  messages);
+    free(messages);
+}
+END_TEST
+
 START_TEST(test_two_stores_to_one_address_keep_source_order)
 {
     const char *src = ".word p, q, x, y\n"
@@ -1820,6 +1851,8 @@ static Suite *opt_suite(void)
     tcase_add_test(fixed, test_a_numeric_scratch_address_is_ordered_against_named_scratch);
     tcase_add_test(fixed, test_read_before_write_names_the_temporary_as_written);
     tcase_add_test(fixed, test_unknown_linear_option_is_the_only_error);
+    tcase_add_test(fixed, test_fence_keeps_memory_order_in_a_noalias_region);
+    tcase_add_test(fixed, test_fence_outside_a_region_is_an_error);
     suite_add_tcase(s, fixed);
     return s;
 }
