@@ -352,7 +352,7 @@ static void schedule_region(const optimizer *o, const asm_region *r, const opt_g
         plan_temps(o->p, r, &rr->sched, &rr->temps);
         return;
     }
-    static const opt_heuristic first = {0, 0, 0, 0, 1, 0, 0};
+    static const opt_heuristic first = {0, 0, 0, 0, 1, 0, 0, 0};
     opt_heuristic h = first;
     h.window = window;
     h.budget = budget;
@@ -360,12 +360,12 @@ static void schedule_region(const optimizer *o, const asm_region *r, const opt_g
     plan_temps(o->p, r, &rr->sched, &rr->temps);
     if (o->level < 2)
         return;
-    /* -O2: other tie-breaks, noise in the heights, eager splitting; the same
-     * seeds every run. */
+    /* -O2: other tie-breaks, noise in the heights, scheduling from the end,
+     * eager splitting; the same seeds every run. */
     for (uint32_t trial = 1; trial <= O2_TRIALS; trial++) {
-        opt_heuristic t = {trial, window, 0, 0, 1, budget, trial % 4};
+        opt_heuristic t = {trial, window, 0, 0, 1, budget, trial % 4, (int)(trial % 4 == 3)};
         if (trial > O2_TRIALS / 2)   /* and other splitting policies */
-            t = (opt_heuristic){trial, window, (int)(trial % 3 == 0), (int)(trial % 4) * 2, (int)(trial % 2), budget, 0};
+            t = (opt_heuristic){trial, window, (int)(trial % 3 == 0), (int)(trial % 4) * 2, (int)(trial % 2), budget, 0, 0};
         region_result cand;
         memset(&cand, 0, sizeof cand);
         opt_schedule_run(g, &t, &cand.sched);

@@ -41,6 +41,7 @@ typedef struct {
     int fixed_first;         /* fill each bundle with ops only one engine runs before the others */
     uint32_t budget;         /* scratch words for temporaries: start no slot that would pass it (0: any) */
     uint32_t jitter;         /* with a seed: add 0..jitter to each slot's height */
+    int reverse;             /* schedule from the end of the region backwards */
 } opt_heuristic;
 
 /* Where a region's slot (or one lane of a split valu op) went. */

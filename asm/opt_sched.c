@@ -48,6 +48,7 @@ struct opt_graph {
     uint32_t *npred;             /* per unit */
     uint32_t *height;            /* per unit */
     uint32_t *opens, *closes;    /* per node: temporary words it first writes, last reads (source order) */
+    int32_t *prio;               /* per node: .priority */
 };
 
 /* ---- building ------------------------------------------------------------ */
@@ -279,6 +280,43 @@ static int lanes_cross(const asm_program *p, const asm_pslot *slot)
     return 0;
 }
 
+/* Successor lists and heights from the edges, which run from earlier to
+ * later units. */
+static void finish_graph(opt_graph *g, const edge *edges, size_t nedges)
+{
+    uint32_t units = g->nunits;
+    /* Successor lists (CSR); duplicate edges are harmless. */
+    g->succ_start = xcalloc(units + 1, sizeof *g->succ_start);
+    g->npred = xcalloc(units + 1, sizeof *g->npred);
+    for (size_t e = 0; e < nedges; e++) {
+        g->succ_start[edges[e].from + 1]++;
+        g->npred[edges[e].to]++;
+    }
+    for (uint32_t u = 0; u < units; u++)
+        g->succ_start[u + 1] += g->succ_start[u];
+    g->succ = xmalloc((nedges + 1) * sizeof *g->succ);
+    g->lat = xmalloc(nedges + 1);
+    uint32_t *fill = xmalloc((units + 1) * sizeof *fill);
+    memcpy(fill, g->succ_start, (units + 1) * sizeof *fill);
+    for (size_t e = 0; e < nedges; e++) {
+        uint32_t at = fill[edges[e].from]++;
+        g->succ[at] = edges[e].to;
+        g->lat[at] = edges[e].lat;
+    }
+    free(fill);
+
+    /* Edges run from earlier to later units: heights in one backward sweep. */
+    g->height = xcalloc(units + 1, sizeof *g->height);
+    for (uint32_t u = units; u-- > 0;) {
+        uint32_t h = 1;
+        for (uint32_t e = g->succ_start[u]; e < g->succ_start[u + 1]; e++) {
+            uint32_t via = g->lat[e] + g->height[g->succ[e]];
+            h = via > h ? via : h;
+        }
+        g->height[u] = h;
+    }
+}
+
 opt_graph *opt_graph_build(asm_ctx *ctx, const asm_program *p, uint32_t first, uint32_t end, int noalias)
 {
     opt_graph *g = xcalloc(1, sizeof *g);
@@ -289,11 +327,13 @@ opt_graph *opt_graph_build(asm_ctx *ctx, const asm_program *p, uint32_t first, u
     g->splittable = xcalloc(g->n + 1, 1);
     g->engine = xcalloc(g->n + 1, 1);
     g->place = xcalloc(g->n + 1, 1);
+    g->prio = xcalloc(g->n + 1, sizeof *g->prio);
     uint32_t units = 0;
     for (uint32_t i = 0; i < g->n; i++) {
         const asm_pslot *slot = &p->slots[p->bundles[first + i].first_slot];
         g->engine[i] = (uint8_t)isa_ops[slot->op].engine;
         g->place[i] = slot->place;
+        g->prio[i] = slot->priority;
         g->splittable[i] = isa_ops[slot->op].lane_op >= 0 && slot->place != ASM_PLACE_VALU &&
                            !lanes_cross(p, slot);
         g->unit_base[i] = units;
@@ -334,37 +374,8 @@ opt_graph *opt_graph_build(asm_ctx *ctx, const asm_program *p, uint32_t first, u
         return NULL;
     }
 
-    /* Successor lists (CSR); duplicate edges are harmless. */
-    g->succ_start = xcalloc(units + 1, sizeof *g->succ_start);
-    g->npred = xcalloc(units + 1, sizeof *g->npred);
-    for (size_t e = 0; e < b.nedges; e++) {
-        g->succ_start[b.edges[e].from + 1]++;
-        g->npred[b.edges[e].to]++;
-    }
-    for (uint32_t u = 0; u < units; u++)
-        g->succ_start[u + 1] += g->succ_start[u];
-    g->succ = xmalloc((b.nedges + 1) * sizeof *g->succ);
-    g->lat = xmalloc(b.nedges + 1);
-    uint32_t *fill = xmalloc((units + 1) * sizeof *fill);
-    memcpy(fill, g->succ_start, (units + 1) * sizeof *fill);
-    for (size_t e = 0; e < b.nedges; e++) {
-        uint32_t at = fill[b.edges[e].from]++;
-        g->succ[at] = b.edges[e].to;
-        g->lat[at] = b.edges[e].lat;
-    }
-    free(fill);
+    finish_graph(g, b.edges, b.nedges);
     free(b.edges);
-
-    /* Edges run from earlier to later units: heights in one backward sweep. */
-    g->height = xcalloc(units + 1, sizeof *g->height);
-    for (uint32_t u = units; u-- > 0;) {
-        uint32_t h = 1;
-        for (uint32_t e = g->succ_start[u]; e < g->succ_start[u + 1]; e++) {
-            uint32_t via = g->lat[e] + g->height[g->succ[e]];
-            h = via > h ? via : h;
-        }
-        g->height[u] = h;
-    }
     return g;
 }
 
@@ -384,6 +395,7 @@ void opt_graph_free(opt_graph *g)
     free(g->height);
     free(g->opens);
     free(g->closes);
+    free(g->prio);
     free(g);
 }
 
@@ -467,8 +479,7 @@ static uint32_t mix(uint32_t x)
 
 static rank node_rank(const opt_graph *g, uint32_t node, uint32_t key, uint32_t jitter)
 {
-    const asm_program *p = g->p;
-    int32_t prio = p->slots[p->bundles[g->first + node].first_slot].priority;
+    int32_t prio = g->prio[node];
     uint32_t h = 0;
     for (uint32_t u = g->unit_base[node]; u < g->unit_base[node + 1]; u++)
         h = g->height[u] > h ? g->height[u] : h;
@@ -541,7 +552,7 @@ static int lane_ready(const sched *s, uint32_t u, uint32_t c)
     return s->cycle[u] == NONE && s->npred[u] == 0 && s->earliest[u] <= c;
 }
 
-int opt_schedule_run(const opt_graph *g, const opt_heuristic *h, opt_schedule *out)
+static int schedule_forward(const opt_graph *g, const opt_heuristic *h, opt_schedule *out)
 {
     uint32_t n = g->n, units = g->nunits;
     sched s = {g, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL};
@@ -698,6 +709,86 @@ int opt_schedule_run(const opt_graph *g, const opt_heuristic *h, opt_schedule *o
     free(s.rank);
     free(s.ready);
     free(s.in_ready);
+    return 0;
+}
+
+/* The graph with every edge turned around, its nodes in reverse order:
+ * scheduled as it stands, then read backwards, it gives a schedule of g
+ * that packs the end of the region as tightly as a forward one packs the
+ * start.  .priority keeps its sense (higher goes earlier, so later in the
+ * reversed order), and temporaries open at their last read. */
+static opt_graph *reversed(const opt_graph *g)
+{
+    uint32_t n = g->n;
+    opt_graph *r = xcalloc(1, sizeof *r);
+    r->p = g->p;
+    r->first = g->first;
+    r->n = n;
+    r->nunits = g->nunits;
+    r->unit_base = xcalloc(n + 1, sizeof *r->unit_base);
+    r->splittable = xcalloc(n + 1, 1);
+    r->engine = xcalloc(n + 1, 1);
+    r->place = xcalloc(n + 1, 1);
+    r->prio = xcalloc(n + 1, sizeof *r->prio);
+    r->opens = xcalloc(n + 1, sizeof *r->opens);
+    r->closes = xcalloc(n + 1, sizeof *r->closes);
+    uint32_t units = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = n - 1 - j;
+        r->unit_base[j] = units;
+        units += g->unit_base[i + 1] - g->unit_base[i];
+        r->splittable[j] = g->splittable[i];
+        r->engine[j] = g->engine[i];
+        r->place[j] = g->place[i];
+        r->prio[j] = g->prio[i] == INT32_MIN ? INT32_MAX : -g->prio[i];
+        r->opens[j] = g->closes[i];
+        r->closes[j] = g->opens[i];
+    }
+    r->unit_base[n] = units;
+    r->node_of = xmalloc((units + 1) * sizeof *r->node_of);
+    for (uint32_t j = 0; j < n; j++)
+        for (uint32_t u = r->unit_base[j]; u < r->unit_base[j + 1]; u++)
+            r->node_of[u] = j;
+    size_t nedges = g->succ_start[g->nunits];
+    edge *edges = xmalloc((nedges + 1) * sizeof *edges);
+    for (uint32_t u = 0; u < g->nunits; u++) {
+        uint32_t i = g->node_of[u], ru = r->unit_base[n - 1 - i] + (u - g->unit_base[i]);
+        for (uint32_t e = g->succ_start[u]; e < g->succ_start[u + 1]; e++) {
+            uint32_t v = g->succ[e], k = g->node_of[v];
+            uint32_t rv = r->unit_base[n - 1 - k] + (v - g->unit_base[k]);
+            edges[e] = (edge){rv, ru, g->lat[e]};
+        }
+    }
+    finish_graph(r, edges, nedges);
+    free(edges);
+    return r;
+}
+
+int opt_schedule_run(const opt_graph *g, const opt_heuristic *h, opt_schedule *out)
+{
+    if (!h->reverse)
+        return schedule_forward(g, h, out);
+    opt_graph *r = reversed(g);
+    opt_schedule rs;
+    opt_heuristic forward = *h;
+    forward.reverse = 0;
+    schedule_forward(r, &forward, &rs);
+    uint32_t n = g->n;
+    out->nbundles = rs.nbundles;
+    out->nplaces = rs.nplaces;
+    out->throttled = rs.throttled;
+    out->places = xmalloc((rs.nplaces + 1) * sizeof *out->places);
+    out->first_place = xmalloc((n + 1) * sizeof *out->first_place);
+    uint32_t np = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t j = n - 1 - i;
+        out->first_place[i] = np;
+        for (uint32_t k = rs.first_place[j]; k < rs.first_place[j + 1]; k++)
+            out->places[np++] = (opt_place){rs.nbundles - 1 - rs.places[k].cycle, rs.places[k].lane};
+    }
+    out->first_place[n] = np;
+    opt_schedule_free(&rs);
+    opt_graph_free(r);
     return 0;
 }
 
