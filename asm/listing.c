@@ -86,6 +86,24 @@ static int by_value(const void *a, const void *b)
     return x->value < y->value ? -1 : x->value > y->value;
 }
 
+/* "  # m.vasm:2, macro call m.vasm:9": a slot's own source, when it is
+ * not simply its bundle's line (a macro body, or a bundle gathering slots
+ * of several lines). */
+static void put_slot_source(FILE *out, const vimage *exe, uint32_t bundle, uint32_t slot)
+{
+    img_slot_line l = img_slot_source(exe, bundle, slot);
+    const char *file = img_string(exe, l.file);
+    if (!file || !*file)
+        return;
+    int same = exe->lines && exe->lines[bundle].file == l.file && exe->lines[bundle].line == l.line;
+    if (same && !l.call_line)
+        return;
+    fprintf(out, "   # %s:%" PRIu32, file, l.line);
+    const char *call = img_string(exe, l.call_file);
+    if (l.call_line && call && *call)
+        fprintf(out, ", macro call %s:%" PRIu32, call, l.call_line);
+}
+
 int asm_write_listing(FILE *out, const vimage *exe, const asm_listing_source *known, size_t nknown)
 {
     source_cache cache = {NULL, 0, 0};
@@ -134,7 +152,9 @@ int asm_write_listing(FILE *out, const vimage *exe, const asm_listing_source *kn
             const char *comment = c ? img_string(exe, (uint32_t)slot->arg[c - isa_ops[slot->op].kinds]) : NULL;
             char canon[512];
             isa_format_slot(canon, sizeof canon, slot, comment);
-            fprintf(out, "   %s\n", canon);
+            fprintf(out, "   %s", canon);
+            put_slot_source(out, exe, b, s);
+            fputc('\n', out);
         }
     }
     for (size_t i = 0; i < cache.n; i++) {

@@ -27,7 +27,8 @@
 #define SYMBOL_SIZE 20
 #define LINE_SIZE 8
 #define RELOC_SIZE 16
-#define SECTION_COUNT 6      /* ids 1 .. SECTION_COUNT */
+#define SLOT_LINE_SIZE 16
+#define SECTION_COUNT 7      /* ids 1 .. SECTION_COUNT */
 
 /* ------------------------------------------------------------------ */
 /* Errors */
@@ -214,6 +215,7 @@ void img_free(vimage *img)
     free(img->bundle_start);
     free(img->slots);
     free(img->lines);
+    free(img->slot_lines);
     free(img->strings);
     free(img->symbols);
     for (uint32_t i = 0; i < img->nsegments; i++)
@@ -224,6 +226,14 @@ void img_free(vimage *img)
         free(img->intern->offset_plus1);
     free(img->intern);
     free(img);
+}
+
+/* Interns a file name, first trying the one of the previous entry:
+ * consecutive bundles and slots nearly always come from one file, and a
+ * comparison spares hashing the name every time. */
+static uint32_t intern_file(vimage *img, uint32_t prev, const char *file)
+{
+    return prev && file && strcmp(img->strings + prev, file) == 0 ? prev : img_intern(img, file);
 }
 
 void img_begin_bundle(vimage *img, const char *file, uint32_t line)
@@ -239,11 +249,8 @@ void img_begin_bundle(vimage *img, const char *file, uint32_t line)
         img->lines = xrealloc(img->lines, cap * sizeof *img->lines);
     }
     img->cap_bundles = cap;
-    /* Consecutive bundles nearly always come from one file: a comparison
-     * with the previous bundle's name spares hashing it for every bundle. */
     uint32_t prev = img->nbundles ? img->lines[img->nbundles - 1].file : 0;
-    img->lines[img->nbundles].file =
-        prev && file && strcmp(img->strings + prev, file) == 0 ? prev : img_intern(img, file);
+    img->lines[img->nbundles].file = intern_file(img, prev, file);
     img->lines[img->nbundles].line = line;
     img->nbundles++;
     img->bundle_start[img->nbundles] = img->nslots;
@@ -257,9 +264,45 @@ void img_add_slot(vimage *img, const isa_slot *slot)
     }
     if (img->nslots == UINT32_MAX)
         abort();
+    size_t old_cap = img->cap_slots;
     img->slots = grow(img->slots, &img->cap_slots, (size_t)img->nslots + 1, 0, sizeof *img->slots);
+    if (img->slot_lines) {   /* kept in step with the slots; no line until one is set */
+        if (img->cap_slots != old_cap)
+            img->slot_lines = xrealloc(img->slot_lines, img->cap_slots * sizeof *img->slot_lines);
+        img->slot_lines[img->nslots] = (img_slot_line){0, 0, 0, 0};
+    }
     img->slots[img->nslots++] = *slot;
     img->bundle_start[img->nbundles] = img->nslots;
+}
+
+void img_set_slot_line(vimage *img, const char *file, uint32_t line, const char *call_file,
+                       uint32_t call_line)
+{
+    if (img->nslots == 0) {
+        fprintf(stderr, "img_set_slot_line: no slot added yet\n");
+        abort();
+    }
+    if (!img->slot_lines)
+        img->slot_lines = xcalloc(img->cap_slots, sizeof *img->slot_lines);
+    uint32_t i = img->nslots - 1;
+    const img_slot_line *prev = i ? &img->slot_lines[i - 1] : NULL;
+    img_slot_line *l = &img->slot_lines[i];
+    l->file = intern_file(img, prev ? prev->file : 0, file);
+    l->line = line;
+    l->call_file = intern_file(img, prev ? prev->call_file : 0, call_file);
+    l->call_line = call_line;
+}
+
+img_slot_line img_slot_source(const vimage *img, uint32_t bundle, uint32_t slot)
+{
+    if (img->slot_lines && slot < img->nslots)
+        return img->slot_lines[slot];
+    img_slot_line l = {0, 0, 0, 0};
+    if (img->lines && bundle < img->nbundles) {
+        l.file = img->lines[bundle].file;
+        l.line = img->lines[bundle].line;
+    }
+    return l;
 }
 
 uint32_t img_add_symbol(vimage *img, const char *name, img_sym_kind kind, img_sym_binding binding,
@@ -450,6 +493,13 @@ static int validate_lines(const vimage *img, img_status *st)
             return fail(st, IMG_ERR_BAD_LINES,
                         "bundle %u: source file offset %u does not start a string", b,
                         img->lines[b].file);
+    for (uint32_t i = 0; img->slot_lines && i < img->nslots; i++) {
+        const img_slot_line *l = &img->slot_lines[i];
+        if (!img_string(img, l->file) || !img_string(img, l->call_file))
+            return fail(st, IMG_ERR_BAD_LINES,
+                        "slot %u: source file offset %u or macro call file offset %u does not "
+                        "start a string", i, l->file, l->call_file);
+    }
     return 0;
 }
 
@@ -684,6 +734,8 @@ static int encode_valid(const vimage *img, uint8_t **out, size_t *out_size)
         plan[n++] = (section_plan){IMG_SEC_MEMORY, memory_size, 0};
     if (img->nrelocs)
         plan[n++] = (section_plan){IMG_SEC_RELOCS, RELOC_SIZE * (uint64_t)img->nrelocs, 0};
+    if (img->slot_lines && img->nslots)
+        plan[n++] = (section_plan){IMG_SEC_SLOTLINES, SLOT_LINE_SIZE * (uint64_t)img->nslots, 0};
 
     uint64_t total = HEADER_SIZE + SECTION_ENTRY_SIZE * (uint64_t)n;
     for (int s = 0; s < n; s++) {
@@ -774,6 +826,15 @@ static int encode_valid(const vimage *img, uint8_t **out, size_t *out_size)
                 p = put_u32(p, (uint32_t)r->addend);
             }
             break;
+        case IMG_SEC_SLOTLINES:
+            for (uint32_t i = 0; i < img->nslots; i++) {
+                const img_slot_line *l = &img->slot_lines[i];
+                p = put_u32(p, l->file);
+                p = put_u32(p, l->line);
+                p = put_u32(p, l->call_file);
+                p = put_u32(p, l->call_line);
+            }
+            break;
         }
     }
     put_u32(buf + 12, file_crc(buf, (size_t)total));
@@ -795,7 +856,7 @@ int img_encode(const vimage *img, uint8_t **out, size_t *out_size)
 /* Decoding: the container */
 
 static const char *const section_names[SECTION_COUNT + 1] = {
-    NULL, "CODE", "STRINGS", "SYMBOLS", "LINES", "MEMORY", "RELOCS",
+    NULL, "CODE", "STRINGS", "SYMBOLS", "LINES", "MEMORY", "RELOCS", "SLOTLINES",
 };
 
 typedef struct {
@@ -814,8 +875,13 @@ static int read_header(const uint8_t *data, size_t size, section_view sec[SECTIO
                     data[0], data[1], data[2], data[3], IMG_MAGIC);
     uint16_t version = get_u16(data + 4), t = get_u16(data + 6);
     if (version != IMG_VERSION)
-        return fail(st, IMG_ERR_BAD_VERSION, "version %u; this reader knows version %d", version,
-                    IMG_VERSION);
+        return fail(st, IMG_ERR_BAD_VERSION,
+                    version < IMG_VERSION
+                        ? "version %u is older than this reader's version %d (assemble or link "
+                          "the file again)"
+                        : "version %u is newer than this reader's version %d (a newer vliwkit "
+                          "wrote it)",
+                    version, IMG_VERSION);
     if (t != IMG_EXECUTABLE && t != IMG_OBJECT)
         return fail(st, IMG_ERR_BAD_TYPE, "type %u is neither executable (1) nor object (2)", t);
     uint32_t declared = get_u32(data + 8);
@@ -992,6 +1058,23 @@ static int read_lines(vimage *img, section_view s, img_status *st)
     return 0;
 }
 
+static int read_slot_lines(vimage *img, section_view s, img_status *st)
+{
+    if (!s.data)
+        return 0;
+    if (s.size != (uint64_t)SLOT_LINE_SIZE * img->nslots)
+        return fail(st, IMG_ERR_BAD_LINES,
+                    "SLOTLINES section of %u bytes for %u slots (needs %llu)", s.size,
+                    img->nslots, (unsigned long long)SLOT_LINE_SIZE * img->nslots);
+    img->slot_lines = xcalloc(img->nslots ? img->nslots : 1, sizeof *img->slot_lines);
+    for (uint32_t i = 0; i < img->nslots; i++) {
+        const uint8_t *p = s.data + (size_t)i * SLOT_LINE_SIZE;
+        img->slot_lines[i] = (img_slot_line){get_u32(p), get_u32(p + 4), get_u32(p + 8),
+                                             get_u32(p + 12)};
+    }
+    return 0;
+}
+
 static int read_memory(vimage *img, section_view s, img_status *st)
 {
     if (!s.data)
@@ -1061,7 +1144,7 @@ vimage *img_decode(const uint8_t *data, size_t size, img_status *st)
     if (read_strings(img, sec[IMG_SEC_STRINGS], st) || read_code(img, sec[IMG_SEC_CODE], st) ||
         read_symbols(img, sec[IMG_SEC_SYMBOLS], st) || read_lines(img, sec[IMG_SEC_LINES], st) ||
         read_memory(img, sec[IMG_SEC_MEMORY], st) || read_relocs(img, sec[IMG_SEC_RELOCS], st) ||
-        img_validate(img, st)) {
+        read_slot_lines(img, sec[IMG_SEC_SLOTLINES], st) || img_validate(img, st)) {
         img_free(img);
         return NULL;
     }

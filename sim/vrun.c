@@ -296,9 +296,9 @@ static void json_fault(FILE *out, const sim_machine *m, const char *detail)
 {
     const sim_fault_info *f = sim_fault(m);
     const sim_program *p = sim_machine_program(m);
-    char slot[1024], source[300];
+    char slot[1024], source[600];
     sim_format_slot(p, f->at.pc, f->at.slot, slot, sizeof slot);
-    sim_format_source(p, f->at.pc, source, sizeof source);
+    sim_format_source(p, f->at.pc, f->at.slot, source, sizeof source);
     fprintf(out, "{\"kind\": \"%s\", \"message\": ", sim_fault_name(f->kind));
     sim_json_string(out, detail);
     fprintf(out, ", \"core\": %d, \"pc\": %u, \"cycle\": %llu, \"slot\": ", f->at.core, f->at.pc,
