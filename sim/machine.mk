@@ -3,7 +3,9 @@
 noinst_LIBRARIES += libvliwsim.a
 libvliwsim_a_SOURCES = sim/machine.h sim/machine.c \
                        sim/harness.h sim/harness.c \
-                       sim/trace.h sim/trace.c
+                       sim/trace.h sim/trace.c \
+                       sim/profile.h sim/profile.c \
+                       sim/report.h sim/report.c
 
 bin_PROGRAMS += vrun
 vrun_SOURCES = sim/vrun.c sim/vrun_options.h sim/vrun_options.c sim/sha256.h sim/sha256.c
