@@ -99,9 +99,16 @@ vimage *asm_emit(const asm_ctx *ctx, const asm_program *p)
                                   (int32_t)args[a].value);
             }
             img_add_slot(img, &s);
-            asm_loc at = asm_pos_loc(ctx, slot->pos), call = macro_call(slot->frame);
-            img_set_slot_line(img, at.file, at.line, call.file, call.line);
         }
     }
+    /* Each slot's line from its own asm_pslot (a pass may have moved it to
+     * another bundle), after the code: new file names go last in STRINGS. */
+    slot_index = 0;
+    for (size_t b = 0; b < p->nbundles; b++)
+        for (uint32_t k = 0; k < p->bundles[b].nslots; k++, slot_index++) {
+            const asm_pslot *slot = &p->slots[p->bundles[b].first_slot + k];
+            asm_loc at = asm_pos_loc(ctx, slot->pos), call = macro_call(slot->frame);
+            img_set_slot_line(img, slot_index, at.file, at.line, call.file, call.line);
+        }
     return img;
 }

@@ -604,13 +604,24 @@ static void copy_code(linker *L, int strip)
                     }
                 }
                 img_add_slot(L->out, &slot);
-                if (!strip && o->slot_lines) {
-                    const img_slot_line *l = &o->slot_lines[k];
-                    img_set_slot_line(L->out, l->file ? img_string(o, l->file) : NULL, l->line,
-                                      l->call_file ? img_string(o, l->call_file) : NULL,
-                                      l->call_line);
-                }
             }
+        }
+    }
+}
+
+/* The per-slot line map, after everything else is in the output: its new
+ * file names go last in STRINGS, so every other string keeps the offset
+ * it had before images had per-slot lines. */
+static void copy_slot_lines(linker *L)
+{
+    for (size_t p = 0; p < L->ninputs; p++) {
+        const module *m = &L->mods[L->order[p]];
+        const vimage *o = m->obj;
+        for (uint32_t k = 0; o->slot_lines && k < o->nslots; k++) {
+            const img_slot_line *l = &o->slot_lines[k];
+            img_set_slot_line(L->out, m->slot_base + k, l->file ? img_string(o, l->file) : NULL,
+                              l->line, l->call_file ? img_string(o, l->call_file) : NULL,
+                              l->call_line);
         }
     }
 }
@@ -970,6 +981,7 @@ vimage *lnk_link(const lnk_input *inputs, size_t ninputs, const lnk_options *opt
         L.out->lines = NULL;
     } else {
         carry_symbols(&L);
+        copy_slot_lines(&L);
     }
 
     vimage *out = L.out;

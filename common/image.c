@@ -275,16 +275,17 @@ void img_add_slot(vimage *img, const isa_slot *slot)
     img->bundle_start[img->nbundles] = img->nslots;
 }
 
-void img_set_slot_line(vimage *img, const char *file, uint32_t line, const char *call_file,
-                       uint32_t call_line)
+void img_set_slot_line(vimage *img, uint32_t slot, const char *file, uint32_t line,
+                       const char *call_file, uint32_t call_line)
 {
-    if (img->nslots == 0) {
-        fprintf(stderr, "img_set_slot_line: no slot added yet\n");
+    if (slot >= img->nslots) {
+        fprintf(stderr, "img_set_slot_line: slot %u does not exist (%u slots)\n", slot,
+                img->nslots);
         abort();
     }
     if (!img->slot_lines)
         img->slot_lines = xcalloc(img->cap_slots, sizeof *img->slot_lines);
-    uint32_t i = img->nslots - 1;
+    uint32_t i = slot;
     const img_slot_line *prev = i ? &img->slot_lines[i - 1] : NULL;
     img_slot_line *l = &img->slot_lines[i];
     l->file = intern_file(img, prev ? prev->file : 0, file);

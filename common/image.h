@@ -192,11 +192,14 @@ void img_free(vimage *img);
 void img_begin_bundle(vimage *img, const char *file, uint32_t line);
 /* Appends a slot to the current bundle (one must have been begun). */
 void img_add_slot(vimage *img, const isa_slot *slot);
-/* Gives the slot added last its own source line and macro call site
- * (files may be NULL).  An image where this is never called has no
- * SLOTLINES section; earlier slots without a line get none. */
-void img_set_slot_line(vimage *img, const char *file, uint32_t line, const char *call_file,
-                       uint32_t call_line);
+/* Gives slot `slot` (an index over all slots; the slot must exist) its
+ * own source line and macro call site (files may be NULL).  An image where
+ * this is never called has no SLOTLINES section; slots never given a line
+ * have none.  Writers call it after everything else that interns strings,
+ * so that the line map's file names come last in STRINGS and leave every
+ * other string where it was before SLOTLINES existed. */
+void img_set_slot_line(vimage *img, uint32_t slot, const char *file, uint32_t line,
+                       const char *call_file, uint32_t call_line);
 /* The source of slot `slot` (an index over all slots) of bundle `bundle`:
  * its own line when the image has per-slot lines, else its bundle's line
  * (with no call site); all zero when the image has no line map. */

@@ -173,7 +173,7 @@ static vimage *every_op_image(img_type type)
         fill_operands(img, op, &s);
         img_add_slot(img, &s);
         /* every third slot from a macro body, called from every.vasm */
-        img_set_slot_line(img, op % 3 ? "every.vasm" : "lib/macros.vasm", 1000u + (uint32_t)op,
+        img_set_slot_line(img, img->nslots - 1, op % 3 ? "every.vasm" : "lib/macros.vasm", 1000u + (uint32_t)op,
                           op % 3 ? NULL : "every.vasm", op % 3 ? 0 : 2000u + (uint32_t)op);
     }
     img_begin_bundle(img, NULL, 0);   /* nop */

@@ -964,14 +964,14 @@ START_TEST(test_faults_and_bundle_sources_name_each_slots_own_line)
 {
     bundle();
     SLOT(CONST, 1, 7);
-    img_set_slot_line(img, "t.vasm", 10, NULL, 0);
+    img_set_slot_line(img, img->nslots - 1, "t.vasm", 10, NULL, 0);
     bundle();
     ALU(ADD, 4, 1, 1);
-    img_set_slot_line(img, "t.vasm", 20, NULL, 0);
+    img_set_slot_line(img, img->nslots - 1, "t.vasm", 20, NULL, 0);
     ALU(ADD, 5, 1, 1);
-    img_set_slot_line(img, "t.vasm", 20, NULL, 0);
+    img_set_slot_line(img, img->nslots - 1, "t.vasm", 20, NULL, 0);
     ALU(DIV, 3, 1, 2);
-    img_set_slot_line(img, "m.vasm", 3, "t.vasm", 30);
+    img_set_slot_line(img, img->nslots - 1, "m.vasm", 3, "t.vasm", 30);
     ck_assert_int_eq(run1(), SIM_FAULT);
     char msg[512];
     sim_format_error(mach, msg, sizeof msg);

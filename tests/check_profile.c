@@ -23,7 +23,7 @@ static void slot(int op, int64_t a0, int64_t a1, int64_t a2, const char *file, u
 {
     isa_slot s = {.op = (uint16_t)op, .arg = {a0, a1, a2, 0, 0}};
     img_add_slot(img, &s);
-    img_set_slot_line(img, file, line, call_file, call_line);
+    img_set_slot_line(img, img->nslots - 1, file, line, call_file, call_line);
 }
 
 /*   label top (line 9)
