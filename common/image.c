@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "outfile.h"
+#include "text.h"
 #include "xalloc.h"
 
 #define HEADER_SIZE 32
@@ -304,6 +305,61 @@ img_slot_line img_slot_source(const vimage *img, uint32_t bundle, uint32_t slot)
         l.line = img->lines[bundle].line;
     }
     return l;
+}
+
+/* "file:line" of one source position; "file:" is left out when the
+ * previous one named the same file (prev_file: its string offset). */
+static void put_line(text_buf *o, const vimage *img, uint32_t file, uint32_t line, uint32_t prev_file)
+{
+    const char *name = img_string(img, file);
+    if (prev_file && prev_file == file)
+        text_put(o, "%u", line);
+    else
+        text_put(o, "%s:%u", name && *name ? name : "?", line);
+}
+
+size_t img_format_source(const vimage *img, uint32_t bundle, int slot, char *buf, size_t size)
+{
+    text_buf o = {buf, size, 0};
+    if (size)
+        buf[0] = '\0';
+    if (bundle >= img->nbundles)
+        return 0;
+    uint32_t first = img->bundle_start[bundle], end = img->bundle_start[bundle + 1];
+    if (slot >= 0) {
+        if (first + (uint32_t)slot >= end)
+            return 0;
+        img_slot_line l = img_slot_source(img, bundle, first + (uint32_t)slot);
+        if (l.line == 0)
+            return 0;
+        put_line(&o, img, l.file, l.line, 0);
+        if (l.call_line) {
+            text_put(&o, ", macro call ");
+            put_line(&o, img, l.call_file, l.call_line, 0);
+        }
+        return o.len;
+    }
+    if (!img->slot_lines || first == end) {
+        if (!img->lines || img->lines[bundle].line == 0)
+            return 0;
+        put_line(&o, img, img->lines[bundle].file, img->lines[bundle].line, 0);
+        return o.len;
+    }
+    /* The bundle: the distinct lines of its slots, in slot order. */
+    uint32_t prev_file = 0;
+    for (uint32_t i = first; i < end; i++) {
+        const img_slot_line *l = &img->slot_lines[i];
+        int seen = l->line == 0;
+        for (uint32_t j = first; j < i && !seen; j++)
+            seen = img->slot_lines[j].file == l->file && img->slot_lines[j].line == l->line;
+        if (seen)
+            continue;
+        if (o.len)
+            text_put(&o, ",");
+        put_line(&o, img, l->file, l->line, prev_file);
+        prev_file = l->file;
+    }
+    return o.len;
 }
 
 uint32_t img_add_symbol(vimage *img, const char *name, img_sym_kind kind, img_sym_binding binding,

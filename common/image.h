@@ -204,6 +204,13 @@ void img_set_slot_line(vimage *img, uint32_t slot, const char *file, uint32_t li
  * its own line when the image has per-slot lines, else its bundle's line
  * (with no call site); all zero when the image has no line map. */
 img_slot_line img_slot_source(const vimage *img, uint32_t bundle, uint32_t slot);
+/* The source of slot `slot` of bundle `bundle` (counted within the bundle)
+ * as text, "k.vasm:9" or "m.vasm:2, macro call k.vasm:9"; of the whole
+ * bundle when slot is -1: the distinct lines of its slots, in slot order,
+ * "k.vasm:9,12,m.vasm:2" (an empty bundle: its own line).  "" when the
+ * image has no line for it.  Returns the length the whole text needs
+ * (cut at size like snprintf). */
+size_t img_format_source(const vimage *img, uint32_t bundle, int slot, char *buf, size_t size);
 /* Interns a string, returning its offset in STRINGS. */
 uint32_t img_intern(vimage *img, const char *s);
 /* Appends a symbol and returns its index. */
