@@ -1580,6 +1580,22 @@ static int scan_rest(img_view *v, vimage *shim, int check)
             return -1;
         last_file = file;
     }
+    /* Per-slot lines: consecutive slots nearly always name the files of
+     * the previous one, so a file is looked up only when it changes. */
+    const uint8_t *slot_lines = v->section[IMG_SEC_SLOTLINES];
+    if (slot_lines && v->section_size[IMG_SEC_SLOTLINES] != (uint64_t)SLOT_LINE_SIZE * v->nslots)
+        return -1;
+    uint32_t last_call = 0;
+    last_file = 0;
+    for (uint32_t i = 0; slot_lines && i < v->nslots; i++) {
+        const uint8_t *p = slot_lines + (size_t)i * SLOT_LINE_SIZE;
+        uint32_t file = img_le32(p), call = img_le32(p + 8);
+        if ((file != last_file && !img_string(shim, file)) ||
+            (call != last_call && !img_string(shim, call)))
+            return -1;
+        last_file = file;
+        last_call = call;
+    }
     int rc = read_symbols(shim, sym, &st) || validate_symbols(shim, &st) ||
              validate_memory(shim, &st) ? -1 : 0;
     free(shim->symbols);
@@ -1676,6 +1692,7 @@ vimage *img_view_image(const img_view *v)
     read_lines(img, sec[IMG_SEC_LINES], &st);
     read_memory(img, sec[IMG_SEC_MEMORY], &st);
     read_relocs(img, sec[IMG_SEC_RELOCS], &st);
+    read_slot_lines(img, sec[IMG_SEC_SLOTLINES], &st);
     return img;
 }
 

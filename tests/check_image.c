@@ -969,6 +969,56 @@ START_TEST(test_slot_lines_are_kept_per_slot_with_their_macro_call)
 }
 END_TEST
 
+/* What vrun runs is a view; its fault messages, traces and reports name
+ * slots through img_view_format_source, so it must say what the image says. */
+static void expect_view_sources_as_image(const vimage *img)
+{
+    encoded e = encode_ok(img);
+    img_view v;
+    img_status st;
+    ck_assert_msg(img_view_bytes(&v, e.data, e.size, &st) == 0, "%s", st.detail);
+    for (uint32_t b = 0; b <= img->nbundles; b++) {
+        if (b < img->nbundles)   /* past the last bundle: no source, as in the image */
+            ck_assert_uint_eq(img_view_first_slot(&v, b), img->bundle_start[b]);
+        uint32_t n = b < img->nbundles ? img->bundle_start[b + 1] - img->bundle_start[b] : 1;
+        for (int k = -1; k <= (int)n; k++) {
+            char want[256], got[256];
+            size_t nw = img_format_source(img, b, k, want, sizeof want);
+            size_t ng = img_view_format_source(&v, b, k, got, sizeof got);
+            ck_assert_msg(nw == ng && strcmp(want, got) == 0,
+                          "bundle %u slot %d: image \"%s\", view \"%s\"", b, k, want, got);
+        }
+    }
+    img_view_close(&v);
+    free(e.data);
+}
+
+START_TEST(test_a_view_names_the_same_sources_as_its_image)
+{
+    vimage *img = every_op_image(IMG_EXECUTABLE);
+    expect_view_sources_as_image(img);
+    /* and what the image says is what every_op_image wrote: op 3's slot
+     * comes from a macro body line called from every.vasm */
+    char text[128];
+    img_format_source(img, 3, 0, text, sizeof text);
+    ck_assert_str_eq(text, "lib/macros.vasm:1003, macro call every.vasm:2003");
+    img_format_source(img, 4, 0, text, sizeof text);
+    ck_assert_str_eq(text, "every.vasm:1004");
+    img_free(img);
+
+    /* without per-slot lines every slot names its bundle's line */
+    img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, "x.vasm", 7);
+    add(img, slot_of("flow", "halt", 0, 0, 0, 0, 0));
+    add(img, slot_of("alu", "+", 1, 2, 3, 0, 0));
+    img_begin_bundle(img, "x.vasm", 0);
+    expect_view_sources_as_image(img);
+    img_format_source(img, 0, 1, text, sizeof text);
+    ck_assert_str_eq(text, "x.vasm:7");
+    img_free(img);
+}
+END_TEST
+
 START_TEST(test_slot_lines_must_cover_every_slot_with_valid_files)
 {
     vimage *img = every_op_image(IMG_EXECUTABLE);
@@ -1352,6 +1402,7 @@ static Suite *image_suite(void)
     tcase_add_test(trip, test_intern_into_a_decoded_image_finds_its_strings);
     tcase_add_test(trip, test_image_without_line_map_decodes_without_one);
     tcase_add_test(trip, test_slot_lines_are_kept_per_slot_with_their_macro_call);
+    tcase_add_test(trip, test_a_view_names_the_same_sources_as_its_image);
     tcase_add_test(trip, test_encoder_rejects_operands_that_do_not_fit);
     tcase_add_test(trip, test_error_names_and_texts_are_defined);
     suite_add_tcase(s, trip);
