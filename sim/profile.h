@@ -44,6 +44,8 @@ typedef struct {
     uint64_t cycles;
 } sim_prof_row;
 
+/* p must have its image (sim_program_image not NULL): the profile reads
+ * its slots, labels and line maps. */
 sim_profile *sim_profile_new(const sim_program *p, int cores);
 void sim_profile_observe(void *ctx, const sim_machine *m, const sim_step *step);
 void sim_profile_free(sim_profile *pr);

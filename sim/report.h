@@ -45,7 +45,8 @@ typedef struct {
 } sim_report_info;
 
 /* Writes the page for the finished run of m (its profile and timeline
- * observed the whole run). */
+ * observed the whole run; m's program has its image, as for the
+ * profile). */
 void sim_report_write(FILE *out, const sim_report_info *info, const sim_machine *m,
                       const sim_profile *pr, const sim_timeline *t);
 

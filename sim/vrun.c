@@ -747,8 +747,9 @@ int main(int argc, char **argv)
     case VRUN_OPTIONS_RUN:
         break;
     }
-    /* The image is read once and run in place; only traces need it decoded
-     * (for its symbols). */
+    /* The image is read once and run in place; only the observers need it
+     * decoded (traces for its symbols; the profile and the report for its
+     * slots, labels and per-slot lines), so a plain run decodes nothing. */
     img_status st;
     img_view view;
     if (img_view_file(&view, o.image, &st) != 0) {
@@ -761,7 +762,9 @@ int main(int argc, char **argv)
         img_view_close(&view);
         return EXIT_USAGE;
     }
-    vimage *img = o.trace_file || o.trace_text ? img_view_image(&view) : NULL;
+    int observed = o.trace_file || o.trace_text || o.profile_file || o.annotate_file ||
+                   o.report_file;
+    vimage *img = observed ? img_view_image(&view) : NULL;
     sim_program *p = sim_program_view(&view, img);
     int code = o.trials ? trials_run(&o, &view, p) : single_run(&o, &view, p);
     sim_program_free(p);

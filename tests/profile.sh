@@ -8,7 +8,9 @@
 #   macro call, and its cycles those of its single row when it has one;
 # - --json with --profile is valid JSON with a "profile" array;
 # - --report writes an HTML file (the browser test, report_browser.sh, looks
-#   inside it).
+#   inside it);
+# - a plain run (no observers, nothing decoded) names a faulting slot's own
+#   line and macro call.
 set -u
 samples=${top_srcdir:-.}/samples
 bin=${top_builddir:-.}
@@ -151,6 +153,25 @@ if [ -s "$tmp/kernel.bin" ]; then
     else
         bad "kernel: --json --profile: $(head -c 300 "$tmp/json") $(head -3 "$tmp/json.err")"
     fi
+fi
+
+# A plain run has no decoded image (vrun runs the file's bytes in place):
+# its fault message still names the slot's own line and its macro call,
+# read from the image's per-slot lines.
+printf '.macro divide d, a, b\n    alu // \\d, \\a, \\b\n.endm\nload const 1, 7\n< divide 2, 1, 0 ; flow halt >\n' \
+    >"$tmp/m.vasm"
+abs_bin=$(cd "$bin" && pwd)   # vasm runs in $tmp, so that the file is named m.vasm
+if (cd "$tmp" && "$abs_bin/vasm" m.vasm -o m.bin) 2>"$tmp/m.err"; then
+    "$bin/vrun" "$tmp/m.bin" >"$tmp/m.out" 2>"$tmp/m.err"
+    status=$?
+    want="vrun: fault: division by zero on core 0 at pc 1, cycle 1: alu // 2, 1, 0 (m.vasm:2, macro call m.vasm:5)"
+    if [ "$status" -eq 3 ] && grep -qxF "$want" "$tmp/m.err"; then
+        ok "a plain run's fault names the slot's own line and its macro call"
+    else
+        bad "plain run fault (exit $status): $(head -3 "$tmp/m.err")"
+    fi
+else
+    bad "macro fault: vasm failed: $(head -3 "$tmp/m.err")"
 fi
 
 echo "profile: $pass passed, $fail failed"
