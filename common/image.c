@@ -1553,6 +1553,44 @@ static int scan_code(img_view *v, const vimage *shim, int check)
     return 0;
 }
 
+/* Whether every file and macro-call file of n SLOTLINES entries starts a
+ * string.  Consecutive slots nearly always name the files of the one
+ * before, so a file is looked up only when it changes, and (SSE2) four
+ * entries are compared with the last files at once. */
+static int slot_files_ok(const vimage *shim, const uint8_t *p, uint32_t n)
+{
+    uint32_t file = 0, call = 0;   /* "": nothing to look up */
+    uint32_t i = 0;
+    while (i < n) {
+#ifdef __SSE2__
+        /* little-endian: lanes 0 and 2 of an entry are its file and call file */
+        const __m128i last = _mm_setr_epi32((int)file, 0, (int)call, 0);
+        for (; n - i >= 4; i += 4, p += 4 * SLOT_LINE_SIZE) {
+            const __m128i *q = (const __m128i *)p;
+            __m128i a = _mm_cmpeq_epi32(_mm_loadu_si128(q), last);
+            __m128i b = _mm_cmpeq_epi32(_mm_loadu_si128(q + 1), last);
+            __m128i c = _mm_cmpeq_epi32(_mm_loadu_si128(q + 2), last);
+            __m128i d = _mm_cmpeq_epi32(_mm_loadu_si128(q + 3), last);
+            __m128i all = _mm_and_si128(_mm_and_si128(a, b), _mm_and_si128(c, d));
+            if ((_mm_movemask_epi8(all) & 0x0f0f) != 0x0f0f)
+                break;   /* one of the four changes a file: one entry at a time */
+        }
+        if (i == n)
+            break;
+#endif
+        uint32_t f = img_le32(p), c = img_le32(p + 8);
+        if (f != file || c != call) {
+            if (!img_string(shim, f) || !img_string(shim, c))
+                return -1;
+            file = f;
+            call = c;
+        }
+        i++;
+        p += SLOT_LINE_SIZE;
+    }
+    return 0;
+}
+
 /* Everything but CODE, checked by the functions img_validate uses, on a
  * shim holding the decoded symbols and segments. */
 static int scan_rest(img_view *v, vimage *shim, int check)
@@ -1580,22 +1618,10 @@ static int scan_rest(img_view *v, vimage *shim, int check)
             return -1;
         last_file = file;
     }
-    /* Per-slot lines: consecutive slots nearly always name the files of
-     * the previous one, so a file is looked up only when it changes. */
     const uint8_t *slot_lines = v->section[IMG_SEC_SLOTLINES];
-    if (slot_lines && v->section_size[IMG_SEC_SLOTLINES] != (uint64_t)SLOT_LINE_SIZE * v->nslots)
+    if (slot_lines && (v->section_size[IMG_SEC_SLOTLINES] != (uint64_t)SLOT_LINE_SIZE * v->nslots ||
+                       slot_files_ok(shim, slot_lines, v->nslots) != 0))
         return -1;
-    uint32_t last_call = 0;
-    last_file = 0;
-    for (uint32_t i = 0; slot_lines && i < v->nslots; i++) {
-        const uint8_t *p = slot_lines + (size_t)i * SLOT_LINE_SIZE;
-        uint32_t file = img_le32(p), call = img_le32(p + 8);
-        if ((file != last_file && !img_string(shim, file)) ||
-            (call != last_call && !img_string(shim, call)))
-            return -1;
-        last_file = file;
-        last_call = call;
-    }
     int rc = read_symbols(shim, sym, &st) || validate_symbols(shim, &st) ||
              validate_memory(shim, &st) ? -1 : 0;
     free(shim->symbols);

@@ -1040,6 +1040,31 @@ START_TEST(test_slot_lines_must_cover_every_slot_with_valid_files)
 }
 END_TEST
 
+START_TEST(test_a_bad_file_is_found_in_any_slots_line)
+{
+    /* one file throughout, as in most images: the reader compares runs of
+     * entries with the last files at once, so try every position of a run */
+    vimage *img = img_new(IMG_EXECUTABLE);
+    enum { SLOTS = 11 };
+    for (uint32_t i = 0; i < SLOTS; i++) {
+        img_begin_bundle(img, "a.vasm", i + 1);
+        add(img, slot_of("flow", "halt", 0, 0, 0, 0, 0));
+        img_set_slot_line(img, i, "a.vasm", i + 1, "a.vasm", 100);
+    }
+    for (uint32_t bad = 0; bad < SLOTS; bad++)
+        for (int field = 0; field <= 8; field += 8) {   /* the file, then the call file */
+            encoded e = encode_ok(img);
+            uint8_t *lines = section(e.data, IMG_SEC_SLOTLINES, NULL);
+            uint8_t *at = lines + 16 * bad + field;
+            wr32(at, rd32(at) + 1);   /* inside "a.vasm" */
+            char where[32];
+            snprintf(where, sizeof where, "slot %u:", bad);
+            expect_resealed_error(e, IMG_ERR_BAD_LINES, where);
+        }
+    img_free(img);
+}
+END_TEST
+
 START_TEST(test_memory_segments_must_fit_and_not_overlap)
 {
     vimage *img = img_new(IMG_EXECUTABLE);
@@ -1424,6 +1449,7 @@ static Suite *image_suite(void)
     tcase_add_test(errs, test_malformed_symbols_are_rejected);
     tcase_add_test(errs, test_line_map_must_cover_every_bundle_with_valid_files);
     tcase_add_test(errs, test_slot_lines_must_cover_every_slot_with_valid_files);
+    tcase_add_test(errs, test_a_bad_file_is_found_in_any_slots_line);
     tcase_add_test(errs, test_memory_segments_must_fit_and_not_overlap);
     tcase_add_test(errs, test_relocations_must_reference_existing_things);
     tcase_add_test(errs, test_relocations_are_only_allowed_in_objects);
