@@ -46,7 +46,9 @@ typedef struct sim_machine sim_machine;
 sim_program *sim_program_new(const vimage *img, char *why, size_t why_size);
 /* A program running a checked view in place (img_view_file); the view
  * must outlive it.  img, if not NULL, is the view's decoded image, which
- * sim_program_image returns (traces need its symbols). */
+ * sim_program_image returns (traces need its symbols; the profile and the
+ * report its slots, labels and line maps).  Messages (sim_format_*) read
+ * the view, per-slot lines included, and need no image. */
 sim_program *sim_program_view(const img_view *v, const vimage *img);
 void sim_program_free(sim_program *p);
 uint32_t sim_program_bundles(const sim_program *p);
