@@ -202,7 +202,12 @@ static void print_slot(FILE *out, const vimage *img, const isa_slot *slot)
 
 static void print_comment(dis_ctx *c, FILE *out, uint32_t bundle)
 {
-    if (!c->opt.addresses && c->nnames == 0)
+    char source[512] = "";
+    if (c->opt.lines)
+        img_format_source(c->img, bundle, -1, source, sizeof source);
+    for (char *p = source; (p = strpbrk(p, "\n\r")) != NULL;)
+        *p = '?';   /* a file name must not end the comment's line */
+    if (!c->opt.addresses && c->nnames == 0 && !*source)
         return;
     fputs("   #", out);
     if (c->opt.addresses)
@@ -214,6 +219,8 @@ static void print_comment(dis_ctx *c, FILE *out, uint32_t bundle)
         if (n->offset)
             fprintf(out, "%+lld", (long long)n->offset);
     }
+    if (*source)
+        fprintf(out, "%s %s", c->opt.addresses || c->nnames ? ";" : "", source);
 }
 
 /* ------------------------------------------------------------------ */

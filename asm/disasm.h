@@ -13,7 +13,9 @@
  * at the end of the code follows the last bundle).  The trailing comment
  * names operands: scratch operands by the scratch symbol that holds them
  * ("16=vals", "17=vals+1"), code targets by their label; in an object,
- * operands that carry a relocation by its symbol and addend instead.
+ * operands that carry a relocation by its symbol and addend instead.  With
+ * lines on, the comment ends with the distinct source lines of the
+ * bundle's slots ("k.vasm:4,9"), from the image's per-slot line map.
  *
  * The Python form (dis_options.python, docs/python.md) prints the code
  * as the Python take-home's program: a literal list of dicts
@@ -31,6 +33,7 @@ typedef struct {
     int names;       /* label lines and operand names (trailing comments) */
     int addresses;   /* each bundle's index, first in its trailing comment */
     int python;      /* the Python take-home's list of dicts instead of text */
+    int lines;       /* the source lines of each bundle's slots, last in its comment */
 } dis_options;
 
 /* Prints the code of img to out.  opt NULL: names on, addresses off.

@@ -6,6 +6,9 @@
  *            relocation's addend;
  *   LINES    each bundle's file and line (the macro body line for slots a
  *            macro made, so traces point at the text that wrote them);
+ *   SLOTLINES each slot's own file and line, taken from the slot (a pass
+ *            that moves slots between bundles keeps them right), and the
+ *            outermost macro call that expanded it;
  *   SYMBOLS  every label and scratch variable (local ones too, so traces
  *            and disassembly can name them), .global constants, externs
  *            (their kind as their uses imply; a constant when only used as
@@ -44,6 +47,17 @@ static int by_definition(const void *a, const void *b)
 {
     const asm_symbol *x = *(asm_symbol *const *)a, *y = *(asm_symbol *const *)b;
     return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The call of the outermost macro whose expansion made the slot (NULL
+ * file: the slot was written outside any macro). */
+static asm_loc macro_call(const asm_frame *frame)
+{
+    asm_loc call = {NULL, 0, 0, 0};
+    for (; frame; frame = frame->parent)
+        if (frame->kind == ASM_FRAME_MACRO)
+            call = frame->at;
+    return call;
 }
 
 vimage *asm_emit(const asm_ctx *ctx, const asm_program *p)
@@ -88,5 +102,14 @@ vimage *asm_emit(const asm_ctx *ctx, const asm_program *p)
             img_add_slot(img, &s);
         }
     }
+    /* Each slot's line from its own asm_pslot (a pass may have moved it to
+     * another bundle), after the code: new file names go last in STRINGS. */
+    slot_index = 0;
+    for (size_t b = 0; b < p->nbundles; b++)
+        for (uint32_t k = 0; k < p->bundles[b].nslots; k++, slot_index++) {
+            const asm_pslot *slot = &p->slots[p->bundles[b].first_slot + k];
+            asm_loc at = asm_pos_loc(ctx, slot->pos), call = macro_call(slot->frame);
+            img_set_slot_line(img, slot_index, at.file, at.line, call.file, call.line);
+        }
     return img;
 }

@@ -106,6 +106,19 @@ static diag_loc symbol_loc(const module *m, const img_symbol *s)
     return loc;
 }
 
+static uint32_t slot_bundle(const vimage *o, uint32_t slot);
+
+/* Where a slot came from: its own line when the module has per-slot lines
+ * (a bundle may hold slots of many lines), else its bundle's. */
+static diag_loc slot_loc(const module *m, uint32_t slot)
+{
+    uint32_t bundle = slot_bundle(m->obj, slot);
+    img_slot_line l = img_slot_source(m->obj, bundle, slot);
+    if (!m->obj->slot_lines || !l.file)
+        return bundle_loc(m, bundle);
+    return (diag_loc){img_string(m->obj, l.file), (int)l.line, 0, 0};
+}
+
 static uint32_t slot_bundle(const vimage *o, uint32_t slot)
 {
     /* The last bundle starting at or before the slot holds it (empty
@@ -147,6 +160,11 @@ static int check_object(const module *m, diag *d)
     for (uint32_t b = 0; o->lines && b < o->nbundles; b++)
         if (!string_ok(o, o->lines[b].file)) {
             diag_error(d, &loc, "malformed object: bundle %" PRIu32 " names no valid source file", b);
+            return -1;
+        }
+    for (uint32_t i = 0; o->slot_lines && i < o->nslots; i++)
+        if (!string_ok(o, o->slot_lines[i].file) || !string_ok(o, o->slot_lines[i].call_file)) {
+            diag_error(d, &loc, "malformed object: slot %" PRIu32 " names no valid source file", i);
             return -1;
         }
     for (uint32_t i = 0; i < o->nsymbols; i++) {
@@ -578,7 +596,7 @@ static void copy_code(linker *L, int strip)
                         continue;
                     if (slot.arg[a] < 0 || slot.arg[a] >= o->strings_size ||
                         !string_ok(o, (uint32_t)slot.arg[a])) {
-                        diag_loc loc = bundle_loc(m, b);
+                        diag_loc loc = slot_loc(m, k);
                         diag_error(L->d, &loc, "malformed object: comment refers to no string");
                         slot.arg[a] = 0;
                     } else {
@@ -587,6 +605,23 @@ static void copy_code(linker *L, int strip)
                 }
                 img_add_slot(L->out, &slot);
             }
+        }
+    }
+}
+
+/* The per-slot line map, after everything else is in the output: its new
+ * file names go last in STRINGS, so every other string keeps the offset
+ * it had before images had per-slot lines. */
+static void copy_slot_lines(linker *L)
+{
+    for (size_t p = 0; p < L->ninputs; p++) {
+        const module *m = &L->mods[L->order[p]];
+        const vimage *o = m->obj;
+        for (uint32_t k = 0; o->slot_lines && k < o->nslots; k++) {
+            const img_slot_line *l = &o->slot_lines[k];
+            img_set_slot_line(L->out, m->slot_base + k, l->file ? img_string(o, l->file) : NULL,
+                              l->line, l->call_file ? img_string(o, l->call_file) : NULL,
+                              l->call_line);
         }
     }
 }
@@ -617,7 +652,7 @@ static int64_t reloc_value(linker *L, module *m, const img_reloc *r, int *ok)
     if (def.module == NO_INDEX) {
         if (!m->reported[r->symbol]) {
             m->reported[r->symbol] = 1;
-            diag_loc loc = bundle_loc(m, slot_bundle(m->obj, r->slot));
+            diag_loc loc = slot_loc(m, r->slot);
             diag_error(L->d, &loc, "undefined symbol '%s'", sym_name(m, s));
             if (!L->locals_ready) {
                 index_symbols(L, &L->locals, IMG_BIND_LOCAL, 0);
@@ -639,7 +674,7 @@ static int64_t reloc_value(linker *L, module *m, const img_reloc *r, int *ok)
     if (declared_wrong || !kind_fits(r->kind, ds->kind)) {
         if (!m->reported[r->symbol]) {
             m->reported[r->symbol] = 1;
-            diag_loc loc = bundle_loc(m, slot_bundle(m->obj, r->slot));
+            diag_loc loc = slot_loc(m, r->slot);
             if (declared_wrong)
                 diag_error(L->d, &loc, "kind mismatch: '%s' is declared here as %s, but it is %s",
                            sym_name(m, s), kind_noun(s->kind), kind_noun(ds->kind));
@@ -667,8 +702,7 @@ static void report_out_of_range(linker *L, module *m, uint32_t slot, const char 
                                 const img_reloc *relocs_of_slot, size_t nrelocs)
 {
     const vimage *o = m->obj;
-    uint32_t bundle = slot_bundle(o, slot);
-    diag_loc loc = bundle_loc(m, bundle);
+    diag_loc loc = slot_loc(m, slot);
     const isa_slot *s = &L->out->slots[m->slot_base + slot];
     char text[160];
     isa_format_slot(text, sizeof text, s, NULL);   /* relocated slots are never comments */
@@ -947,6 +981,7 @@ vimage *lnk_link(const lnk_input *inputs, size_t ninputs, const lnk_options *opt
         L.out->lines = NULL;
     } else {
         carry_symbols(&L);
+        copy_slot_lines(&L);
     }
 
     vimage *out = L.out;

@@ -8,7 +8,9 @@
  *
  * One entry per bundle: its index, the file:line of its line map and that
  * line's text, then each slot as the image encodes it (op byte, mask of
- * negative operands, the five operand words) and in canonical form.
+ * negative operands, the five operand words) and in canonical form,
+ * followed by "# file:line" of the slot's own source when that is not the
+ * bundle's line, and ", macro call file:line" when a macro made it.
  * Labels of the image stand on their own line before their bundle.
  */
 #ifndef VLIW_ASM_LISTING_H

@@ -28,6 +28,7 @@ static void usage(FILE *out)
           "  -a, --addresses    start each bundle's trailing comment with its index\n"
           "      --python       print the Python take-home's form: a list of dicts\n"
           "                     {engine: [(op, *operands), ...]} (docs/python.md)\n"
+          "      --lines        end it with the source lines of the bundle's slots\n"
           "  -h, --help         show this help and exit\n"
           "  -V, --version      show the version and exit\n"
           "\n"
@@ -101,6 +102,8 @@ int main(int argc, char **argv)
             opt.python = 1;
         } else if (strcmp(a, "-a") == 0 || strcmp(a, "--addresses") == 0) {
             opt.addresses = 1;
+        } else if (strcmp(a, "--lines") == 0) {
+            opt.lines = 1;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             if (i + 1 == argc) {
                 diag_error(d, NULL, "option '%s' needs a file name", a);

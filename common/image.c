@@ -26,6 +26,7 @@
 #endif
 
 #include "outfile.h"
+#include "text.h"
 #include "xalloc.h"
 
 #define HEADER_SIZE 32
@@ -34,7 +35,8 @@
 #define SYMBOL_SIZE 20
 #define LINE_SIZE 8
 #define RELOC_SIZE 16
-#define SECTION_COUNT 6      /* ids 1 .. SECTION_COUNT */
+#define SLOT_LINE_SIZE 16
+#define SECTION_COUNT 7      /* ids 1 .. SECTION_COUNT */
 
 /* ------------------------------------------------------------------ */
 /* Errors */
@@ -193,11 +195,18 @@ uint32_t img_intern(vimage *img, const char *s)
     return offset;
 }
 
+/* The string at an offset of a string table, or NULL when the offset does
+ * not start one. */
+static const char *string_at(const char *strings, uint32_t size, uint32_t offset)
+{
+    if (offset >= size || (offset > 0 && strings[offset - 1] != '\0'))
+        return NULL;
+    return strings + offset;
+}
+
 const char *img_string(const vimage *img, uint32_t offset)
 {
-    if (offset >= img->strings_size || (offset > 0 && img->strings[offset - 1] != '\0'))
-        return NULL;
-    return img->strings + offset;
+    return string_at(img->strings, img->strings_size, offset);
 }
 
 /* ------------------------------------------------------------------ */
@@ -221,6 +230,7 @@ void img_free(vimage *img)
     free(img->bundle_start);
     free(img->slots);
     free(img->lines);
+    free(img->slot_lines);
     free(img->strings);
     free(img->symbols);
     for (uint32_t i = 0; i < img->nsegments; i++)
@@ -231,6 +241,14 @@ void img_free(vimage *img)
         free(img->intern->offset_plus1);
     free(img->intern);
     free(img);
+}
+
+/* Interns a file name, first trying the one of the previous entry:
+ * consecutive bundles and slots nearly always come from one file, and a
+ * comparison spares hashing the name every time. */
+static uint32_t intern_file(vimage *img, uint32_t prev, const char *file)
+{
+    return prev && file && strcmp(img->strings + prev, file) == 0 ? prev : img_intern(img, file);
 }
 
 void img_begin_bundle(vimage *img, const char *file, uint32_t line)
@@ -246,11 +264,8 @@ void img_begin_bundle(vimage *img, const char *file, uint32_t line)
         img->lines = xrealloc(img->lines, cap * sizeof *img->lines);
     }
     img->cap_bundles = cap;
-    /* Consecutive bundles nearly always come from one file: a comparison
-     * with the previous bundle's name spares hashing it for every bundle. */
     uint32_t prev = img->nbundles ? img->lines[img->nbundles - 1].file : 0;
-    img->lines[img->nbundles].file =
-        prev && file && strcmp(img->strings + prev, file) == 0 ? prev : img_intern(img, file);
+    img->lines[img->nbundles].file = intern_file(img, prev, file);
     img->lines[img->nbundles].line = line;
     img->nbundles++;
     img->bundle_start[img->nbundles] = img->nslots;
@@ -264,9 +279,126 @@ void img_add_slot(vimage *img, const isa_slot *slot)
     }
     if (img->nslots == UINT32_MAX)
         abort();
+    size_t old_cap = img->cap_slots;
     img->slots = grow(img->slots, &img->cap_slots, (size_t)img->nslots + 1, 0, sizeof *img->slots);
+    if (img->slot_lines) {   /* kept in step with the slots; no line until one is set */
+        if (img->cap_slots != old_cap)
+            img->slot_lines = xrealloc(img->slot_lines, img->cap_slots * sizeof *img->slot_lines);
+        img->slot_lines[img->nslots] = (img_slot_line){0, 0, 0, 0};
+    }
     img->slots[img->nslots++] = *slot;
     img->bundle_start[img->nbundles] = img->nslots;
+}
+
+void img_set_slot_line(vimage *img, uint32_t slot, const char *file, uint32_t line,
+                       const char *call_file, uint32_t call_line)
+{
+    if (slot >= img->nslots) {
+        fprintf(stderr, "img_set_slot_line: slot %u does not exist (%u slots)\n", slot,
+                img->nslots);
+        abort();
+    }
+    if (!img->slot_lines)
+        img->slot_lines = xcalloc(img->cap_slots, sizeof *img->slot_lines);
+    uint32_t i = slot;
+    const img_slot_line *prev = i ? &img->slot_lines[i - 1] : NULL;
+    img_slot_line *l = &img->slot_lines[i];
+    l->file = intern_file(img, prev ? prev->file : 0, file);
+    l->line = line;
+    l->call_file = intern_file(img, prev ? prev->call_file : 0, call_file);
+    l->call_line = call_line;
+}
+
+img_slot_line img_slot_source(const vimage *img, uint32_t bundle, uint32_t slot)
+{
+    if (img->slot_lines && slot < img->nslots)
+        return img->slot_lines[slot];
+    img_slot_line l = {0, 0, 0, 0};
+    if (img->lines && bundle < img->nbundles) {
+        l.file = img->lines[bundle].file;
+        l.line = img->lines[bundle].line;
+    }
+    return l;
+}
+
+/* The line map of one bundle as img_format_source reads it, from a
+ * vimage or from a view's bytes. */
+typedef struct {
+    const char *strings;
+    uint32_t strings_size;
+    img_line line;                /* the bundle's own line */
+    const img_slot_line *slots;   /* its slots' lines, or NULL: the image has none */
+    uint32_t nslots;
+} bundle_source;
+
+/* "file:line" of one source position; "file:" is left out when the
+ * previous one named the same file (prev_file: its string offset). */
+static void put_line(text_buf *o, const bundle_source *bs, uint32_t file, uint32_t line,
+                     uint32_t prev_file)
+{
+    const char *name = string_at(bs->strings, bs->strings_size, file);
+    if (prev_file && prev_file == file)
+        text_put(o, "%u", line);
+    else
+        text_put(o, "%s:%u", name && *name ? name : "?", line);
+}
+
+static size_t format_source(const bundle_source *bs, int slot, char *buf, size_t size)
+{
+    text_buf o = {buf, size, 0};
+    if (size)
+        buf[0] = '\0';
+    if (slot >= 0) {
+        if ((uint32_t)slot >= bs->nslots)
+            return 0;
+        img_slot_line l = {bs->line.file, bs->line.line, 0, 0};
+        if (bs->slots)
+            l = bs->slots[slot];
+        if (l.line == 0)
+            return 0;
+        put_line(&o, bs, l.file, l.line, 0);
+        if (l.call_line) {
+            text_put(&o, ", macro call ");
+            put_line(&o, bs, l.call_file, l.call_line, 0);
+        }
+        return o.len;
+    }
+    if (!bs->slots || bs->nslots == 0) {
+        if (bs->line.line == 0)
+            return 0;
+        put_line(&o, bs, bs->line.file, bs->line.line, 0);
+        return o.len;
+    }
+    /* The bundle: the distinct lines of its slots, in slot order. */
+    uint32_t prev_file = 0;
+    for (uint32_t i = 0; i < bs->nslots; i++) {
+        const img_slot_line *l = &bs->slots[i];
+        int seen = l->line == 0;
+        for (uint32_t j = 0; j < i && !seen; j++)
+            seen = bs->slots[j].file == l->file && bs->slots[j].line == l->line;
+        if (seen)
+            continue;
+        if (o.len)
+            text_put(&o, ",");
+        put_line(&o, bs, l->file, l->line, prev_file);
+        prev_file = l->file;
+    }
+    return o.len;
+}
+
+size_t img_format_source(const vimage *img, uint32_t bundle, int slot, char *buf, size_t size)
+{
+    if (size)
+        buf[0] = '\0';
+    if (bundle >= img->nbundles)
+        return 0;
+    uint32_t first = img->bundle_start[bundle];
+    bundle_source bs = {img->strings, img->strings_size, {0, 0},
+                        img->slot_lines ? img->slot_lines + first : NULL,
+                        img->bundle_start[bundle + 1] - first};
+    if (img->lines)
+        bs.line = img->lines[bundle];
+    return format_source(&bs, slot, buf, size);
 }
 
 uint32_t img_add_symbol(vimage *img, const char *name, img_sym_kind kind, img_sym_binding binding,
@@ -532,6 +664,13 @@ static int validate_lines(const vimage *img, img_status *st)
             return fail(st, IMG_ERR_BAD_LINES,
                         "bundle %u: source file offset %u does not start a string", b,
                         img->lines[b].file);
+    for (uint32_t i = 0; img->slot_lines && i < img->nslots; i++) {
+        const img_slot_line *l = &img->slot_lines[i];
+        if (!img_string(img, l->file) || !img_string(img, l->call_file))
+            return fail(st, IMG_ERR_BAD_LINES,
+                        "slot %u: source file offset %u or macro call file offset %u does not "
+                        "start a string", i, l->file, l->call_file);
+    }
     return 0;
 }
 
@@ -848,6 +987,8 @@ static int encode_valid(const vimage *img, uint8_t **out, size_t *out_size)
         plan[n++] = (section_plan){IMG_SEC_MEMORY, memory_size, 0};
     if (img->nrelocs)
         plan[n++] = (section_plan){IMG_SEC_RELOCS, RELOC_SIZE * (uint64_t)img->nrelocs, 0};
+    if (img->slot_lines && img->nslots)
+        plan[n++] = (section_plan){IMG_SEC_SLOTLINES, SLOT_LINE_SIZE * (uint64_t)img->nslots, 0};
 
     uint64_t total = HEADER_SIZE + SECTION_ENTRY_SIZE * (uint64_t)n;
     for (int s = 0; s < n; s++) {
@@ -938,6 +1079,15 @@ static int encode_valid(const vimage *img, uint8_t **out, size_t *out_size)
                 p = put_u32(p, (uint32_t)r->addend);
             }
             break;
+        case IMG_SEC_SLOTLINES:
+            for (uint32_t i = 0; i < img->nslots; i++) {
+                const img_slot_line *l = &img->slot_lines[i];
+                p = put_u32(p, l->file);
+                p = put_u32(p, l->line);
+                p = put_u32(p, l->call_file);
+                p = put_u32(p, l->call_line);
+            }
+            break;
         }
     }
     put_u32(buf + 12, file_crc(buf, (size_t)total));
@@ -959,7 +1109,7 @@ int img_encode(const vimage *img, uint8_t **out, size_t *out_size)
 /* Decoding: the container */
 
 static const char *const section_names[SECTION_COUNT + 1] = {
-    NULL, "CODE", "STRINGS", "SYMBOLS", "LINES", "MEMORY", "RELOCS",
+    NULL, "CODE", "STRINGS", "SYMBOLS", "LINES", "MEMORY", "RELOCS", "SLOTLINES",
 };
 
 typedef struct {
@@ -978,8 +1128,13 @@ static int read_header(const uint8_t *data, size_t size, section_view sec[SECTIO
                     data[0], data[1], data[2], data[3], IMG_MAGIC);
     uint16_t version = get_u16(data + 4), t = get_u16(data + 6);
     if (version != IMG_VERSION)
-        return fail(st, IMG_ERR_BAD_VERSION, "version %u; this reader knows version %d", version,
-                    IMG_VERSION);
+        return fail(st, IMG_ERR_BAD_VERSION,
+                    version < IMG_VERSION
+                        ? "version %u is older than this reader's version %d (assemble or link "
+                          "the file again)"
+                        : "version %u is newer than this reader's version %d (a newer vliwkit "
+                          "wrote it)",
+                    version, IMG_VERSION);
     if (t != IMG_EXECUTABLE && t != IMG_OBJECT)
         return fail(st, IMG_ERR_BAD_TYPE, "type %u is neither executable (1) nor object (2)", t);
     uint32_t declared = get_u32(data + 8);
@@ -1161,6 +1316,23 @@ static int read_lines(vimage *img, section_view s, img_status *st)
     return 0;
 }
 
+static int read_slot_lines(vimage *img, section_view s, img_status *st)
+{
+    if (!s.data)
+        return 0;
+    if (s.size != (uint64_t)SLOT_LINE_SIZE * img->nslots)
+        return fail(st, IMG_ERR_BAD_LINES,
+                    "SLOTLINES section of %u bytes for %u slots (needs %llu)", s.size,
+                    img->nslots, (unsigned long long)SLOT_LINE_SIZE * img->nslots);
+    img->slot_lines = xcalloc(img->nslots ? img->nslots : 1, sizeof *img->slot_lines);
+    for (uint32_t i = 0; i < img->nslots; i++) {
+        const uint8_t *p = s.data + (size_t)i * SLOT_LINE_SIZE;
+        img->slot_lines[i] = (img_slot_line){get_u32(p), get_u32(p + 4), get_u32(p + 8),
+                                             get_u32(p + 12)};
+    }
+    return 0;
+}
+
 static int read_memory(vimage *img, section_view s, img_status *st)
 {
     if (!s.data)
@@ -1225,7 +1397,7 @@ static vimage *decode_checked(const section_view sec[SECTION_COUNT + 1], img_typ
     if (read_strings(img, sec[IMG_SEC_STRINGS], st) || read_code(img, sec[IMG_SEC_CODE], st) ||
         read_symbols(img, sec[IMG_SEC_SYMBOLS], st) || read_lines(img, sec[IMG_SEC_LINES], st) ||
         read_memory(img, sec[IMG_SEC_MEMORY], st) || read_relocs(img, sec[IMG_SEC_RELOCS], st) ||
-        img_validate(img, st)) {
+        read_slot_lines(img, sec[IMG_SEC_SLOTLINES], st) || img_validate(img, st)) {
         img_free(img);
         return NULL;
     }
@@ -1381,6 +1553,44 @@ static int scan_code(img_view *v, const vimage *shim, int check)
     return 0;
 }
 
+/* Whether every file and macro-call file of n SLOTLINES entries starts a
+ * string.  Consecutive slots nearly always name the files of the one
+ * before, so a file is looked up only when it changes, and (SSE2) four
+ * entries are compared with the last files at once. */
+static int slot_files_ok(const vimage *shim, const uint8_t *p, uint32_t n)
+{
+    uint32_t file = 0, call = 0;   /* "": nothing to look up */
+    uint32_t i = 0;
+    while (i < n) {
+#ifdef __SSE2__
+        /* little-endian: lanes 0 and 2 of an entry are its file and call file */
+        const __m128i last = _mm_setr_epi32((int)file, 0, (int)call, 0);
+        for (; n - i >= 4; i += 4, p += 4 * SLOT_LINE_SIZE) {
+            const __m128i *q = (const __m128i *)p;
+            __m128i a = _mm_cmpeq_epi32(_mm_loadu_si128(q), last);
+            __m128i b = _mm_cmpeq_epi32(_mm_loadu_si128(q + 1), last);
+            __m128i c = _mm_cmpeq_epi32(_mm_loadu_si128(q + 2), last);
+            __m128i d = _mm_cmpeq_epi32(_mm_loadu_si128(q + 3), last);
+            __m128i all = _mm_and_si128(_mm_and_si128(a, b), _mm_and_si128(c, d));
+            if ((_mm_movemask_epi8(all) & 0x0f0f) != 0x0f0f)
+                break;   /* one of the four changes a file: one entry at a time */
+        }
+        if (i == n)
+            break;
+#endif
+        uint32_t f = img_le32(p), c = img_le32(p + 8);
+        if (f != file || c != call) {
+            if (!img_string(shim, f) || !img_string(shim, c))
+                return -1;
+            file = f;
+            call = c;
+        }
+        i++;
+        p += SLOT_LINE_SIZE;
+    }
+    return 0;
+}
+
 /* Everything but CODE, checked by the functions img_validate uses, on a
  * shim holding the decoded symbols and segments. */
 static int scan_rest(img_view *v, vimage *shim, int check)
@@ -1408,6 +1618,10 @@ static int scan_rest(img_view *v, vimage *shim, int check)
             return -1;
         last_file = file;
     }
+    const uint8_t *slot_lines = v->section[IMG_SEC_SLOTLINES];
+    if (slot_lines && (v->section_size[IMG_SEC_SLOTLINES] != (uint64_t)SLOT_LINE_SIZE * v->nslots ||
+                       slot_files_ok(shim, slot_lines, v->nslots) != 0))
+        return -1;
     int rc = read_symbols(shim, sym, &st) || validate_symbols(shim, &st) ||
              validate_memory(shim, &st) ? -1 : 0;
     free(shim->symbols);
@@ -1437,6 +1651,7 @@ static int view_sections(img_view *v, const section_view sec[SECTION_COUNT + 1],
         v->strings_size = n;
     }
     v->lines = sec[IMG_SEC_LINES].data;
+    v->slot_lines = sec[IMG_SEC_SLOTLINES].data;
     /* A shim vimage lends the strings to the checks written for vimages. */
     vimage shim = {.type = type, .strings = (char *)v->strings, .strings_size = v->strings_size};
     if (scan_code(v, &shim, check) != 0)
@@ -1503,6 +1718,7 @@ vimage *img_view_image(const img_view *v)
     read_lines(img, sec[IMG_SEC_LINES], &st);
     read_memory(img, sec[IMG_SEC_MEMORY], &st);
     read_relocs(img, sec[IMG_SEC_RELOCS], &st);
+    read_slot_lines(img, sec[IMG_SEC_SLOTLINES], &st);
     return img;
 }
 
@@ -1512,6 +1728,39 @@ uint32_t img_view_bundle(const img_view *v, uint32_t b)
     for (uint32_t k = b - b % IMG_INDEX_STRIDE; k < b; k++)
         off += 4 + IMG_SLOT_BYTES * img_le32(v->code + off);
     return off;
+}
+
+uint32_t img_view_first_slot(const img_view *v, uint32_t b)
+{
+    /* every bundle before b is a count and its slots */
+    return (img_view_bundle(v, b) - 4 * b) / IMG_SLOT_BYTES;
+}
+
+size_t img_view_format_source(const img_view *v, uint32_t bundle, int slot, char *buf, size_t size)
+{
+    if (size)
+        buf[0] = '\0';
+    if (bundle >= v->nbundles)
+        return 0;
+    uint32_t first = img_view_first_slot(v, bundle);
+    bundle_source bs = {v->strings, v->strings_size, {0, 0}, NULL,
+                        img_view_first_slot(v, bundle + 1) - first};
+    if (v->lines)
+        bs.line = (img_line){img_le32(v->lines + (size_t)bundle * LINE_SIZE),
+                             img_le32(v->lines + (size_t)bundle * LINE_SIZE + 4)};
+    img_slot_line *slots = NULL;
+    if (v->slot_lines) {
+        slots = xmallocarray(bs.nslots ? bs.nslots : 1, sizeof *slots);
+        for (uint32_t i = 0; i < bs.nslots; i++) {
+            const uint8_t *p = v->slot_lines + ((size_t)first + i) * SLOT_LINE_SIZE;
+            slots[i] = (img_slot_line){img_le32(p), img_le32(p + 4), img_le32(p + 8),
+                                       img_le32(p + 12)};
+        }
+        bs.slots = slots;
+    }
+    size_t n = format_source(&bs, slot, buf, size);
+    free(slots);
+    return n;
 }
 
 void img_view_close(img_view *v)

@@ -6,7 +6,7 @@
  *
  *   header (32 bytes)
  *     0  u8[4] magic "VLWK"
- *     4  u16   version (1)
+ *     4  u16   version (2)
  *     6  u16   type: 1 executable image, 2 relocatable object
  *     8  u32   file size in bytes
  *    12  u32   CRC-32 (IEEE) of the whole file, this field taken as 0
@@ -26,6 +26,8 @@
  *     MEMORY  (5) segments: u32 address, u32 word count, the words
  *     RELOCS  (6) 16-byte entries: u32 slot index, u8 operand, u8 kind,
  *                 u16 zero, u32 symbol index, i32 addend
+ *     SLOTLINES (7) per slot: u32 file, u32 line, u32 macro call file,
+ *                 u32 macro call line (0: not from a macro)
  *
  * The in-memory form (vimage) is what the assembler builds, the linker
  * merges and the simulator loads.  Readers validate everything before
@@ -41,7 +43,7 @@
 #include "isa.h"
 
 #define IMG_MAGIC "VLWK"
-#define IMG_VERSION 1
+#define IMG_VERSION 2
 
 typedef enum { IMG_EXECUTABLE = 1, IMG_OBJECT = 2 } img_type;
 
@@ -53,6 +55,7 @@ typedef enum {
     IMG_SEC_LINES = 4,
     IMG_SEC_MEMORY = 5,
     IMG_SEC_RELOCS = 6,
+    IMG_SEC_SLOTLINES = 7,
 } img_section_id;
 
 typedef enum {
@@ -102,6 +105,15 @@ typedef struct {
     uint32_t line;        /* 0: no source line */
 } img_line;
 
+/* Where one slot was written: the line itself (a macro body line for a
+ * slot a macro made) and the outermost macro call that expanded it. */
+typedef struct {
+    uint32_t file;        /* string offset (0: none) */
+    uint32_t line;        /* 0: no source line */
+    uint32_t call_file;   /* string offset of the outermost macro call's file (0: none) */
+    uint32_t call_line;   /* 0: the slot does not come from a macro */
+} img_slot_line;
+
 typedef struct {
     uint32_t address;
     uint32_t count;
@@ -116,6 +128,7 @@ typedef struct vimage {
     isa_slot *slots;
     uint32_t nslots;
     img_line *lines;            /* nbundles entries, or NULL when no LINES section */
+    img_slot_line *slot_lines;  /* nslots entries, or NULL when no SLOTLINES section */
     char *strings;              /* STRINGS: offset 0 is "" */
     uint32_t strings_size;
     img_symbol *symbols;
@@ -179,6 +192,25 @@ void img_free(vimage *img);
 void img_begin_bundle(vimage *img, const char *file, uint32_t line);
 /* Appends a slot to the current bundle (one must have been begun). */
 void img_add_slot(vimage *img, const isa_slot *slot);
+/* Gives slot `slot` (an index over all slots; the slot must exist) its
+ * own source line and macro call site (files may be NULL).  An image where
+ * this is never called has no SLOTLINES section; slots never given a line
+ * have none.  Writers call it after everything else that interns strings,
+ * so that the line map's file names come last in STRINGS and leave every
+ * other string where it was before SLOTLINES existed. */
+void img_set_slot_line(vimage *img, uint32_t slot, const char *file, uint32_t line,
+                       const char *call_file, uint32_t call_line);
+/* The source of slot `slot` (an index over all slots) of bundle `bundle`:
+ * its own line when the image has per-slot lines, else its bundle's line
+ * (with no call site); all zero when the image has no line map. */
+img_slot_line img_slot_source(const vimage *img, uint32_t bundle, uint32_t slot);
+/* The source of slot `slot` of bundle `bundle` (counted within the bundle)
+ * as text, "k.vasm:9" or "m.vasm:2, macro call k.vasm:9"; of the whole
+ * bundle when slot is -1: the distinct lines of its slots, in slot order,
+ * "k.vasm:9,12,m.vasm:2" (an empty bundle: its own line).  "" when the
+ * image has no line for it.  Returns the length the whole text needs
+ * (cut at size like snprintf). */
+size_t img_format_source(const vimage *img, uint32_t bundle, int slot, char *buf, size_t size);
 /* Interns a string, returning its offset in STRINGS. */
 uint32_t img_intern(vimage *img, const char *s);
 /* Appends a symbol and returns its index. */
@@ -234,14 +266,15 @@ typedef struct {
     const char *strings;          /* STRINGS ("" when absent) */
     uint32_t strings_size;
     const uint8_t *lines;         /* LINES (8 bytes per bundle), or NULL */
+    const uint8_t *slot_lines;    /* SLOTLINES (16 bytes per slot), or NULL */
     const img_segment *segments;  /* MEMORY, decoded */
     uint32_t nsegments;
     /* private: the bytes and their sections, who owns them, what the
      * view decoded */
     const uint8_t *data;
     size_t size;
-    const uint8_t *section[7];    /* by section id; NULL: absent */
-    uint32_t section_size[7];
+    const uint8_t *section[IMG_SEC_SLOTLINES + 1];   /* by section id; NULL: absent */
+    uint32_t section_size[IMG_SEC_SLOTLINES + 1];
     void *map;                    /* a mapping of size bytes, or NULL */
     uint8_t *owned;               /* a buffer to free, or NULL */
     uint32_t *own_index;
@@ -263,6 +296,11 @@ vimage *img_view_image(const img_view *v);
 void img_view_close(img_view *v);
 /* Offset in v->code of bundle b's slot count (b <= nbundles). */
 uint32_t img_view_bundle(const img_view *v, uint32_t b);
+/* Index (over all slots) of bundle b's first slot (b <= nbundles). */
+uint32_t img_view_first_slot(const img_view *v, uint32_t b);
+/* img_format_source on a checked view: the same text, read from its LINES
+ * and SLOTLINES in place. */
+size_t img_view_format_source(const img_view *v, uint32_t bundle, int slot, char *buf, size_t size);
 /* Decodes one encoded slot of a checked view. */
 void img_slot_decode(const uint8_t *p, isa_slot *slot);
 

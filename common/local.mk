@@ -5,11 +5,13 @@ libvliwcommon_a_SOURCES = common/isa.def common/isa.h common/isa.c \
                           common/image.h common/image.c \
                           common/diag.h common/diag.c \
                           common/text.h common/text.c \
+                          common/srclines.h common/srclines.c \
                           common/xalloc.h common/xalloc.c \
                           common/outfile.h common/outfile.c
 
-check_PROGRAMS += tests/check_isa tests/check_image tests/check_diag tests/check_outfile
-TESTS += tests/check_isa tests/check_image tests/check_diag tests/check_outfile
+check_PROGRAMS += tests/check_isa tests/check_image tests/check_diag tests/check_outfile \
+                  tests/check_srclines
+TESTS += tests/check_isa tests/check_image tests/check_diag tests/check_outfile tests/check_srclines
 tests_check_isa_SOURCES = tests/check_isa.c
 tests_check_isa_CFLAGS = $(TEST_CFLAGS)
 tests_check_isa_LDADD = libvliwcommon.a $(CHECK_LIBS)
@@ -22,3 +24,6 @@ tests_check_outfile_LDADD = libvliwcommon.a $(CHECK_LIBS)
 tests_check_diag_SOURCES = tests/check_diag.c
 tests_check_diag_CFLAGS = $(TEST_CFLAGS)
 tests_check_diag_LDADD = libvliwcommon.a $(CHECK_LIBS)
+tests_check_srclines_SOURCES = tests/check_srclines.c tests/testdir.h tests/testdir.c
+tests_check_srclines_CFLAGS = $(TEST_CFLAGS)
+tests_check_srclines_LDADD = libvliwcommon.a $(CHECK_LIBS)

@@ -562,20 +562,9 @@ size_t sim_format_slot(const sim_program *p, uint32_t bundle, int slot, char *bu
     return o.len;
 }
 
-size_t sim_format_source(const sim_program *p, uint32_t bundle, char *buf, size_t size)
+size_t sim_format_source(const sim_program *p, uint32_t bundle, int slot, char *buf, size_t size)
 {
-    text_buf o = {buf, size, 0};
-    if (size)
-        buf[0] = '\0';
-    const img_view *v = p->view;
-    if (!v->lines || bundle >= v->nbundles)
-        return 0;
-    uint32_t file = img_le32(v->lines + 8 * (size_t)bundle);
-    uint32_t line = img_le32(v->lines + 8 * (size_t)bundle + 4);
-    if (line == 0)
-        return 0;
-    text_put(&o, "%s:%u", v->strings[file] ? v->strings + file : "?", line);
-    return o.len;
+    return img_view_format_source(p->view, bundle, slot, buf, size);
 }
 
 /* " on core K at pc P, cycle C: SLOT (file:line)" */
@@ -583,7 +572,7 @@ static void put_where(text_buf *o, const sim_program *p, const sim_where *at)
 {
     char slot[512], source[300];
     sim_format_slot(p, at->pc, at->slot, slot, sizeof slot);
-    sim_format_source(p, at->pc, source, sizeof source);
+    sim_format_source(p, at->pc, at->slot, source, sizeof source);
     text_put(o, " on core %d at pc %u, cycle %llu: %s", at->core, at->pc,
         (unsigned long long)at->cycle, slot);
     if (*source)

@@ -46,7 +46,9 @@ typedef struct sim_machine sim_machine;
 sim_program *sim_program_new(const vimage *img, char *why, size_t why_size);
 /* A program running a checked view in place (img_view_file); the view
  * must outlive it.  img, if not NULL, is the view's decoded image, which
- * sim_program_image returns (traces need its symbols). */
+ * sim_program_image returns (traces need its symbols; the profile and the
+ * report its slots, labels and line maps).  Messages (sim_format_*) read
+ * the view, per-slot lines included, and need no image. */
 sim_program *sim_program_view(const img_view *v, const vimage *img);
 void sim_program_free(sim_program *p);
 uint32_t sim_program_bundles(const sim_program *p);
@@ -192,8 +194,12 @@ uint64_t sim_bundles_executed(const sim_machine *m);
 /* Canonical text of a slot of the image (debug comments with their text),
  * or of the whole bundle ("< ... ; ... >", "nop") when slot is -1. */
 size_t sim_format_slot(const sim_program *p, uint32_t bundle, int slot, char *buf, size_t size);
-/* "file:line" of a bundle, or "" when the image has no line for it. */
-size_t sim_format_source(const sim_program *p, uint32_t bundle, char *buf, size_t size);
+/* The source of a slot of the image, "k.vasm:9" or "m.vasm:2, macro call
+ * k.vasm:9" (its own line when the image has per-slot lines, else its
+ * bundle's); of the whole bundle when slot is -1: the distinct lines of
+ * its slots, "k.vasm:9,12,40" (an empty bundle: its own line).  "" when
+ * the image has no line for it. */
+size_t sim_format_source(const sim_program *p, uint32_t bundle, int slot, char *buf, size_t size);
 /* One line describing the fault or the check failure, e.g.
  *   division by zero on core 0 at pc 7, cycle 12: alu // 3, 4, 5 (k.vasm:9)
  * Empty when the run has neither. */

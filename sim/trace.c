@@ -17,6 +17,7 @@ struct sim_tracer {
     int thread_base[ISA_ENGINE_COUNT];   /* tid of each engine's slot 0; -1: not shown */
     int *slot_tid;                /* per image slot: thread, -1 when not shown */
     char **slot_json;             /* per image slot: its annotated text as a JSON string */
+    char **source_json;           /* per image slot: its own source line as a JSON string, or NULL */
     uint32_t scratch_symbol[ISA_SCRATCH_WORDS];   /* most specific SCRATCH symbol, or NO_SYMBOL */
     char **counter_json;          /* per scratch word: counter name as JSON, or NULL */
     uint32_t *last_value;         /* cores x ISA_SCRATCH_WORDS: what the counters show */
@@ -163,15 +164,23 @@ static void prepare_slots(sim_tracer *t)
     const vimage *img = t->img;
     t->slot_tid = xcalloc(img->nslots, sizeof *t->slot_tid);
     t->slot_json = xcalloc(img->nslots, sizeof *t->slot_json);
+    t->source_json = xcalloc(img->nslots, sizeof *t->source_json);
     for (uint32_t b = 0; b < img->nbundles; b++) {
         int used[ISA_ENGINE_COUNT] = {0};
         for (uint32_t i = img->bundle_start[b]; i < img->bundle_start[b + 1]; i++) {
             int e = isa_ops[img->slots[i].op].engine;
             int lane = used[e]++;
             t->slot_tid[i] = engine_shown(t, e) ? t->thread_base[e] + lane : -1;
-            if (t->slot_tid[i] >= 0)
-                t->slot_json[i] = annotated_slot_json(t, b, (int)(i - img->bundle_start[b]),
-                                                      &img->slots[i]);
+            if (t->slot_tid[i] < 0)
+                continue;
+            int k = (int)(i - img->bundle_start[b]);
+            t->slot_json[i] = annotated_slot_json(t, b, k, &img->slots[i]);
+            char source[600];
+            if (sim_format_source(t->prog, b, k, source, sizeof source)) {
+                strbuf j = {0};
+                sb_json_string(&j, source);
+                t->source_json[i] = sb_take(&j);
+            }
         }
     }
 }
@@ -253,8 +262,6 @@ static void chrome_step(sim_tracer *t, const sim_step *st)
 {
     FILE *f = t->opt.chrome;
     const vimage *img = t->img;
-    char source[300];
-    sim_format_source(t->prog, st->pc, source, sizeof source);
     unsigned long long ts = (unsigned long long)st->cycle;
     for (uint32_t i = img->bundle_start[st->pc]; i < img->bundle_start[st->pc + 1]; i++) {
         if (t->slot_tid[i] < 0)
@@ -264,10 +271,8 @@ static void chrome_step(sim_tracer *t, const sim_step *st)
                 "\"ts\":%llu,\"dur\":1,\"args\":{\"slot\":%s,\"pc\":%u",
                 info->mnemonic, isa_engines[info->engine].name, st->core, t->slot_tid[i], ts,
                 t->slot_json[i], st->pc);
-        if (*source) {
-            fputs(",\"source\":", f);
-            sim_json_string(f, source);
-        }
+        if (t->source_json[i])
+            fprintf(f, ",\"source\":%s", t->source_json[i]);
         fputs("}}", f);
     }
     uint32_t *last = t->last_value + (size_t)st->core * ISA_SCRATCH_WORDS;
@@ -311,8 +316,8 @@ static void text_write(sim_tracer *t, FILE *f, char space, const sim_write *x)
 static void text_step(sim_tracer *t, const sim_step *st)
 {
     FILE *f = t->opt.text;
-    char source[300], bundle[4096];
-    sim_format_source(t->prog, st->pc, source, sizeof source);
+    char source[600], bundle[4096];
+    sim_format_source(t->prog, st->pc, -1, source, sizeof source);
     size_t need = sim_format_slot(t->prog, st->pc, -1, bundle, sizeof bundle);
     fprintf(f, "cycle %llu  core %d  pc %u", (unsigned long long)st->cycle, st->core, st->pc);
     if (*source)
@@ -368,12 +373,15 @@ void sim_tracer_free(sim_tracer *t)
     if (!t)
         return;
     if (t->slot_json)
-        for (uint32_t i = 0; i < t->img->nslots; i++)
+        for (uint32_t i = 0; i < t->img->nslots; i++) {
             free(t->slot_json[i]);
+            free(t->source_json[i]);
+        }
     if (t->counter_json)
         for (uint32_t a = 0; a < ISA_SCRATCH_WORDS; a++)
             free(t->counter_json[a]);
     free(t->slot_json);
+    free(t->source_json);
     free(t->slot_tid);
     free(t->counter_json);
     free(t->last_value);

@@ -15,7 +15,7 @@
  *   - one "X" event per executed slot: ts = cycle, dur = 1, name = the op
  *     mnemonic, args.slot = the canonical text plus the scratch names of
  *     its operands when the image's symbol table has them, args.pc and
- *     args.source;
+ *     args.source (the slot's own line, and its macro call);
  *   - "C" counter tracks for the image's one-word SCRATCH symbols, one
  *     event whenever the word changes (ts = the cycle after the write).
  */

@@ -15,6 +15,8 @@
 #include "image.h"
 #include "machine.h"
 #include "outfile.h"
+#include "profile.h"
+#include "report.h"
 #include "sha256.h"
 #include "trace.h"
 #include "vrun_options.h"
@@ -225,9 +227,28 @@ typedef struct {
     sim_machine *m;
 } run_result;
 
+/* What watches a single run, each part only when asked for: a run with
+ * none of them takes the machine's loop without an observer. */
+typedef struct {
+    sim_tracer *tracer;
+    sim_profile *profile;
+    sim_timeline *timeline;
+} watchers;
+
+static void observe_all(void *ctx, const sim_machine *m, const sim_step *step)
+{
+    const watchers *w = ctx;
+    if (w->tracer)
+        sim_tracer_observe(w->tracer, m, step);
+    if (w->profile)
+        sim_profile_observe(w->profile, m, step);
+    if (w->timeline)
+        sim_timeline_observe(w->timeline, m, step);
+}
+
 /* Runs p on memory (the workload's w, or NULL for --mem-in). */
 static void run_once(const vrun_options *o, const sim_program *p, const uint32_t *memory,
-                     size_t words, const wl_instance *w, sim_tracer *tracer, run_result *r)
+                     size_t words, const wl_instance *w, watchers *watch, run_result *r)
 {
     char why[256];
     sim_config cfg = SIM_CONFIG_DEFAULT;
@@ -236,9 +257,9 @@ static void run_once(const vrun_options *o, const sim_program *p, const uint32_t
     cfg.checking = o->check;
     cfg.lookup = reference_lookup;
     cfg.lookup_ctx = (void *)w;
-    if (tracer) {
-        cfg.observer = sim_tracer_observe;
-        cfg.observer_ctx = tracer;
+    if (watch && (watch->tracer || watch->profile || watch->timeline)) {
+        cfg.observer = observe_all;
+        cfg.observer_ctx = watch;
     }
     r->m = sim_new(p, &cfg, memory, words, why, sizeof why);
     if (!r->m) {   /* the options were checked: only a broken invariant gets here */
@@ -296,9 +317,9 @@ static void json_fault(FILE *out, const sim_machine *m, const char *detail)
 {
     const sim_fault_info *f = sim_fault(m);
     const sim_program *p = sim_machine_program(m);
-    char slot[1024], source[300];
+    char slot[1024], source[600];
     sim_format_slot(p, f->at.pc, f->at.slot, slot, sizeof slot);
-    sim_format_source(p, f->at.pc, source, sizeof source);
+    sim_format_source(p, f->at.pc, f->at.slot, source, sizeof source);
     fprintf(out, "{\"kind\": \"%s\", \"message\": ", sim_fault_name(f->kind));
     sim_json_string(out, detail);
     fprintf(out, ", \"core\": %d, \"pc\": %u, \"cycle\": %llu, \"slot\": ", f->at.core, f->at.pc,
@@ -339,7 +360,8 @@ static void json_stats(FILE *out, const sim_machine *m)
     fprintf(out, ", \"bundles_executed\": %llu}", (unsigned long long)sim_bundles_executed(m));
 }
 
-static void print_json(FILE *out, const vrun_options *o, const run_result *r)
+static void print_json(FILE *out, const vrun_options *o, const run_result *r,
+                       const sim_profile *profile)
 {
     const sim_machine *m = r->m;
     uint64_t cycles = sim_cycles(m);
@@ -392,6 +414,10 @@ static void print_json(FILE *out, const vrun_options *o, const run_result *r)
     if (o->stats) {
         fputs(",\n \"stats\": ", out);
         json_stats(out, m);
+    }
+    if (o->profile_file) {
+        fputs(",\n \"profile\": ", out);
+        sim_profile_json(out, profile, cycles);
     }
     fputs("}\n", out);
 }
@@ -505,6 +531,64 @@ static int write_state(const vrun_options *o, const sim_machine *m)
     return rc;
 }
 
+static const char *verdict_word(verdict v)
+{
+    switch (v) {
+    case VERDICT_PASS: return "PASS";
+    case VERDICT_WRONG: return "FAIL: wrong result";
+    case VERDICT_CHECK_FAILED: return "FAIL: checking run";
+    case VERDICT_FAULT: return "FAULT";
+    case VERDICT_NO_REFERENCE: return "no reference";
+    }
+    return "?";
+}
+
+/* --profile, --annotate and --report, after the run.  Returns -1 when a
+ * file could not be written. */
+static int write_profiles(const vrun_options *o, const run_result *r, const sim_profile *profile,
+                          const sim_timeline *timeline)
+{
+    int rc = 0;
+    uint64_t cycles = sim_cycles(r->m);
+    if (o->profile_file && (!o->json || o->profile_file_given)) {
+        if (strcmp(o->profile_file, "-") == 0) {
+            sim_profile_print(stderr, profile, cycles);
+        } else {
+            outfile out;
+            if (open_output(&out, o->profile_file) != 0)
+                return -1;
+            sim_profile_print(out.f, profile, cycles);
+            rc |= commit_output(&out, o->profile_file);
+        }
+    }
+    if (o->annotate_file && strcmp(o->annotate_file, "-") != 0) {
+        outfile out;
+        if (open_output(&out, o->annotate_file) != 0)
+            return -1;
+        sim_profile_annotate(out.f, profile);
+        rc |= commit_output(&out, o->annotate_file);
+    }
+    if (o->report_file) {
+        char workload[160], verdict_line[1200];
+        if (o->mem_in)
+            snprintf(workload, sizeof workload, "memory from %s", o->mem_in);
+        else
+            snprintf(workload, sizeof workload, "H=%u R=%u B=%u seed %llu%s", o->params.height,
+                     o->params.rounds, o->params.batch, (unsigned long long)o->params.seed,
+                     o->check ? ", checking run" : "");
+        snprintf(verdict_line, sizeof verdict_line, "%s%s%s", verdict_word(r->verdict),
+                 *r->detail ? ": " : "", r->detail);
+        sim_report_info info = {o->image, verdict_line, r->verdict == VERDICT_PASS, workload,
+                                WL_BASELINE_CYCLES};
+        outfile out;
+        if (open_output(&out, o->report_file) != 0)
+            return -1;
+        sim_report_write(out.f, &info, r->m, profile, timeline);
+        rc |= commit_output(&out, o->report_file);
+    }
+    return rc;
+}
+
 /* A single run on the workload or on --mem-in. */
 static int single_run(const vrun_options *o, const img_view *img, const sim_program *p)
 {
@@ -532,39 +616,37 @@ static int single_run(const vrun_options *o, const img_view *img, const sim_prog
         wl_free(w);
         return EXIT_USAGE;
     }
+    watchers watch = {tracer, NULL, NULL};
+    if (o->profile_file || o->annotate_file || o->report_file)
+        watch.profile = sim_profile_new(p, o->cores);
+    if (o->report_file)
+        watch.timeline = sim_timeline_new(p, o->cores);
     run_result r;
-    run_once(o, p, memory, words, w, tracer, &r);
+    run_once(o, p, memory, words, w, &watch, &r);
     free(memory);
     int output_failed = close_traces(o, &chrome, &text, tracer) != 0;
     output_failed |= write_state(o, r.m) != 0;
+    output_failed |= write_profiles(o, &r, watch.profile, watch.timeline) != 0;
 
     if (r.verdict == VERDICT_FAULT)
         fprintf(stderr, "vrun: fault: %s\n", r.detail);
     if (o->json) {
-        print_json(stdout, o, &r);
+        print_json(stdout, o, &r, watch.profile);
     } else if (!o->quiet) {
         print_report(stdout, o, &r);
         if (o->stats)
             sim_print_stats(stdout, r.m);
     }
+    if (o->annotate_file && strcmp(o->annotate_file, "-") == 0)
+        sim_profile_annotate(stdout, watch.profile);
     int code = verdict_exit(r.verdict);
+    sim_profile_free(watch.profile);
+    sim_timeline_free(watch.timeline);
     sim_free(r.m);
     wl_free(w);
     if (output_failed && code == EXIT_PASS)
         code = EXIT_USAGE;
     return code;
-}
-
-static const char *verdict_word(verdict v)
-{
-    switch (v) {
-    case VERDICT_PASS: return "PASS";
-    case VERDICT_WRONG: return "FAIL: wrong result";
-    case VERDICT_CHECK_FAILED: return "FAIL: checking run";
-    case VERDICT_FAULT: return "FAULT";
-    case VERDICT_NO_REFERENCE: return "no reference";
-    }
-    return "?";
 }
 
 /* --trials: T fresh instances of one shape, seeds drawn from a master
@@ -665,8 +747,9 @@ int main(int argc, char **argv)
     case VRUN_OPTIONS_RUN:
         break;
     }
-    /* The image is read once and run in place; only traces need it decoded
-     * (for its symbols). */
+    /* The image is read once and run in place; only the observers need it
+     * decoded (traces for its symbols; the profile and the report for its
+     * slots, labels and per-slot lines), so a plain run decodes nothing. */
     img_status st;
     img_view view;
     if (img_view_file(&view, o.image, &st) != 0) {
@@ -679,7 +762,9 @@ int main(int argc, char **argv)
         img_view_close(&view);
         return EXIT_USAGE;
     }
-    vimage *img = o.trace_file || o.trace_text ? img_view_image(&view) : NULL;
+    int observed = o.trace_file || o.trace_text || o.profile_file || o.annotate_file ||
+                   o.report_file;
+    vimage *img = observed ? img_view_image(&view) : NULL;
     sim_program *p = sim_program_view(&view, img);
     int code = o.trials ? trials_run(&o, &view, p) : single_run(&o, &view, p);
     sim_program_free(p);

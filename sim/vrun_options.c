@@ -44,6 +44,14 @@ void vrun_print_usage(FILE *out)
 "  --trace-text[=FILE] per-cycle text log (default: standard output)\n"
 "  --trace-cycles A:B  trace only cycles A..B (either side may be empty)\n"
 "  --trace-engines L   trace only these engines (comma-separated, e.g. valu,load)\n"
+"Profiling:\n"
+"  --profile[=FILE]    slots and cycles per source line, hottest first, and per\n"
+"                      label (default: standard error; with --json: a \"profile\"\n"
+"                      array in the JSON)\n"
+"  --annotate[=FILE]   the source files with those counts in a left margin\n"
+"                      (default: standard output)\n"
+"  --report=FILE       a self-contained HTML report: verdict, utilization over\n"
+"                      time, the bundle grid, hottest lines, idle stretches\n"
 "  -h, --help          this help\n"
 "  -V, --version       the version\n"
 "\n"
@@ -118,7 +126,7 @@ static int parse_engines(const char *text, unsigned *set)
 enum {
     OPT_SEED = 256, OPT_HEIGHT, OPT_ROUNDS, OPT_BATCH, OPT_TRIALS, OPT_CHECK, OPT_CORES,
     OPT_MAX_CYCLES, OPT_MEM_IN, OPT_MEM_OUT, OPT_SCRATCH_OUT, OPT_JSON, OPT_STATS, OPT_TRACE,
-    OPT_TRACE_TEXT, OPT_TRACE_CYCLES, OPT_TRACE_ENGINES,
+    OPT_TRACE_TEXT, OPT_TRACE_CYCLES, OPT_TRACE_ENGINES, OPT_PROFILE, OPT_ANNOTATE, OPT_REPORT,
 };
 
 vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o, char *why,
@@ -143,6 +151,9 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o, c
         {"trace-text", optional_argument, NULL, OPT_TRACE_TEXT},
         {"trace-cycles", required_argument, NULL, OPT_TRACE_CYCLES},
         {"trace-engines", required_argument, NULL, OPT_TRACE_ENGINES},
+        {"profile", optional_argument, NULL, OPT_PROFILE},
+        {"annotate", optional_argument, NULL, OPT_ANNOTATE},
+        {"report", required_argument, NULL, OPT_REPORT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -243,6 +254,22 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o, c
                                    "(alu, valu, load, store, flow)", optarg);
             trace_filter = 1;
             break;
+        case OPT_PROFILE:
+            if (optarg && !*optarg)
+                return usage_error(why, why_size, "--profile=: the file name is empty");
+            o->profile_file = optarg ? optarg : "-";
+            o->profile_file_given = optarg != NULL;
+            break;
+        case OPT_ANNOTATE:
+            if (optarg && !*optarg)
+                return usage_error(why, why_size, "--annotate=: the file name is empty");
+            o->annotate_file = optarg ? optarg : "-";
+            break;
+        case OPT_REPORT:
+            if (!*optarg)
+                return usage_error(why, why_size, "--report: the file name is empty");
+            o->report_file = optarg;
+            break;
         case 'h':
             vrun_print_usage(stdout);
             return VRUN_OPTIONS_DONE;
@@ -274,14 +301,19 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o, c
     if (o->mem_in && (o->trials || o->check))
         return usage_error(why, why_size, "--mem-in runs without the workload: it cannot be "
                                           "combined with --%s", o->trials ? "trials" : "check");
-    if (o->trials && (o->mem_out || o->scratch_out || o->trace_file || o->trace_text))
-        return usage_error(why, why_size, "--mem-out, --scratch-out and the traces describe one "
-                                          "run: they cannot be combined with --trials");
+    if (o->trials && (o->mem_out || o->scratch_out || o->trace_file || o->trace_text ||
+                      o->profile_file || o->annotate_file || o->report_file))
+        return usage_error(why, why_size, "--mem-out, --scratch-out, the traces, the profile "
+                                          "and the report describe one run: they cannot be "
+                                          "combined with --trials");
     if (o->json && o->quiet)
         return usage_error(why, why_size, "--json and --quiet contradict each other");
     if (o->json && o->trace_text && strcmp(o->trace_text, "-") == 0)
         return usage_error(why, why_size, "--json owns standard output: give the text trace a "
                                           "file (--trace-text=FILE)");
+    if (o->json && o->annotate_file && strcmp(o->annotate_file, "-") == 0)
+        return usage_error(why, why_size, "--json owns standard output: give the annotation a "
+                                          "file (--annotate=FILE)");
     if (trace_filter && !o->trace_file && !o->trace_text)
         return usage_error(why, why_size, "--trace-cycles and --trace-engines need --trace or "
                                           "--trace-text");

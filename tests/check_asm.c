@@ -1203,6 +1203,51 @@ START_TEST(test_listing_shows_each_bundle_with_its_source_and_encoding)
 }
 END_TEST
 
+/* file:line of a slot and of its macro call ("-" when there is none). */
+static void assert_slot_line(const vimage *img, uint32_t bundle, uint32_t k, uint32_t line,
+                             uint32_t call_line)
+{
+    uint32_t slot = img->bundle_start[bundle] + k;
+    img_slot_line l = img_slot_source(img, bundle, slot);
+    ck_assert_ptr_nonnull(img->slot_lines);
+    ck_assert_str_eq(img_string(img, l.file), "a.vasm");
+    ck_assert_msg(l.line == line, "bundle %u slot %u: line %u, want %u", bundle, k, l.line, line);
+    ck_assert_msg(l.call_line == call_line, "bundle %u slot %u: call line %u, want %u", bundle, k,
+                  l.call_line, call_line);
+    ck_assert_str_eq(img_string(img, l.call_file), call_line ? "a.vasm" : "");
+}
+
+START_TEST(test_each_slot_records_its_own_line_and_its_outermost_macro_call)
+{
+    const char *src = ".macro inner a\n"              /* 1 */
+                      "    alu + \\a, \\a, \\a\n"       /* 2 */
+                      ".endm\n"                       /* 3 */
+                      ".macro outer a\n"              /* 4 */
+                      "    inner \\a\n"                /* 5 */
+                      "    alu - 7, \\a, \\a\n"         /* 6 */
+                      ".endm\n"                       /* 7 */
+                      "start:\n"                      /* 8 */
+                      "    < outer 1 ; load const 2, 3 >\n"   /* 9 */
+                      ".rept 2\n"                     /* 10 */
+                      "    inner 4\n"                 /* 11 */
+                      ".endr\n"                       /* 12 */
+                      "    flow halt\n";              /* 13 */
+    vimage *obj = clean(src);
+    ck_assert_uint_eq(obj->nbundles, 4);
+    assert_slot_line(obj, 0, 0, 2, 9);    /* inner's body, expanded by outer's call */
+    assert_slot_line(obj, 0, 1, 6, 9);
+    assert_slot_line(obj, 0, 2, 9, 0);
+    assert_slot_line(obj, 1, 0, 2, 11);   /* a loop is not a macro: the call inside it counts */
+    assert_slot_line(obj, 2, 0, 2, 11);
+    assert_slot_line(obj, 3, 0, 13, 0);
+    vimage *exe = link_one(obj);          /* the linker carries the map over */
+    assert_slot_line(exe, 0, 1, 6, 9);
+    assert_slot_line(exe, 3, 0, 13, 0);
+    img_free(exe);
+    img_free(obj);
+}
+END_TEST
+
 static Suite *asm_suite(void)
 {
     Suite *s = suite_create("asm");
@@ -1272,6 +1317,7 @@ static Suite *asm_suite(void)
     tcase_add_test(tc, test_assembling_twice_in_one_process_gives_the_same_object);
     tcase_add_test(tc, test_every_op_round_trips_through_the_text_form);
     tcase_add_test(tc, test_listing_shows_each_bundle_with_its_source_and_encoding);
+    tcase_add_test(tc, test_each_slot_records_its_own_line_and_its_outermost_macro_call);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -207,6 +207,35 @@ START_TEST(test_addresses_lead_the_trailing_comment)
 }
 END_TEST
 
+START_TEST(test_lines_end_the_trailing_comment_with_each_slots_own_line)
+{
+    vimage *img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, "k.vasm", 4);
+    add(img, slot_of("load", "const", 0, 1, 0, 0));
+    img_set_slot_line(img, img->nslots - 1, "k.vasm", 4, NULL, 0);
+    img_begin_bundle(img, "m.vasm", 2);
+    add(img, slot_of("alu", "+", 1, 0, 0, 0));
+    img_set_slot_line(img, img->nslots - 1, "m.vasm", 2, "k.vasm", 9);
+    add(img, slot_of("alu", "-", 2, 0, 0, 0));
+    img_set_slot_line(img, img->nslots - 1, "k.vasm", 12, NULL, 0);
+    add(img, slot_of("alu", "^", 3, 0, 0, 0));
+    img_set_slot_line(img, img->nslots - 1, "k.vasm", 13, NULL, 0);
+    img_begin_bundle(img, "k.vasm", 14);   /* nop: its bundle's line */
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    dis_options opt = {.names = 1, .addresses = 1, .lines = 1};
+    ck_assert_int_eq(dis_print(f, img, &opt), 0);
+    fclose(f);
+    ck_assert_str_eq(text, "load const 0, 1   # 0; k.vasm:4\n"
+                           "< alu + 1, 0, 0 ; alu - 2, 0, 0 ; alu ^ 3, 0, 0 >   # 1; "
+                           "m.vasm:2,k.vasm:12,13\n"
+                           "nop   # 2; k.vasm:14\n");
+    free(text);
+    img_free(img);
+}
+END_TEST
+
 START_TEST(test_object_operands_are_named_by_their_relocation)
 {
     vimage *img = img_new(IMG_OBJECT);
@@ -498,6 +527,7 @@ static Suite *disasm_suite(void)
     tcase_add_test(names, test_labels_print_as_comment_lines_before_their_bundle);
     tcase_add_test(names, test_no_names_prints_the_code_alone);
     tcase_add_test(names, test_addresses_lead_the_trailing_comment);
+    tcase_add_test(names, test_lines_end_the_trailing_comment_with_each_slots_own_line);
     tcase_add_test(names, test_object_operands_are_named_by_their_relocation);
     tcase_add_test(names, test_names_cannot_break_the_line);
     suite_add_tcase(s, names);

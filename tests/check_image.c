@@ -172,6 +172,9 @@ static vimage *every_op_image(img_type type)
         isa_slot s = {.op = (uint16_t)op};
         fill_operands(img, op, &s);
         img_add_slot(img, &s);
+        /* every third slot from a macro body, called from every.vasm */
+        img_set_slot_line(img, img->nslots - 1, op % 3 ? "every.vasm" : "lib/macros.vasm", 1000u + (uint32_t)op,
+                          op % 3 ? NULL : "every.vasm", op % 3 ? 0 : 2000u + (uint32_t)op);
     }
     img_begin_bundle(img, NULL, 0);   /* nop */
     img_begin_bundle(img, "every.vasm", 999);
@@ -244,6 +247,9 @@ static void assert_same_image(const vimage *a, const vimage *b)
         ck_assert_uint_eq(a->lines[i].file, b->lines[i].file);
         ck_assert_uint_eq(a->lines[i].line, b->lines[i].line);
     }
+    ck_assert_int_eq(a->slot_lines == NULL, b->slot_lines == NULL);
+    for (uint32_t i = 0; a->slot_lines && i < a->nslots; i++)
+        ck_assert_mem_eq(&a->slot_lines[i], &b->slot_lines[i], sizeof a->slot_lines[i]);
     ck_assert_uint_eq(a->nsymbols, b->nsymbols);
     for (uint32_t i = 0; i < a->nsymbols; i++)
         ck_assert_mem_eq(&a->symbols[i], &b->symbols[i], sizeof a->symbols[i]);
@@ -573,8 +579,12 @@ START_TEST(test_bad_magic_version_and_type_are_named)
     expect_resealed_error(e, IMG_ERR_BAD_MAGIC, NULL);
 
     e = encode_ok(img);
-    wr16(e.data + 4, 2);
-    expect_resealed_error(e, IMG_ERR_BAD_VERSION, "version 2");
+    wr16(e.data + 4, IMG_VERSION - 1);
+    expect_resealed_error(e, IMG_ERR_BAD_VERSION, "is older than this reader's");
+
+    e = encode_ok(img);
+    wr16(e.data + 4, IMG_VERSION + 1);
+    expect_resealed_error(e, IMG_ERR_BAD_VERSION, "is newer than this reader's");
 
     e = encode_ok(img);
     wr16(e.data + 6, 3);
@@ -911,6 +921,146 @@ START_TEST(test_line_map_must_cover_every_bundle_with_valid_files)
     uint8_t *lines = section(e.data, IMG_SEC_LINES, NULL);
     wr32(lines + 8 * 2, rd32(lines + 8 * 2) + 1);            /* bundle 2's file name + 1 */
     expect_resealed_error(e, IMG_ERR_BAD_LINES, "bundle 2");
+    img_free(img);
+}
+END_TEST
+
+START_TEST(test_slot_lines_are_kept_per_slot_with_their_macro_call)
+{
+    vimage *img = every_op_image(IMG_EXECUTABLE);
+    encoded e = encode_ok(img);
+    uint32_t size;
+    section(e.data, IMG_SEC_SLOTLINES, &size);
+    ck_assert_uint_eq(size, 16u * img->nslots);
+    vimage *back = decode_ok(e);
+    /* slot 3 of op 3 (a macro body line, called at 2003), slot 4 its own */
+    img_slot_line l = img_slot_source(back, 3, back->bundle_start[3]);
+    ck_assert_str_eq(img_string(back, l.file), "lib/macros.vasm");
+    ck_assert_uint_eq(l.line, 1003);
+    ck_assert_str_eq(img_string(back, l.call_file), "every.vasm");
+    ck_assert_uint_eq(l.call_line, 2003);
+    l = img_slot_source(back, 4, back->bundle_start[4]);
+    ck_assert_str_eq(img_string(back, l.file), "every.vasm");
+    ck_assert_uint_eq(l.line, 1004);
+    ck_assert_uint_eq(l.call_line, 0);
+    /* the slots of the full bundle were added without a line */
+    uint32_t last = back->nbundles - 1;
+    l = img_slot_source(back, last, back->bundle_start[last]);
+    ck_assert_uint_eq(l.file, 0);
+    ck_assert_uint_eq(l.line, 0);
+    free(e.data);
+    img_free(back);
+    img_free(img);
+
+    /* without per-slot lines a slot takes its bundle's line */
+    img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, "x.vasm", 7);
+    add(img, slot_of("flow", "halt", 0, 0, 0, 0, 0));
+    e = encode_ok(img);
+    ck_assert_int_eq(section_entry(e.data, IMG_SEC_SLOTLINES), -1);
+    back = decode_ok(e);
+    ck_assert_ptr_null(back->slot_lines);
+    l = img_slot_source(back, 0, 0);
+    ck_assert_str_eq(img_string(back, l.file), "x.vasm");
+    ck_assert_uint_eq(l.line, 7);
+    free(e.data);
+    img_free(back);
+    img_free(img);
+}
+END_TEST
+
+/* What vrun runs is a view; its fault messages, traces and reports name
+ * slots through img_view_format_source, so it must say what the image says. */
+static void expect_view_sources_as_image(const vimage *img)
+{
+    encoded e = encode_ok(img);
+    img_view v;
+    img_status st;
+    ck_assert_msg(img_view_bytes(&v, e.data, e.size, &st) == 0, "%s", st.detail);
+    for (uint32_t b = 0; b <= img->nbundles; b++) {
+        if (b < img->nbundles)   /* past the last bundle: no source, as in the image */
+            ck_assert_uint_eq(img_view_first_slot(&v, b), img->bundle_start[b]);
+        uint32_t n = b < img->nbundles ? img->bundle_start[b + 1] - img->bundle_start[b] : 1;
+        for (int k = -1; k <= (int)n; k++) {
+            char want[256], got[256];
+            size_t nw = img_format_source(img, b, k, want, sizeof want);
+            size_t ng = img_view_format_source(&v, b, k, got, sizeof got);
+            ck_assert_msg(nw == ng && strcmp(want, got) == 0,
+                          "bundle %u slot %d: image \"%s\", view \"%s\"", b, k, want, got);
+        }
+    }
+    img_view_close(&v);
+    free(e.data);
+}
+
+START_TEST(test_a_view_names_the_same_sources_as_its_image)
+{
+    vimage *img = every_op_image(IMG_EXECUTABLE);
+    expect_view_sources_as_image(img);
+    /* and what the image says is what every_op_image wrote: op 3's slot
+     * comes from a macro body line called from every.vasm */
+    char text[128];
+    img_format_source(img, 3, 0, text, sizeof text);
+    ck_assert_str_eq(text, "lib/macros.vasm:1003, macro call every.vasm:2003");
+    img_format_source(img, 4, 0, text, sizeof text);
+    ck_assert_str_eq(text, "every.vasm:1004");
+    img_free(img);
+
+    /* without per-slot lines every slot names its bundle's line */
+    img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, "x.vasm", 7);
+    add(img, slot_of("flow", "halt", 0, 0, 0, 0, 0));
+    add(img, slot_of("alu", "+", 1, 2, 3, 0, 0));
+    img_begin_bundle(img, "x.vasm", 0);
+    expect_view_sources_as_image(img);
+    img_format_source(img, 0, 1, text, sizeof text);
+    ck_assert_str_eq(text, "x.vasm:7");
+    img_free(img);
+}
+END_TEST
+
+START_TEST(test_slot_lines_must_cover_every_slot_with_valid_files)
+{
+    vimage *img = every_op_image(IMG_EXECUTABLE);
+    encoded e = encode_ok(img);
+    int entry = section_entry(e.data, IMG_SEC_SLOTLINES);
+    wr32(e.data + 32 + 12 * entry + 8, rd32(e.data + 32 + 12 * entry + 8) - 16);
+    expect_resealed_error(e, IMG_ERR_BAD_LINES, "SLOTLINES");
+
+    e = encode_ok(img);
+    uint8_t *lines = section(e.data, IMG_SEC_SLOTLINES, NULL);
+    wr32(lines + 16 * 5, rd32(lines + 16 * 5) + 1);          /* slot 5's file name + 1 */
+    expect_resealed_error(e, IMG_ERR_BAD_LINES, "slot 5");
+
+    e = encode_ok(img);
+    lines = section(e.data, IMG_SEC_SLOTLINES, NULL);
+    wr32(lines + 16 * 6 + 8, rd32(e.data + 8) + 1);           /* slot 6's call file: past the strings */
+    expect_resealed_error(e, IMG_ERR_BAD_LINES, "slot 6");
+    img_free(img);
+}
+END_TEST
+
+START_TEST(test_a_bad_file_is_found_in_any_slots_line)
+{
+    /* one file throughout, as in most images: the reader compares runs of
+     * entries with the last files at once, so try every position of a run */
+    vimage *img = img_new(IMG_EXECUTABLE);
+    enum { SLOTS = 11 };
+    for (uint32_t i = 0; i < SLOTS; i++) {
+        img_begin_bundle(img, "a.vasm", i + 1);
+        add(img, slot_of("flow", "halt", 0, 0, 0, 0, 0));
+        img_set_slot_line(img, i, "a.vasm", i + 1, "a.vasm", 100);
+    }
+    for (uint32_t bad = 0; bad < SLOTS; bad++)
+        for (int field = 0; field <= 8; field += 8) {   /* the file, then the call file */
+            encoded e = encode_ok(img);
+            uint8_t *lines = section(e.data, IMG_SEC_SLOTLINES, NULL);
+            uint8_t *at = lines + 16 * bad + field;
+            wr32(at, rd32(at) + 1);   /* inside "a.vasm" */
+            char where[32];
+            snprintf(where, sizeof where, "slot %u:", bad);
+            expect_resealed_error(e, IMG_ERR_BAD_LINES, where);
+        }
     img_free(img);
 }
 END_TEST
@@ -1276,6 +1426,8 @@ static Suite *image_suite(void)
     tcase_add_test(trip, test_intern_returns_one_offset_per_distinct_string);
     tcase_add_test(trip, test_intern_into_a_decoded_image_finds_its_strings);
     tcase_add_test(trip, test_image_without_line_map_decodes_without_one);
+    tcase_add_test(trip, test_slot_lines_are_kept_per_slot_with_their_macro_call);
+    tcase_add_test(trip, test_a_view_names_the_same_sources_as_its_image);
     tcase_add_test(trip, test_encoder_rejects_operands_that_do_not_fit);
     tcase_add_test(trip, test_error_names_and_texts_are_defined);
     suite_add_tcase(s, trip);
@@ -1296,6 +1448,8 @@ static Suite *image_suite(void)
     tcase_add_test(errs, test_string_table_must_start_and_end_with_nul);
     tcase_add_test(errs, test_malformed_symbols_are_rejected);
     tcase_add_test(errs, test_line_map_must_cover_every_bundle_with_valid_files);
+    tcase_add_test(errs, test_slot_lines_must_cover_every_slot_with_valid_files);
+    tcase_add_test(errs, test_a_bad_file_is_found_in_any_slots_line);
     tcase_add_test(errs, test_memory_segments_must_fit_and_not_overlap);
     tcase_add_test(errs, test_relocations_must_reference_existing_things);
     tcase_add_test(errs, test_relocations_are_only_allowed_in_objects);

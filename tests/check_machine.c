@@ -960,6 +960,31 @@ START_TEST(test_fault_message_names_fault_core_pc_cycle_slot_and_line)
 }
 END_TEST
 
+START_TEST(test_faults_and_bundle_sources_name_each_slots_own_line)
+{
+    bundle();
+    SLOT(CONST, 1, 7);
+    img_set_slot_line(img, img->nslots - 1, "t.vasm", 10, NULL, 0);
+    bundle();
+    ALU(ADD, 4, 1, 1);
+    img_set_slot_line(img, img->nslots - 1, "t.vasm", 20, NULL, 0);
+    ALU(ADD, 5, 1, 1);
+    img_set_slot_line(img, img->nslots - 1, "t.vasm", 20, NULL, 0);
+    ALU(DIV, 3, 1, 2);
+    img_set_slot_line(img, img->nslots - 1, "m.vasm", 3, "t.vasm", 30);
+    ck_assert_int_eq(run1(), SIM_FAULT);
+    char msg[512];
+    sim_format_error(mach, msg, sizeof msg);
+    ck_assert_str_eq(msg, "division by zero on core 0 at pc 1, cycle 1: alu // 3, 1, 2 "
+                          "(m.vasm:3, macro call t.vasm:30)");
+    char src[128];
+    sim_format_source(prog, 1, -1, src, sizeof src);   /* distinct lines, in slot order */
+    ck_assert_str_eq(src, "t.vasm:20,m.vasm:3");
+    sim_format_source(prog, 0, 0, src, sizeof src);
+    ck_assert_str_eq(src, "t.vasm:10");
+}
+END_TEST
+
 START_TEST(test_cycle_limit_message_shows_the_whole_bundle)
 {
     bundle();
@@ -1543,6 +1568,7 @@ static Suite *machine_suite(void)
         CASE(test_vstore_with_any_lane_outside_memory_faults),
         CASE(test_vector_access_ending_at_the_last_word_is_allowed),
         CASE(test_fault_message_names_fault_core_pc_cycle_slot_and_line),
+        CASE(test_faults_and_bundle_sources_name_each_slots_own_line),
         CASE(test_cycle_limit_message_shows_the_whole_bundle),
         CASE(test_memory_fault_message_gives_lane_and_address),
         CASE(test_dead_machine_does_not_run_again),

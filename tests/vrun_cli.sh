@@ -182,6 +182,15 @@ run 0 --stats "$tmp/baseline.bin" && {
     expect "$tmp/out" "147734 cycles x 1 core"
 }
 run 0 --json --stats "$tmp/baseline.bin" && valid_json "$tmp/out"
+# --profile on standard error, in the JSON with --json, written to a file;
+# a file that cannot be written is an error after the run
+run 0 --profile "$tmp/baseline.bin" && expect "$tmp/err" "profile: 147734 cycles x 1 core"
+run 0 --json --profile --cores 2 "$tmp/baseline.bin" && valid_json "$tmp/out" &&
+    expect "$tmp/out" '"profile": [' && expect "$tmp/out" '"cores": [{"slots": {"alu": '
+run 0 --profile="$tmp/p.txt" --annotate="$tmp/a.txt" --report="$tmp/r.html" "$tmp/baseline.bin" &&
+    expect "$tmp/p.txt" "mk.vasm:" && expect "$tmp/a.txt" "==> mk.vasm <==  (cannot read it" &&
+    expect "$tmp/r.html" '<svg id="chart"'
+run 2 --report="$tmp/no/such/dir/r.html" "$tmp/baseline.bin" && expect "$tmp/err" "cannot write"
 
 # --- trials: reproducible from the master seed
 run 0 --trials 3 --seed 5 --height 4 --rounds 6 --batch 16 "$tmp/small.bin" && {
@@ -199,7 +208,9 @@ run 0 --json --trials 2 --seed 1 --height 4 --rounds 6 --batch 16 "$tmp/small.bi
 for bad in "--seed abc" "--seed -1" "--seed 18446744073709551616" "--seed 1x" "--cores 0" \
     "--cores 65" "--max-cycles -5" "--height x" "--rounds" "--trials 0" "--bogus" "--json --quiet" \
     "--check --mem-in $tmp/m.in" "--trace-cycles 5:1" "--trace-engines debug --trace" \
-    "--trace-cycles 1:5" "--json --trace-text" "--trials 2 --mem-out $tmp/x" "--height 99"; do
+    "--trace-cycles 1:5" "--json --trace-text" "--trials 2 --mem-out $tmp/x" "--height 99" \
+    "--trials 2 --profile" "--trials 2 --annotate=$tmp/a" "--trials 2 --report=$tmp/r.html" \
+    "--json --annotate" "--profile=" "--annotate=" "--report="; do
     # shellcheck disable=SC2086
     run 2 $bad "$tmp/memops.bin" && expect "$tmp/err" "vrun: error:"
 done
