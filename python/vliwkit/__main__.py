@@ -34,7 +34,7 @@ def load_program(path):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) < 2 or argv[0] not in ("run", "vasm") or (argv[0] == "vasm" and len(argv) != 2):
-        sys.stderr.write(__doc__.split("\n\n")[1] + "\n")
+        sys.stderr.write("usage:\n" + __doc__.split("\n\n")[1] + "\n")
         return 2
     try:
         instrs = load_program(argv[1])
