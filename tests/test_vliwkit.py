@@ -194,7 +194,6 @@ class RoundTrips(Base):
             with self.subTest(sample=name):
                 first = self.stripped(name, sources)
                 second = self.through_python(first, name + "-2")
-                grouped = all(list(b) == sorted(b, key=list(b).index) for b in self.engine_slots(first))
                 # A dict holds a bundle engine by engine: an image whose bundles
                 # keep each engine's slots together comes back byte for byte;
                 # one that interleaves engines comes back grouped, which is a
