@@ -38,15 +38,27 @@ def _record_line(name, data):
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    project, scripts = _project()
-    name, version = project["name"], project["version"]
-    dist_info = f"{name}-{version}.dist-info"
+    """The package's modules, copied into the wheel."""
+    name = _project()[0]["name"]
     files = {}
     package = os.path.join(HERE, name)
     for entry in sorted(os.listdir(package)):
         if entry.endswith(".py"):
             with open(os.path.join(package, entry), "rb") as f:
                 files[f"{name}/{entry}"] = f.read()
+    return _wheel(wheel_directory, files)
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    """pip install -e: a .pth file that puts this directory on sys.path."""
+    name = _project()[0]["name"]
+    return _wheel(wheel_directory, {f"{name}.pth": (HERE + "\n").encode()})
+
+
+def _wheel(wheel_directory, files):
+    project, scripts = _project()
+    name, version = project["name"], project["version"]
+    dist_info = f"{name}-{version}.dist-info"
     files[f"{dist_info}/METADATA"] = (
         f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
         f"Summary: {project.get('description', '')}\n"
