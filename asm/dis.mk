@@ -12,3 +12,4 @@ TESTS += tests/check_disasm
 tests_check_disasm_SOURCES = tests/check_disasm.c tests/testdir.h tests/testdir.c
 tests_check_disasm_CFLAGS = $(TEST_CFLAGS)
 tests_check_disasm_LDADD = libvliwdis.a libvliwcommon.a $(CHECK_LIBS)
+EXTRA_DIST += docs/vdis.md

@@ -7,3 +7,9 @@ TESTS += tests/profile.sh
 EXTRA_DIST += tests/profile.sh
 TESTS += tests/report_browser.sh
 EXTRA_DIST += tests/report_browser.sh tests/report_dom.py
+# The Python package (python/, docs/python.md) with the tools just built.
+TESTS += tests/vliwkit.sh
+EXTRA_DIST += tests/vliwkit.sh tests/test_vliwkit.py docs/python.md \
+              python/pyproject.toml python/gen_isa.py python/build_backend/vliwkit_build.py \
+              python/vliwkit/__init__.py python/vliwkit/__main__.py python/vliwkit/convert.py \
+              python/vliwkit/isa.py python/vliwkit/tools.py
