@@ -406,20 +406,27 @@ statement:
 
 /* ---- bundles ---- */
 
+/* Line breaks may follow the '<' and each ';' and come before the '>'.
+ * The '<' takes those after it (bopen), and the other places are spelled
+ * out with and without them, rather than through an empty "nls": a parser
+ * step less for every place without one. */
 bundle:
-    bopen nls '>'                       { add_bundle(ps, NULL, 1, LOC(@$)); ps->in_bundle = 0; }
-  | bopen nls items nls '>'             { add_bundle(ps, $3, 1, LOC(@$)); ps->in_bundle = 0; }
-  | bopen nls items ';' nls '>'         { add_bundle(ps, $3, 1, LOC(@$)); ps->in_bundle = 0; }
+    bopen '>'                           { add_bundle(ps, NULL, 1, LOC(@$)); ps->in_bundle = 0; }
+  | bopen items '>'                     { add_bundle(ps, $2, 1, LOC(@$)); ps->in_bundle = 0; }
+  | bopen items nl '>'                  { add_bundle(ps, $2, 1, LOC(@$)); ps->in_bundle = 0; }
+  | bopen items ';' '>'                 { add_bundle(ps, $2, 1, LOC(@$)); ps->in_bundle = 0; }
+  | bopen items ';' nl '>'              { add_bundle(ps, $2, 1, LOC(@$)); ps->in_bundle = 0; }
   | bopen error '>'                     { yyerrok; ps->in_bundle = 0; }   /* the line's labels stay */
   ;
 
 bopen:
     '<'                                 { ps->bundle_open = *LOC(@1); ps->in_bundle = 1; }
+  | bopen NEWLINE
   ;
 
-nls:
-    %empty
-  | nls NEWLINE
+nl:
+    NEWLINE
+  | nl NEWLINE
   ;
 
 /* Slots and macro calls.  Here and in "slot", lists and optional parts
@@ -428,8 +435,10 @@ nls:
 items:
     slot                                { $$ = list_one(ps, $1); }
   | call                                { $$ = list_one(ps, $1); }
-  | items ';' nls slot                  { $$ = list_add(ps, $1, $4); }
-  | items ';' nls call                  { $$ = list_add(ps, $1, $4); }
+  | items ';' slot                      { $$ = list_add(ps, $1, $3); }
+  | items ';' call                      { $$ = list_add(ps, $1, $3); }
+  | items ';' nl slot                   { $$ = list_add(ps, $1, $4); }
+  | items ';' nl call                   { $$ = list_add(ps, $1, $4); }
   ;
 
 call:
