@@ -382,7 +382,8 @@ typedef struct {
     uint32_t key_mask;    /* ~0 when the op has a trace key, else 0 */
     uint8_t full_check;
     uint8_t engine;
-    uint8_t immediates;   /* bit a: operand a is of kind i, t or r */
+    /* the same limits on decoded operands: immediates may be negative */
+    int64_t lo[ISA_MAX_ARGS], hi[ISA_MAX_ARGS];
 } op_rule;
 
 static op_rule op_rules[ISA_OP_COUNT];
@@ -413,11 +414,15 @@ static void op_rules_init(void)
             case 'e': case 'f': case 'c': r->full_check = 1; /* fall through */
             default: r->max[a] = UINT32_MAX; break;   /* i t r n: any u32 */
             }
-            if (is_immediate_kind(isa_ops[op].kinds[a]))
-                r->immediates |= (uint8_t)(1u << a);
+
         }
         for (int a = 0; a < 4; a++)
             r->max_flipped[a] = (int32_t)(r->max[a] ^ 0x80000000u);
+        for (int a = 0; a < ISA_MAX_ARGS; a++) {
+            int imm = a < isa_ops[op].nargs && is_immediate_kind(isa_ops[op].kinds[a]);
+            r->lo[a] = imm ? ISA_IMM_MIN : 0;
+            r->hi[a] = imm ? ISA_IMM_MAX : (int64_t)r->max[a];
+        }
     }
     op_rules_ready = 1;
 }
@@ -431,11 +436,8 @@ static int mem_slot_ok(const isa_slot *slot)
         return 0;
     const op_rule *r = &op_rules[slot->op];
     int over = 0;
-    for (int a = 0; a < ISA_MAX_ARGS; a++) {
-        int64_t v = slot->arg[a];
-        over |= (r->immediates >> a) & 1 ? (v < ISA_IMM_MIN) | (v > ISA_IMM_MAX)
-                                         : (uint64_t)v > r->max[a];
-    }
+    for (int a = 0; a < ISA_MAX_ARGS; a++)
+        over |= (slot->arg[a] < r->lo[a]) | (slot->arg[a] > r->hi[a]);
     if (over)
         return 0;
     return !r->key_mask || slot->arg[r->key_arg + 1] <= stage_max[slot->arg[r->key_arg] % KEY_SLOTS];
