@@ -851,10 +851,14 @@ static uint8_t *put_u16(uint8_t *p, uint32_t v)
 
 static uint8_t *put_u32(uint8_t *p, uint32_t v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, 4);   /* one store where the bytes are already in file order */
+#else
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
+#endif
     return p + 4;
 }
 
