@@ -88,9 +88,8 @@ static void index_lines(diag_source *s)
     s->line_start = xmallocarray(n, sizeof *s->line_start);
     s->nlines = 0;
     s->line_start[s->nlines++] = 0;
-    for (size_t i = 0; i < s->size; i++)
-        if (s->text[i] == '\n')
-            s->line_start[s->nlines++] = i + 1;
+    for (const char *p = s->text, *end = s->text + s->size; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+        s->line_start[s->nlines++] = (size_t)(p - s->text) + 1;
 }
 
 /* The text of line `line` of a registered file, or NULL. */
@@ -161,13 +160,34 @@ static void put_v(msg_buf *m, const char *fmt, va_list ap)
         m->len += (size_t)n;
 }
 
-__attribute__((format(printf, 2, 3)))
-static void put(msg_buf *m, const char *fmt, ...)
+static void put_bytes(msg_buf *m, const char *s, size_t n)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    put_v(m, fmt, ap);
-    va_end(ap);
+    reserve(m, n);
+    memcpy(m->buf + m->len, s, n);
+    m->len += n;
+}
+
+static void put_str(msg_buf *m, const char *s)
+{
+    put_bytes(m, s, strlen(s));
+}
+
+/* A number right-aligned in width columns (vsnprintf costs more than the
+ * rest of a message, so it only formats the message's own text). */
+static void put_int(msg_buf *m, int v, int width)
+{
+    char digits[16];
+    int n = 0;
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    do
+        digits[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        digits[n++] = '-';
+    for (int pad = width - n; pad > 0; pad--)
+        put_char(m, ' ');
+    while (n > 0)
+        put_char(m, digits[--n]);
 }
 
 static void show_source(diag *d, msg_buf *m, const diag_loc *loc)
@@ -176,10 +196,13 @@ static void show_source(diag *d, msg_buf *m, const diag_loc *loc)
     const char *text = find_line(d, loc->file, loc->line, &len);
     if (!text)
         return;
-    put(m, "%5d | %.*s\n", loc->line, (int)len, text);
+    put_int(m, loc->line, 5);
+    put_bytes(m, " | ", 3);
+    put_bytes(m, text, len);
+    put_char(m, '\n');
     if (loc->col <= 0)
         return;
-    put(m, "      | ");
+    put_bytes(m, "      | ", 8);
     /* Keep tabs so the caret lines up under the same columns. */
     for (int c = 1; c < loc->col && (size_t)(c - 1) < len; c++)
         put_char(m, text[c - 1] == '\t' ? '\t' : ' ');
@@ -197,20 +220,29 @@ static void report(diag *d, const diag_loc *loc, const char *kind, const char *f
     m.len = 0;
     m.cap = sizeof m.local;
     if (loc && loc->file) {
-        put(&m, "%s:", loc->file);
+        put_str(&m, loc->file);
+        put_char(&m, ':');
         if (loc->line > 0) {
-            put(&m, "%d:", loc->line);
-            if (loc->col > 0)
-                put(&m, "%d:", loc->col);
+            put_int(&m, loc->line, 0);
+            put_char(&m, ':');
+            if (loc->col > 0) {
+                put_int(&m, loc->col, 0);
+                put_char(&m, ':');
+            }
         }
         put_char(&m, ' ');
     } else {
-        put(&m, "%s: ", d->program);
+        put_str(&m, d->program);
+        put_bytes(&m, ": ", 2);
     }
-    put(&m, "%s: ", kind);
+    put_str(&m, kind);
+    put_bytes(&m, ": ", 2);
     put_v(&m, fmt, ap);
-    if (flag)
-        put(&m, " [%s-W%s]", d->werror ? "-Werror," : "", flag);
+    if (flag) {
+        put_str(&m, d->werror ? " [-Werror,-W" : " [-W");
+        put_str(&m, flag);
+        put_char(&m, ']');
+    }
     put_char(&m, '\n');
     if (loc && loc->file && loc->line > 0)
         show_source(d, &m, loc);

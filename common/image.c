@@ -514,7 +514,8 @@ typedef struct {
     uint32_t key_mask;    /* ~0 when the op has a trace key, else 0 */
     uint8_t full_check;
     uint8_t engine;
-    uint8_t immediates;   /* bit a: operand a is of kind i, t or r */
+    /* the same limits on decoded operands: immediates may be negative */
+    int64_t lo[ISA_MAX_ARGS], hi[ISA_MAX_ARGS];
 } op_rule;
 
 static op_rule op_rules[ISA_OP_COUNT];
@@ -545,11 +546,15 @@ static void op_rules_init(void)
             case 'e': case 'f': case 'c': r->full_check = 1; /* fall through */
             default: r->max[a] = UINT32_MAX; break;   /* i t r n: any u32 */
             }
-            if (is_immediate_kind(isa_ops[op].kinds[a]))
-                r->immediates |= (uint8_t)(1u << a);
+
         }
         for (int a = 0; a < 4; a++)
             r->max_flipped[a] = (int32_t)(r->max[a] ^ 0x80000000u);
+        for (int a = 0; a < ISA_MAX_ARGS; a++) {
+            int imm = a < isa_ops[op].nargs && is_immediate_kind(isa_ops[op].kinds[a]);
+            r->lo[a] = imm ? ISA_IMM_MIN : 0;
+            r->hi[a] = imm ? ISA_IMM_MAX : (int64_t)r->max[a];
+        }
     }
     op_rules_ready = 1;
 }
@@ -563,11 +568,8 @@ static int mem_slot_ok(const isa_slot *slot)
         return 0;
     const op_rule *r = &op_rules[slot->op];
     int over = 0;
-    for (int a = 0; a < ISA_MAX_ARGS; a++) {
-        int64_t v = slot->arg[a];
-        over |= (r->immediates >> a) & 1 ? (v < ISA_IMM_MIN) | (v > ISA_IMM_MAX)
-                                         : (uint64_t)v > r->max[a];
-    }
+    for (int a = 0; a < ISA_MAX_ARGS; a++)
+        over |= (slot->arg[a] < r->lo[a]) | (slot->arg[a] > r->hi[a]);
     if (over)
         return 0;
     return !r->key_mask || slot->arg[r->key_arg + 1] <= stage_max[slot->arg[r->key_arg] % KEY_SLOTS];
@@ -837,42 +839,28 @@ static uint32_t crc_sliced(uint32_t c, const uint8_t *p, size_t n)
 #include <immintrin.h>
 #define CRC_FOLDING 1
 
-/* Folds n bytes (n >= 64, a multiple of 16) into the CRC state c.  Four
- * 128-bit accumulators advance 64 bytes a step (x^512 and x^576 mod P,
- * bit-reflected and shifted, are the multipliers), are folded into one
- * (x^128, x^192), then the remainder is reduced to 64 bits (x^96) and to 32
- * bits by Barrett reduction (mu = x^64 / P, and P itself). */
+#define CRC_FOLD(acc, k, next) \
+    _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128((acc), (k), 0x00), \
+                                _mm_clmulepi64_si128((acc), (k), 0x11)), (next))
+
+/* The end of a fold: four accumulators of consecutive 16-byte pieces are
+ * folded into one (x^128 and x^192 mod P, bit-reflected and shifted, are
+ * the multipliers), then the n remaining bytes (a multiple of 16) 16 at a
+ * time, then the remainder is reduced to 64 bits (x^96) and to 32 bits by
+ * Barrett reduction (mu = x^64 / P, and P itself). */
 __attribute__((target("pclmul,sse4.1")))
-static uint32_t crc_folded(uint32_t c, const uint8_t *p, size_t n)
+static inline uint32_t crc_fold_end(__m128i a0, __m128i a1, __m128i a2, __m128i a3,
+                                    const uint8_t *p, size_t n)
 {
-    const __m128i k512 = _mm_set_epi64x(0x01c6e41596, 0x0154442bd4);
     const __m128i k128 = _mm_set_epi64x(0x00ccaa009e, 0x01751997d0);
     const __m128i k96 = _mm_set_epi64x(0, 0x0163cd6124);
     const __m128i barrett = _mm_set_epi64x(0x01f7011641, 0x01db710641);
     const __m128i low32 = _mm_setr_epi32(-1, 0, -1, 0);
-    __m128i a0 = _mm_loadu_si128((const __m128i *)p);
-    __m128i a1 = _mm_loadu_si128((const __m128i *)(p + 16));
-    __m128i a2 = _mm_loadu_si128((const __m128i *)(p + 32));
-    __m128i a3 = _mm_loadu_si128((const __m128i *)(p + 48));
-    a0 = _mm_xor_si128(a0, _mm_cvtsi32_si128((int)c));
-    p += 64;
-    n -= 64;
-#define CRC_FOLD(acc, k, next) \
-    _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128((acc), (k), 0x00), \
-                                _mm_clmulepi64_si128((acc), (k), 0x11)), (next))
-    for (; n >= 64; p += 64, n -= 64) {
-        a0 = CRC_FOLD(a0, k512, _mm_loadu_si128((const __m128i *)p));
-        a1 = CRC_FOLD(a1, k512, _mm_loadu_si128((const __m128i *)(p + 16)));
-        a2 = CRC_FOLD(a2, k512, _mm_loadu_si128((const __m128i *)(p + 32)));
-        a3 = CRC_FOLD(a3, k512, _mm_loadu_si128((const __m128i *)(p + 48)));
-    }
     a0 = CRC_FOLD(a0, k128, a1);
     a0 = CRC_FOLD(a0, k128, a2);
     a0 = CRC_FOLD(a0, k128, a3);
     for (; n >= 16; p += 16, n -= 16)
         a0 = CRC_FOLD(a0, k128, _mm_loadu_si128((const __m128i *)p));
-#undef CRC_FOLD
-    /* 128 bits to 64, then to 32 by Barrett reduction. */
     __m128i t = _mm_clmulepi64_si128(a0, k128, 0x10);
     a0 = _mm_xor_si128(_mm_srli_si128(a0, 8), t);
     t = _mm_srli_si128(a0, 4);
@@ -882,7 +870,64 @@ static uint32_t crc_folded(uint32_t c, const uint8_t *p, size_t n)
     return (uint32_t)_mm_extract_epi32(_mm_xor_si128(a0, t), 1);
 }
 
-/* One CPUID leaf (1: ECX bit 1 PCLMULQDQ, bit 19 SSE4.1) rather than
+/* Folds n bytes (n >= 64, a multiple of 16) into the CRC state c: four
+ * 128-bit accumulators advance 64 bytes a step (x^512 and x^576). */
+__attribute__((target("pclmul,sse4.1")))
+static uint32_t crc_folded(uint32_t c, const uint8_t *p, size_t n)
+{
+    const __m128i k512 = _mm_set_epi64x(0x01c6e41596, 0x0154442bd4);
+    __m128i a0 = _mm_loadu_si128((const __m128i *)p);
+    __m128i a1 = _mm_loadu_si128((const __m128i *)(p + 16));
+    __m128i a2 = _mm_loadu_si128((const __m128i *)(p + 32));
+    __m128i a3 = _mm_loadu_si128((const __m128i *)(p + 48));
+    a0 = _mm_xor_si128(a0, _mm_cvtsi32_si128((int)c));
+    for (p += 64, n -= 64; n >= 64; p += 64, n -= 64) {
+        a0 = CRC_FOLD(a0, k512, _mm_loadu_si128((const __m128i *)p));
+        a1 = CRC_FOLD(a1, k512, _mm_loadu_si128((const __m128i *)(p + 16)));
+        a2 = CRC_FOLD(a2, k512, _mm_loadu_si128((const __m128i *)(p + 32)));
+        a3 = CRC_FOLD(a3, k512, _mm_loadu_si128((const __m128i *)(p + 48)));
+    }
+    return crc_fold_end(a0, a1, a2, a3, p, n);
+}
+
+/* The same with 512-bit carry-less multiplication (VPCLMULQDQ), for n >=
+ * 256: four accumulators of 64 bytes advance 256 bytes a step (x^2080 and
+ * x^2016), are folded into one (x^544, x^480), which takes any further 64
+ * bytes; its four 128-bit lanes then end as above. */
+__attribute__((target("pclmul,sse4.1,avx512f,vpclmulqdq")))
+static uint32_t crc_folded_wide(uint32_t c, const uint8_t *p, size_t n)
+{
+    const __m512i k2048 = _mm512_broadcast_i32x4(_mm_set_epi64x(0x01322d1430, 0x011542778a));
+    const __m512i k512 = _mm512_broadcast_i32x4(_mm_set_epi64x(0x01c6e41596, 0x0154442bd4));
+#define CRC_FOLD_WIDE(acc, k, next) \
+    _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128((acc), (k), 0x00), \
+                              _mm512_clmulepi64_epi128((acc), (k), 0x11), (next), 0x96)
+    __m512i x0 = _mm512_loadu_si512(p);
+    __m512i x1 = _mm512_loadu_si512(p + 64);
+    __m512i x2 = _mm512_loadu_si512(p + 128);
+    __m512i x3 = _mm512_loadu_si512(p + 192);
+    x0 = _mm512_xor_si512(x0, _mm512_castsi128_si512(_mm_cvtsi32_si128((int)c)));
+    for (p += 256, n -= 256; n >= 256; p += 256, n -= 256) {
+        x0 = CRC_FOLD_WIDE(x0, k2048, _mm512_loadu_si512(p));
+        x1 = CRC_FOLD_WIDE(x1, k2048, _mm512_loadu_si512(p + 64));
+        x2 = CRC_FOLD_WIDE(x2, k2048, _mm512_loadu_si512(p + 128));
+        x3 = CRC_FOLD_WIDE(x3, k2048, _mm512_loadu_si512(p + 192));
+    }
+    x0 = CRC_FOLD_WIDE(x0, k512, x1);
+    x0 = CRC_FOLD_WIDE(x0, k512, x2);
+    x0 = CRC_FOLD_WIDE(x0, k512, x3);
+    for (; n >= 64; p += 64, n -= 64)
+        x0 = CRC_FOLD_WIDE(x0, k512, _mm512_loadu_si512(p));
+#undef CRC_FOLD_WIDE
+    return crc_fold_end(_mm512_extracti32x4_epi32(x0, 0), _mm512_extracti32x4_epi32(x0, 1),
+                        _mm512_extracti32x4_epi32(x0, 2), _mm512_extracti32x4_epi32(x0, 3), p, n);
+}
+#undef CRC_FOLD
+
+/* What the CPU can fold with: 0 nothing, 1 PCLMULQDQ (CPUID leaf 1: ECX
+ * bits 1 and 19, SSE4.1), 2 also VPCLMULQDQ on 512 bits (leaf 7: EBX bit
+ * 16 AVX-512F, ECX bit 10; and the OS saving the AVX-512 registers, XCR0
+ * bits 1, 2, 5, 6, 7).  Asked of CPUID directly rather than through
  * __builtin_cpu_supports, whose set-up runs CPUID a dozen times: under a
  * hypervisor each one traps, and that showed in vrun's start-up. */
 static int crc_can_fold(void)
@@ -891,6 +936,13 @@ static int crc_can_fold(void)
     if (known < 0) {
         unsigned a, b, c, d;
         known = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 1)) && (c & (1u << 19));
+        if (known && (c & (1u << 27))) {   /* OSXSAVE: XGETBV works */
+            unsigned lo, hi;
+            __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+            if ((lo & 0xE6) == 0xE6 && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+                (b & (1u << 16)) && (c & (1u << 10)))
+                known = 2;
+        }
     }
     return known;
 }
@@ -900,9 +952,10 @@ static int crc_can_fold(void)
 static uint32_t crc_update(uint32_t c, const uint8_t *p, size_t n)
 {
 #ifdef CRC_FOLDING
-    if (n >= 64 && crc_can_fold()) {
+    int can = n >= 64 ? crc_can_fold() : 0;
+    if (can) {
         size_t folded = n & ~(size_t)15;
-        c = crc_folded(c, p, folded);
+        c = can == 2 && folded >= 256 ? crc_folded_wide(c, p, folded) : crc_folded(c, p, folded);
         p += folded;
         n -= folded;
     }
@@ -937,10 +990,14 @@ static uint8_t *put_u16(uint8_t *p, uint32_t v)
 
 static uint8_t *put_u32(uint8_t *p, uint32_t v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, 4);   /* one store where the bytes are already in file order */
+#else
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
+#endif
     return p + 4;
 }
 

@@ -240,6 +240,17 @@ static void add_bundle(asm_parser *ps, const asm_list *slots, int bracketed, con
     asm_parse_append(ps, s);
 }
 
+/* A bundle of the one slot written without brackets. */
+static void add_slot_line(asm_parser *ps, const asm_slot_ast *slot, const asm_loc *loc)
+{
+    asm_stmt *s = stmt(ps, ST_BUNDLE, loc);
+    s->u.bundle.nslots = 1;
+    s->u.bundle.bracketed = 0;
+    s->u.bundle.slots = asm_alloc(&ps->arena, sizeof *s->u.bundle.slots);
+    s->u.bundle.slots[0] = *slot;
+    asm_parse_append(ps, s);
+}
+
 static void add_def(asm_parser *ps, asm_stmt_kind kind, asm_expr *name, asm_expr *value, const asm_loc *loc)
 {
     asm_stmt *s = stmt(ps, kind, loc);
@@ -369,9 +380,13 @@ file:
 
 /* Labels are optional by two alternatives rather than an empty "labels":
  * a parser step less on every line. */
+/* A one-slot line, the most common, is a line of its own here rather
+ * than a "statement": a parser step less. */
 line:
     statement NEWLINE                   { asm_parse_commit(ps); }
   | labels statement NEWLINE            { asm_parse_commit(ps); }
+  | slot NEWLINE                        { add_slot_line(ps, $1, LOC(@1)); asm_parse_commit(ps); }
+  | labels slot NEWLINE                 { add_slot_line(ps, $2, LOC(@2)); asm_parse_commit(ps); }
   | bopen error NEWLINE                 { yyerrok; ps->in_bundle = 0; asm_parse_discard(ps); }
   | labels bopen error NEWLINE          { yyerrok; ps->in_bundle = 0; asm_parse_discard(ps); }
   | error NEWLINE                       { yyerrok; asm_parse_discard(ps); }
@@ -385,7 +400,6 @@ labels:
 statement:
     %empty
   | bundle
-  | slot                                { add_bundle(ps, list_one(ps, $1), 0, LOC(@1)); }
   | NOP                                 { add_bundle(ps, NULL, 0, LOC(@1)); }
   | IDENT margs_opt                     { asm_stmt *s = stmt(ps, ST_CALL, LOC(@$));
                                           fill_slot(ps, &s->u.call, NULL, word_name(ps, $1, LOC(@1)), $2, LOC(@$));
@@ -395,20 +409,27 @@ statement:
 
 /* ---- bundles ---- */
 
+/* Line breaks may follow the '<' and each ';' and come before the '>'.
+ * The '<' takes those after it (bopen), and the other places are spelled
+ * out with and without them, rather than through an empty "nls": a parser
+ * step less for every place without one. */
 bundle:
-    bopen nls '>'                       { add_bundle(ps, NULL, 1, LOC(@$)); ps->in_bundle = 0; }
-  | bopen nls items nls '>'             { add_bundle(ps, $3, 1, LOC(@$)); ps->in_bundle = 0; }
-  | bopen nls items ';' nls '>'         { add_bundle(ps, $3, 1, LOC(@$)); ps->in_bundle = 0; }
+    bopen '>'                           { add_bundle(ps, NULL, 1, LOC(@$)); ps->in_bundle = 0; }
+  | bopen items '>'                     { add_bundle(ps, $2, 1, LOC(@$)); ps->in_bundle = 0; }
+  | bopen items nl '>'                  { add_bundle(ps, $2, 1, LOC(@$)); ps->in_bundle = 0; }
+  | bopen items ';' '>'                 { add_bundle(ps, $2, 1, LOC(@$)); ps->in_bundle = 0; }
+  | bopen items ';' nl '>'              { add_bundle(ps, $2, 1, LOC(@$)); ps->in_bundle = 0; }
   | bopen error '>'                     { yyerrok; ps->in_bundle = 0; }   /* the line's labels stay */
   ;
 
 bopen:
     '<'                                 { ps->bundle_open = *LOC(@1); ps->in_bundle = 1; }
+  | bopen NEWLINE
   ;
 
-nls:
-    %empty
-  | nls NEWLINE
+nl:
+    NEWLINE
+  | nl NEWLINE
   ;
 
 /* Slots and macro calls.  Here and in "slot", lists and optional parts
@@ -417,8 +438,10 @@ nls:
 items:
     slot                                { $$ = list_one(ps, $1); }
   | call                                { $$ = list_one(ps, $1); }
-  | items ';' nls slot                  { $$ = list_add(ps, $1, $4); }
-  | items ';' nls call                  { $$ = list_add(ps, $1, $4); }
+  | items ';' slot                      { $$ = list_add(ps, $1, $3); }
+  | items ';' call                      { $$ = list_add(ps, $1, $3); }
+  | items ';' nl slot                   { $$ = list_add(ps, $1, $4); }
+  | items ';' nl call                   { $$ = list_add(ps, $1, $4); }
   ;
 
 call:
