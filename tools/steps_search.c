@@ -561,6 +561,38 @@ static int rules_broken(const offsets *of)
 }
 
 /*
+ * The last gather (in the step before the last, cycles A 0..16): its 16
+ * lane pairs, one a cycle (both load slots), each as soon as its address is written (G slot q's
+ * lanes 0..3 by P slot 4+q's t0 in step n-3 at the latest, lanes 4..7 by
+ * its t1) and its node buffer is free (step n-3's x read it), the lowest
+ * slot first, so that slots finish one after another.  when[q][j]: the
+ * cycle of lanes 2j, 2j+1.  Returns the cycle after the last load.
+ */
+static int gather_plan(const offsets *of, int when[4][4])
+{
+    int ready[4][4], left = 16, a;
+
+    for (int q = 0; q < 4; q++)
+        for (int j = 0; j < 4; j++) {
+            const int *p = of->off[4 + q];
+            ready[q][j] = mx((j < 2 ? p[T0] : p[T1]) + 1 - S,
+                             mx(of->off[q][X0], of->off[q][X1]) + 1 - S);
+            when[q][j] = -1;
+        }
+    for (a = 0; left > 0; a++) {
+        int n = 0;
+        for (int q = 0; q < 4 && !n; q++)
+            for (int j = 0; j < 4 && !n; j++)
+                if (when[q][j] < 0 && ready[q][j] <= a) {
+                    when[q][j] = a;
+                    n = 1;
+                    left--;
+                }
+    }
+    return a;
+}
+
+/*
  * The 44 flow vselects of a P block (kind 0/1 lo/hi of depth 2, 2..5 m0..m3,
  * 6/7 lo/hi of depth 3, 8/9/10 the node of depth 1/2/3; `pf` in the kernel)
  * on the one flow slot, earliest deadline first, in block cycles 0..67.  A
@@ -685,15 +717,19 @@ static void op_move(pairs *ps, offsets *of, int k, int op, int t)
  * operands): a move puts one op at another offset between its operands and
  * its readers, or shifts a whole slot by a cycle; the cost is the slots
  * over the engines' limits plus the cycles by which a rule between steps
- * is broken (4 a cycle).  At cost 0 the flow engine must serve the P
- * blocks too.  The coldness rises from 11 to 232 (`accept`) in REHEAT
- * moves, then starts again.  Returns the number of moves made, or -1.
+ * is broken (4 a cycle).  At cost 0 the flow engine must serve the P blocks
+ * too.  The coldness rises from 11 to 232 (`accept`) in REHEAT moves, then
+ * starts again.  polish: start from the offsets in of, and also count the
+ * cycles by which the last gather ends after cycle 15 of its step (then the
+ * last step can take 10 cycles: x, 9 hash levels, the store; the search
+ * finds such offsets far sooner from offsets that keep the other rules).
+ * Returns the number of moves made, or -1.
  */
-static int offsets_search(const order *o, offsets *of, int moves)
+static int offsets_search(const order *o, offsets *of, int moves, int polish)
 {
     static pairs ps;
     static const int spread[8] = { 0, 4, 1, 5, 2, 6, 3, 7 };
-    int cost;
+    int cost, when[4][4];
 
     pairs_of(o, &ps);
     overflow = 0;                       /* the set-up alone fits */
@@ -702,11 +738,12 @@ static int offsets_search(const order *o, offsets *of, int moves)
     for (int i = 0; i < 8; i++) {
         int k = spread[i];
         for (int op = 0; op < NOPS; op++) {
-            of->off[k][op] = mx(op_earliest(of, k, op), (S * i) / 8);
+            if (!polish)
+                of->off[k][op] = mx(op_earliest(of, k, op), (S * i) / 8);
             op_apply(&ps, k, op, of->off[k][op], 1);
         }
     }
-    cost = overflow + 4 * rules_broken(of);
+    cost = overflow + 4 * rules_broken(of) + polish * 4 * over(S, gather_plan(of, when));
     for (int n = 0; n < moves; n++) {
         int L = 11 + (int)((int64_t)(n % REHEAT) * (232 - 11) / REHEAT);
         int k = rnd(8), was = cost, op = -1, d = 0, old = 0;
@@ -726,7 +763,7 @@ static int offsets_search(const order *o, offsets *of, int moves)
             int t = lo + (int)rnd(hi - lo);
             op_move(&ps, of, k, op, t >= old ? t + 1 : t);
         }
-        cost = overflow + 4 * rules_broken(of);
+        cost = overflow + 4 * rules_broken(of) + polish * 4 * over(S, gather_plan(of, when));
         if (cost > was && !accept(cost - was, L)) {
             if (op < 0)
                 slot_shift(&ps, of, k, -d);
@@ -746,7 +783,7 @@ static int offsets_search(const order *o, offsets *of, int moves)
 typedef struct {
     int pen[4][NOPS], spr[4][NOPS];   /* spr: offsets from the last step */
     int penxv[4], sprxv[4];
-    int sld[4];                       /* the last gather's windows */
+    int when[4][4];                   /* the last gather (gather_plan) */
     int sprint;                       /* the last step's length */
 } ending;
 
@@ -770,26 +807,9 @@ static int ending_place(const order *o, const offsets *of, ending *e)
             if (eng >= 0 && t >= S)
                 use[t - S][eng] += count;
         }
-    /* the last gather: each slot's window as early as its addresses allow
-     * (P round 14 in step n-3 at the latest), in a random slot order */
-    int perm[4] = { 0, 1, 2, 3 }, free_at = 0;
-    for (int k = 3; k > 0; k--) {
-        int j = rnd(k + 1), t = perm[k];
-        perm[k] = perm[j];
-        perm[j] = t;
-    }
-    for (int i = 0; i < 4; i++) {
-        int q = perm[i];
-        const int *p = of->off[4 + q];
-        /* in A: lanes 0..3 loaded at w, w+1, lanes 4..7 at w+2, w+3 */
-        int w = mx(mx(p[T0] + 1 - S, p[T1] + 1 - S - 2), free_at);
-        /* the buffer last read by step n-3's x */
-        w = mx(w, mx(of->off[q][X0], of->off[q][X1]) - S + 1);
-        if (w + 4 > S)
-            return -1;
-        e->sld[q] = w - S;
-        free_at = w + 4;
-    }
+    /* the last gather */
+    if (gather_plan(of, e->when) > S)
+        return -1;
     for (int k = 0; k < 4; k++) {
         e->penxv[k] = (int)rnd(2);
         e->sprxv[k] = (int)rnd(2);
@@ -838,10 +858,10 @@ static int ending_place(const order *o, const offsets *of, ending *e)
                         lo = mx(lo, of->off[q][H9] - S + 1);
                 } else {
                     const int *p = of->off[4 + q];
-                    if (op == X0)
-                        lo = mx(lo, e->sld[q] + S + 2);
+                    if (op == X0 || xv)
+                        lo = mx(lo, mx(e->when[q][0], e->when[q][1]) + 1);
                     if (op == X1)
-                        lo = mx(lo, e->sld[q] + S + 4);
+                        lo = mx(lo, mx(e->when[q][2], e->when[q][3]) + 1);
                     if (op == X0 || op == X1)   /* round 14's b read val */
                         lo = mx(lo, mx(p[B0], p[B1]) - S + 1);
                     if (op == H2A || op == H2B) /* round 14's temporaries */
@@ -978,14 +998,21 @@ static void print_tables(FILE *f, const offsets *of, const ending *e)
     for (int k = 0; k < 8; k++)
         ld[k] = k < 4 ? of->ld[k] : -99;
     print_table(f, "slotoffs", off, ld, NULL, 8);
-    fputs("\n# The last step (negative offsets: in the step before it); ld: the last\n"
-          "# gather's window, 2 lanes a cycle, lanes 0..7 in order.\n", f);
+    fputs("\n# The last step (negative offsets: in the step before it).\n", f);
     memcpy(off, e->spr, sizeof e->spr);
-    print_table(f, "sprintoffs", off, e->sld, e->sprxv, 4);
+    print_table(f, "sprintoffs", off, NULL, e->sprxv, 4);
     fputs("\n# The step before the last.\n", f);
     memcpy(off, e->pen, sizeof e->pen);
     print_table(f, "penoffs", off, NULL, e->penxv, 4);
     fprintf(f, ".equ SPRINT, %d                    # the length of the last step\n", e->sprint);
+    fputs("\n# The last gather: in cycle c of the step before the last, G slot k loads\n"
+          "# lanes ln, ln + 1 (ln -1: none).\n"
+          ".macro lastlanes k, c\n.set ln, -1\n", f);
+    for (int q = 0; q < 4; q++)
+        for (int j = 0; j < 4; j++)
+            fprintf(f, ".%s \\k == %d && \\c == %d\n.set ln, %d\n",
+                    q == 0 && j == 0 ? "if" : "elif", q, e->when[q][j], 2 * j);
+    fputs(".endif\n.endm\n", f);
     fputs("\n# The flow vselects of a P block (`pf kind, slot`), by cycle of the block.\n"
           ".macro pblock bc\n", f);
     int first = 1;
@@ -1025,8 +1052,8 @@ static int write_file(const char *dir, const char *name, const order *o,
 int main(int argc, char **argv)
 {
     static order o;
-    static offsets of;
-    static ending e;
+    static offsets of, polished;
+    static ending e, pe;
     int n;
 
     if (argc != 2) {
@@ -1040,7 +1067,7 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(stderr, "steps_search: %d steps\n", o.n);
-    n = offsets_search(&o, &of, 20 * REHEAT);
+    n = offsets_search(&o, &of, 20 * REHEAT, 0);
     if (n < 0) {
         fprintf(stderr, "steps_search: no slot offsets fit the order\n");
         return 1;
@@ -1050,8 +1077,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "steps_search: no offsets fit the last two steps\n");
         return 1;
     }
-    fprintf(stderr, "steps_search: last step %d cycles, %d in all\n", e.sprint,
-            (o.n - 1) * S + e.sprint);
+    fprintf(stderr, "steps_search: last step %d cycles\n", e.sprint);
+    /* the same offsets, polished for an earlier last gather */
+    polished = of;
+    n = offsets_search(&o, &polished, 10 * REHEAT, 1);
+    if (n >= 0 && ending_search(&o, &polished, &pe, 20000) == 0 && pe.sprint < e.sprint) {
+        fprintf(stderr, "steps_search: polished after %d moves: last step %d cycles\n", n,
+                pe.sprint);
+        of = polished;
+        e = pe;
+    }
+    fprintf(stderr, "steps_search: %d cycles in all\n", (o.n - 1) * S + e.sprint);
     if (write_file(argv[1], "schedule.vasm", &o, NULL, NULL) != 0 ||
         write_file(argv[1], "tables.vasm", NULL, &of, &e) != 0)
         return 1;
