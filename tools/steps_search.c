@@ -5,28 +5,33 @@
  *
  * The kernel runs in steps of 17 cycles: G slots 0..3 hash a gathered
  * group-round, P slots 4..7 a selected one (the kernel's header tells why).
- * Three things about it are found here, under the rules written in the
- * kernel's comments, and printed in the form the .vasm files hold them:
+ * What a person could not redo by hand is found here, under the rules
+ * written in the kernel's comments, and printed in the form the .vasm files
+ * hold it:
  *
  * 1. the order of the steps (schedule.vasm): a randomized greedy, restarted
- *    from fixed seeds, keeps the shortest order that keeps the rules;
+ *    100,000 times, keeps the first of the shortest orders that keep the
+ *    rules (`order_check`);
  * 2. the op offsets of each slot (`slotoffs`) and the flow vselects of a P
- *    block (`pflow`): a cycle-driven list scheduler places every op of the
- *    round template at the first offset where, for every pair of
- *    neighbouring steps the order holds (and the set-up of the first step,
- *    `pro`), no engine is over its limit; the first placement (in a fixed
- *    sequence of random slot priorities) that also keeps the rules between
- *    steps and lets the flow engine serve the P blocks wins;
+ *    block (`pblock`): simulated annealing places every op of the round
+ *    template so that, for every pair of neighbouring steps the order holds
+ *    (and the set-up of the first step, `pro`), no engine is over its limit
+ *    and the rules between steps hold (`rules_broken`); at cost 0 an
+ *    earliest-deadline list scheduler must fit the 44 vselects of a block
+ *    on the flow engine (`flow_place`).  A second annealing run, from those
+ *    offsets, also asks that the last gather end by cycle 15 of its step;
+ *    its offsets are kept if they shorten the last step;
  * 3. the last two steps' offsets (`penoffs`, `sprintoffs`) and the last
- *    gather's windows: the same scheduler in the cycles those steps leave,
- *    keeping the placement that ends the program soonest.
+ *    gather (`lastlanes`): a list scheduler in the cycles those steps leave,
+ *    keeping the placement (of 20,000 random tries) that ends soonest.
  *
  * Every random choice comes from one xorshift generator with a fixed seed,
- * so a run always prints the same files; `make regen-kernel-steps` writes
- * them into samples/kernel-steps/ and `make check` compares a fresh run with
- * the committed ones.  What the search cannot see (data the ops read, the
- * assembler's slot limits) the assembler, `vrun --check` and `vrun --trials`
- * check.
+ * and there is no floating point, so a run prints the same files on every
+ * machine; `make regen-kernel-steps` writes them into samples/kernel-steps/
+ * and `make check` compares a fresh run with the committed ones
+ * (tools/regen-check.sh).  What the search cannot see (the data the ops
+ * read, the slot limits of each bundle as assembled) the assembler,
+ * `vrun --check` and `vrun --trials` check.
  */
 #include <errno.h>
 #include <stdint.h>
