@@ -748,7 +748,7 @@ static int offsets_search(const order *o, offsets *of, int moves, int polish)
             op_apply(&ps, k, op, of->off[k][op], 1);
         }
     }
-    cost = overflow + 4 * rules_broken(of) + polish * 4 * over(S, gather_plan(of, when));
+    cost = overflow + 4 * rules_broken(of) + (polish ? 4 * over(S, gather_plan(of, when)) : 0);
     for (int n = 0; n < moves; n++) {
         int L = 11 + (int)((int64_t)(n % REHEAT) * (232 - 11) / REHEAT);
         int k = rnd(8), was = cost, op = -1, d = 0, old = 0;
@@ -768,7 +768,7 @@ static int offsets_search(const order *o, offsets *of, int moves, int polish)
             int t = lo + (int)rnd(hi - lo);
             op_move(&ps, of, k, op, t >= old ? t + 1 : t);
         }
-        cost = overflow + 4 * rules_broken(of) + polish * 4 * over(S, gather_plan(of, when));
+        cost = overflow + 4 * rules_broken(of) + (polish ? 4 * over(S, gather_plan(of, when)) : 0);
         if (cost > was && !accept(cost - was, L)) {
             if (op < 0)
                 slot_shift(&ps, of, k, -d);
@@ -1032,69 +1032,92 @@ static void print_tables(FILE *f, const offsets *of, const ending *e)
     fputs(".endif\n.endm\n", f);
 }
 
-static int write_file(const char *dir, const char *name, const order *o,
-                      const offsets *of, const ending *e)
+/* Opens DIR/name for writing (before the search, so that a bad directory
+ * is reported at once). */
+static int open_out(outfile *out, char *path, size_t size, const char *dir, const char *name)
 {
-    char path[4096];
-    outfile out;
+    snprintf(path, size, "%s/%s", dir, name);
+    if (outfile_open(out, path) == 0)
+        return 0;
+    fprintf(stderr, "steps_search: %s: %s\n", path, strerror(errno));
+    return -1;
+}
 
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (outfile_open(&out, path) != 0) {
-        fprintf(stderr, "steps_search: %s: %s\n", path, strerror(errno));
+static int commit_out(outfile *out, const char *path)
+{
+    if (outfile_commit(out) == 0)
+        return 0;
+    fprintf(stderr, "steps_search: %s: %s\n", path, strerror(errno));
+    return -1;
+}
+
+/* The three searches, in order; each reports what it found. */
+static int search(order *o, offsets *of, ending *e)
+{
+    static offsets polished;
+    static ending pe;
+    int n;
+
+    if (order_search(o, 100000) != 0) {
+        fprintf(stderr, "steps_search: no order keeps the rules\n");
         return -1;
     }
-    if (o)
-        print_order(out.f, o);
-    else
-        print_tables(out.f, of, e);
-    if (outfile_commit(&out) != 0) {
-        fprintf(stderr, "steps_search: %s: %s\n", path, strerror(errno));
+    fprintf(stderr, "steps_search: %d steps\n", o->n);
+    n = offsets_search(o, of, 20 * REHEAT, 0);
+    if (n < 0) {
+        fprintf(stderr, "steps_search: no slot offsets fit the order\n");
         return -1;
     }
+    fprintf(stderr, "steps_search: slot offsets after %d moves\n", n);
+    if (ending_search(o, of, e, 20000) != 0) {
+        fprintf(stderr, "steps_search: no offsets fit the last two steps\n");
+        return -1;
+    }
+    fprintf(stderr, "steps_search: last step %d cycles\n", e->sprint);
+    /* the same offsets, polished for an earlier last gather */
+    polished = *of;
+    n = offsets_search(o, &polished, 10 * REHEAT, 1);
+    if (n >= 0 && ending_search(o, &polished, &pe, 20000) == 0 && pe.sprint < e->sprint) {
+        fprintf(stderr, "steps_search: polished after %d moves: last step %d cycles\n", n,
+                pe.sprint);
+        *of = polished;
+        *e = pe;
+    }
+    fprintf(stderr, "steps_search: %d cycles in all\n", (o->n - 1) * S + e->sprint);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     static order o;
-    static offsets of, polished;
-    static ending e, pe;
-    int n;
+    static offsets of;
+    static ending e;
+    static char sched_path[4096], tables_path[4096];
+    outfile sched, tables;
 
     if (argc != 2) {
         fprintf(stderr, "usage: steps_search DIR\n"
-                "Searches the step order and the offsets of samples/kernel-steps.vasm\n"
-                "and writes DIR/schedule.vasm and DIR/tables.vasm.\n");
+                "Searches the step order and the timing tables of\n"
+                "samples/kernel-steps.vasm and writes DIR/schedule.vasm and\n"
+                "DIR/tables.vasm.\n");
         return 2;
     }
-    if (order_search(&o, 100000) != 0) {
-        fprintf(stderr, "steps_search: no order keeps the rules\n");
+    if (open_out(&sched, sched_path, sizeof sched_path, argv[1], "schedule.vasm") != 0)
+        return 1;
+    if (open_out(&tables, tables_path, sizeof tables_path, argv[1], "tables.vasm") != 0) {
+        outfile_discard(&sched);
         return 1;
     }
-    fprintf(stderr, "steps_search: %d steps\n", o.n);
-    n = offsets_search(&o, &of, 20 * REHEAT, 0);
-    if (n < 0) {
-        fprintf(stderr, "steps_search: no slot offsets fit the order\n");
+    if (search(&o, &of, &e) != 0) {
+        outfile_discard(&sched);
+        outfile_discard(&tables);
         return 1;
     }
-    fprintf(stderr, "steps_search: slot offsets after %d moves\n", n);
-    if (ending_search(&o, &of, &e, 20000) != 0) {
-        fprintf(stderr, "steps_search: no offsets fit the last two steps\n");
+    print_order(sched.f, &o);
+    print_tables(tables.f, &of, &e);
+    if (commit_out(&sched, sched_path) != 0) {
+        outfile_discard(&tables);
         return 1;
     }
-    fprintf(stderr, "steps_search: last step %d cycles\n", e.sprint);
-    /* the same offsets, polished for an earlier last gather */
-    polished = of;
-    n = offsets_search(&o, &polished, 10 * REHEAT, 1);
-    if (n >= 0 && ending_search(&o, &polished, &pe, 20000) == 0 && pe.sprint < e.sprint) {
-        fprintf(stderr, "steps_search: polished after %d moves: last step %d cycles\n", n,
-                pe.sprint);
-        of = polished;
-        e = pe;
-    }
-    fprintf(stderr, "steps_search: %d cycles in all\n", (o.n - 1) * S + e.sprint);
-    if (write_file(argv[1], "schedule.vasm", &o, NULL, NULL) != 0 ||
-        write_file(argv[1], "tables.vasm", NULL, &of, &e) != 0)
-        return 1;
-    return 0;
+    return commit_out(&tables, tables_path) != 0;
 }
