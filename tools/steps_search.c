@@ -81,13 +81,13 @@ static int rootround(int r) { return r == 0 || r == 11; }
 
 /* The vectors' values are loaded by `vfill`, 2 a cycle in every step whose
  * successor gathers nothing (but for the set-up's first 9 cycles); vectors
- * 0..3 by the set-up.  Returns the cycle vector v is loaded in, for order o. */
+ * 0..3 by the set-up.  Sets when[v] to the cycle vector v is loaded in. */
 static void vfill_cycles(const order *o, int *when)
 {
     int nvl = 4;
 
-    for (int v = 0; v < 4; v++)
-        when[v] = 8;
+    for (int v = 0; v < 4; v++)     /* in time: pro_val_ready */
+        when[v] = -1;
     for (int v = 4; v < NV; v++)
         when[v] = 1 << 20;
     for (int i = 0; i + 1 < o->n && nvl < NV; i++) {
@@ -168,18 +168,18 @@ static const char *order_check(const order *o)
     vfill_cycles(o, when);
     for (int i = 0; i < o->n; i++) {
         const step *t = &o->s[i];
-        if (t->gG >= 0 && t->rG == 0)
-            for (int v = 4 * t->gG; v < 4 * t->gG + 4; v++)
-                if (when[v] >= S * i)
-                    return "a vector's values not loaded before its round 0";
+        for (int v = 0; v < NV; v++)
+            if (((t->gG == v / 4 && t->rG == 0) || (t->gP == v / 4 && t->rP == 0)) &&
+                when[v] >= S * i)
+                return "a vector's values not loaded before its round 0";
     }
     return NULL;
 }
 
-/* The greedy's preferences: in the G slots the group furthest on, but
- * rounds 15 last (they fill the end, where the P slots have nothing left);
- * in the P slots a block whose round 0 or 11 ran already, then a second
- * block, then a first. */
+/* The greedy's preferences, drawn for each restart: w[4] says whether the
+ * G slots prefer the group furthest on or the one furthest behind, w[3]
+ * whether rounds 15 go first or last; w[0..2] rank, for the P slots, a
+ * block whose round 0 or 11 ran already, a second block and a first. */
 static int gscore(int r, const int *w) { return r == 15 ? w[3] : w[4] ? r : -r; }
 static int pscore(int r, const int *w) { return r == 1 || r == 12 ? w[0] : r == 11 ? w[1] : w[2]; }
 
@@ -267,9 +267,7 @@ static void order_greedy(order *o)
             last[t.gG] = i;
         }
         if (t.gP >= 0) {
-            if (rootround(t.rP))
-                rootat[t.gP] = NONE;
-            else if (t.rP == 1 || t.rP == 12)
+            if (rootround(t.rP) || t.rP == 1 || t.rP == 12)
                 rootat[t.gP] = NONE;
             next[t.gP]++;
             last[t.gP] = i;
@@ -835,18 +833,14 @@ static int ending_place(const order *o, const offsets *of, ending *e)
             int k = order8[i], q = k & 3, last = k >= 4;
             int xv = last ? e->sprxv[q] : e->penxv[q];
             for (int op = 0; op < NOPS; op++) {
-                int deps[4], nd, count, ok = 1, lo = rel[k];
-                int eng = op_engine(op, K_R15, xv, &count);
+                int deps[4], nd, count, ok = 1, lo = rel[k], eng;
                 if (placed[k][op])
                     continue;
                 nd = op_deps(op, deps);
                 for (int j = 0; j < nd; j++) {
-                    int d = deps[j];
-                    if (op_engine(d, K_R15, xv, &count) < 0)
-                        d = d == X0 ? X1 : d;
-                    if (op_engine(d, K_R15, xv, &count) < 0)
-                        continue;
-                    if (!placed[k][d] || at[k][d] >= t)
+                    int d = deps[j] == X0 && xv ? X1 : deps[j];   /* x: one op */
+                    if (op_engine(d, K_R15, xv, &count) >= 0 &&
+                        (!placed[k][d] || at[k][d] >= t))
                         ok = 0;
                 }
                 eng = op_engine(op, K_R15, xv, &count);
