@@ -940,7 +940,9 @@ static void print_order(FILE *f, const order *o)
           "# group's previous round; a P block from round 1 or 12 at least 2 steps\n"
           "# after the G slots ran its round 0 or 11, the step between running its\n"
           "# first flow ops (the P slots must then end a block or be idle); round 0\n"
-          "# or 11 in the G slots only for groups 1..5 (RS); the last two steps hold\n"
+          "# or 11 in the G slots only for groups 1..5 (RS); the first step holds\n"
+          "# only round 0 of group 0, in the P slots (next to the set-up, `pro`); a\n"
+          "# group's round 0 after `vfill` loaded its values; the last two steps hold\n"
           "# only rounds 15 and no P group (`penoffs`, `sprintoffs` are made for them).\n",
           f);
     for (int i = 0; i < o->n; i++) {
