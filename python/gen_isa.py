@@ -18,7 +18,7 @@ def generate(common_dir):
     table = "\n".join(line for line in table.splitlines() if line.startswith("ISA_"))
     engines = re.findall(r'ISA_ENGINE\(\s*\w+,\s*"([^"]+)",\s*(\d+),\s*(\d+)\)', table)
     binops = re.findall(r'ISA_BINOP\(\s*\w+,\s*"([^"]+)"\)', table)
-    ops = re.findall(r'ISA_OP\(\s*\w+,\s*(\w+),\s*"([^"]+)",\s*"([^"]*)"\)', table)
+    ops = re.findall(r'ISA_OP\(\s*\w+,\s*(\w+),\s*"([^"]+)",\s*"([^"]*)"[,)]', table)
     keys = re.findall(r'ISA_TRACE_KEY\(\s*\w+,\s*"([^"]+)",\s*(\d)\)', table)
     vlen = re.search(r"#define ISA_VLEN (\d+)", header).group(1)
     if not (engines and binops and ops and keys):
