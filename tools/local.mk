@@ -13,3 +13,12 @@ EXTRA_DIST += tools/regen-check.sh
 .PHONY: regen-kernel-steps
 regen-kernel-steps: tools/steps_search$(EXEEXT)
 	./tools/steps_search$(EXEEXT) $(srcdir)/samples/kernel-steps
+
+# samples/kernel.vasm's tunables come from tools/tune-kernel.sh, a search of
+# a few minutes: `make check-kernel-tunables` (also run by `make bench`)
+# runs it again and checks the kernel holds its winner.
+EXTRA_DIST += tools/tune-kernel.sh tools/tune-check.sh
+.PHONY: check-kernel-tunables
+check-kernel-tunables: vasm$(EXEEXT) vrun$(EXEEXT)
+	$(SHELL) $(srcdir)/tools/tune-check.sh ./vasm$(EXEEXT) ./vrun$(EXEEXT) $(srcdir)/samples/kernel.vasm
+bench: check-kernel-tunables
