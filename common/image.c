@@ -1289,15 +1289,6 @@ static vimage *decode_checked(const section_view sec[SECTION_COUNT + 1], img_typ
     return img;
 }
 
-vimage *img_decode(const uint8_t *data, size_t size, img_status *st)
-{
-    img_view v;
-    if (img_view_bytes(&v, data, size, st) != 0)
-        return NULL;
-    vimage *img = img_view_image(&v);
-    img_view_close(&v);
-    return img;
-}
 
 /* ------------------------------------------------------------------ */
 /* Reading in place: one table-driven pass over the bytes */
@@ -1526,6 +1517,25 @@ int img_view_bytes(img_view *v, const uint8_t *data, size_t size, img_status *st
     return view_sections(v, sec, type, 0);
 }
 
+vimage *img_decode(const uint8_t *data, size_t size, img_status *st)
+{
+    img_status local;
+    if (!st)
+        st = &local;
+    set_ok(st);
+    section_view sec[SECTION_COUNT + 1] = {{0}};
+    img_type type = IMG_EXECUTABLE;
+    if (read_header(data, size, sec, &type, st) != 0)
+        return NULL;
+    img_view v = {.data = data, .size = size};
+    int checked = view_sections(&v, sec, type, 1);
+    vimage *img = checked == 0 ? img_view_image(&v) : NULL;
+    img_view_close(&v);
+    /* The one pass had a doubt: the full decoding names the first failure,
+     * or accepts what the pass left to it (relocations). */
+    return checked == 0 ? img : decode_checked(sec, type, st);
+}
+
 int img_view_encode(img_view *v, const vimage *img, img_status *st)
 {
     img_status local;
@@ -1636,30 +1646,27 @@ static uint8_t *read_stream(FILE *f, size_t *size)
     return buf;
 }
 
-/* A regular file is mapped (its size from fstat, no copy); anything else
- * (standard input, a pipe) or a file that cannot be mapped is read. */
-int img_view_file(img_view *v, const char *path, img_status *st)
+/* A file's bytes, read once: a regular file is mapped (its size from
+ * fstat, no copy); anything else (standard input, a pipe) or a file that
+ * cannot be mapped is read into *owned.  0, or -1 with st filled. */
+static int load_file(const char *path, const uint8_t **data, size_t *size, void **map,
+                     uint8_t **owned, img_status *st)
 {
-    img_status local;
-    if (!st)
-        st = &local;
-    *v = (img_view){0};
+    *map = NULL;
+    *owned = NULL;
     int is_stdin = strcmp(path, "-") == 0;
     int fd = is_stdin ? -1 : open(path, O_RDONLY);
     struct stat sb;
     if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
         (uint64_t)sb.st_size <= SIZE_MAX) {
-        size_t size = (size_t)sb.st_size;
-        void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-        if (map != MAP_FAILED) {
+        *size = (size_t)sb.st_size;
+        *map = mmap(NULL, *size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (*map != MAP_FAILED) {
             close(fd);
-            if (img_view_bytes(v, map, size, st) != 0) {
-                munmap(map, size);
-                return -1;
-            }
-            v->map = map;
+            *data = *map;
             return 0;
         }
+        *map = NULL;
     }
     if (!is_stdin && fd < 0)
         return fail(st, IMG_ERR_IO, "%s: %s", path, strerror(errno));
@@ -1669,25 +1676,56 @@ int img_view_file(img_view *v, const char *path, img_status *st)
         close(fd);
         return fail(st, IMG_ERR_IO, "%s: %s", path, strerror(err));
     }
-    size_t size;
-    uint8_t *buf = read_stream(f, &size);
+    *owned = read_stream(f, size);
     int err = ferror(f) ? errno : 0;
     if (!is_stdin)
         fclose(f);
-    if (err || img_view_bytes(v, buf, size, st) != 0) {
-        free(buf);
-        return err ? fail(st, IMG_ERR_IO, "%s: %s", path, strerror(err)) : -1;
+    if (err) {
+        free(*owned);
+        *owned = NULL;
+        return fail(st, IMG_ERR_IO, "%s: %s", path, strerror(err));
     }
-    v->owned = buf;
+    *data = *owned;
+    return 0;
+}
+
+int img_view_file(img_view *v, const char *path, img_status *st)
+{
+    img_status local;
+    if (!st)
+        st = &local;
+    *v = (img_view){0};
+    const uint8_t *data;
+    size_t size;
+    void *map;
+    uint8_t *owned;
+    if (load_file(path, &data, &size, &map, &owned, st) != 0)
+        return -1;
+    if (img_view_bytes(v, data, size, st) != 0) {
+        if (map)
+            munmap(map, size);
+        free(owned);
+        return -1;
+    }
+    v->map = map;
+    v->owned = owned;
     return 0;
 }
 
 vimage *img_read_file(const char *path, img_status *st)
 {
-    img_view v;
-    if (img_view_file(&v, path, st) != 0)
+    img_status local;
+    if (!st)
+        st = &local;
+    const uint8_t *data;
+    size_t size;
+    void *map;
+    uint8_t *owned;
+    if (load_file(path, &data, &size, &map, &owned, st) != 0)
         return NULL;
-    vimage *img = img_view_image(&v);
-    img_view_close(&v);
+    vimage *img = img_decode(data, size, st);
+    if (map)
+        munmap(map, size);
+    free(owned);
     return img;
 }
