@@ -2,13 +2,19 @@
  * image: building, encoding, decoding and validating executable images
  * and relocatable objects (layout in image.h, docs/image-format.md).
  *
- * Decoding runs in two passes.  The first checks the container (header,
- * checksum, section table, section sizes) and copies each section into the
- * in-memory vimage, rejecting what only the bytes can show (an op number
- * past the table, a negative bit on a scratch operand, non-zero reserved
- * fields).  The second, img_validate, checks the contents against the
- * machine and against each other; the writer runs the same function, so
- * the two sides cannot disagree about what a valid image is.
+ * A file is read once (mapped when it can be) and checked in one pass over
+ * its bytes: the container (header, checksum, section table), then every
+ * slot against per-op operand limits drawn from isa.def and the engine
+ * limits, then the other sections with the functions img_validate uses.
+ * A checked view points into the bytes; img_decode builds the in-memory
+ * vimage from it without checking again.  When the pass finds anything
+ * wrong (or meets relocations), the full decoding runs instead: it copies
+ * each section into a vimage, rejecting what only the bytes can show (an
+ * op number past the table, a negative bit on a scratch operand, non-zero
+ * reserved fields), then img_validate checks the contents against the
+ * machine and against each other and names the first failure.  The writer
+ * runs img_validate too, so the two sides cannot disagree about what a
+ * valid image is; the tests hold the one pass to isa_check_slot.
  */
 #include "image.h"
 
