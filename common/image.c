@@ -2,13 +2,19 @@
  * image: building, encoding, decoding and validating executable images
  * and relocatable objects (layout in image.h, docs/image-format.md).
  *
- * Decoding runs in two passes.  The first checks the container (header,
- * checksum, section table, section sizes) and copies each section into the
- * in-memory vimage, rejecting what only the bytes can show (an op number
- * past the table, a negative bit on a scratch operand, non-zero reserved
- * fields).  The second, img_validate, checks the contents against the
- * machine and against each other; the writer runs the same function, so
- * the two sides cannot disagree about what a valid image is.
+ * A file is read once (mapped when it can be) and checked in one pass over
+ * its bytes: the container (header, checksum, section table), then every
+ * slot against per-op operand limits drawn from isa.def and the engine
+ * limits, then the other sections with the functions img_validate uses.
+ * A checked view points into the bytes; img_decode builds the in-memory
+ * vimage from it without checking again.  When the pass finds anything
+ * wrong (or meets relocations), the full decoding runs instead: it copies
+ * each section into a vimage, rejecting what only the bytes can show (an
+ * op number past the table, a negative bit on a scratch operand, non-zero
+ * reserved fields), then img_validate checks the contents against the
+ * machine and against each other and names the first failure.  The writer
+ * runs img_validate too, so the two sides cannot disagree about what a
+ * valid image is; the tests hold the one pass to isa_check_slot.
  */
 #include "image.h"
 
@@ -1461,15 +1467,6 @@ static vimage *decode_checked(const section_view sec[SECTION_COUNT + 1], img_typ
     return img;
 }
 
-vimage *img_decode(const uint8_t *data, size_t size, img_status *st)
-{
-    img_view v;
-    if (img_view_bytes(&v, data, size, st) != 0)
-        return NULL;
-    vimage *img = img_view_image(&v);
-    img_view_close(&v);
-    return img;
-}
 
 /* ------------------------------------------------------------------ */
 /* Reading in place: one table-driven pass over the bytes */
@@ -1741,6 +1738,25 @@ int img_view_bytes(img_view *v, const uint8_t *data, size_t size, img_status *st
     return view_sections(v, sec, type, 0);
 }
 
+vimage *img_decode(const uint8_t *data, size_t size, img_status *st)
+{
+    img_status local;
+    if (!st)
+        st = &local;
+    set_ok(st);
+    section_view sec[SECTION_COUNT + 1] = {{0}};
+    img_type type = IMG_EXECUTABLE;
+    if (read_header(data, size, sec, &type, st) != 0)
+        return NULL;
+    img_view v = {.data = data, .size = size};
+    int checked = view_sections(&v, sec, type, 1);
+    vimage *img = checked == 0 ? img_view_image(&v) : NULL;
+    img_view_close(&v);
+    /* The one pass had a doubt: the full decoding names the first failure,
+     * or accepts what the pass left to it (relocations). */
+    return checked == 0 ? img : decode_checked(sec, type, st);
+}
+
 int img_view_encode(img_view *v, const vimage *img, img_status *st)
 {
     img_status local;
@@ -1885,30 +1901,27 @@ static uint8_t *read_stream(FILE *f, size_t *size)
     return buf;
 }
 
-/* A regular file is mapped (its size from fstat, no copy); anything else
- * (standard input, a pipe) or a file that cannot be mapped is read. */
-int img_view_file(img_view *v, const char *path, img_status *st)
+/* A file's bytes, read once: a regular file is mapped (its size from
+ * fstat, no copy); anything else (standard input, a pipe) or a file that
+ * cannot be mapped is read into *owned.  0, or -1 with st filled. */
+static int load_file(const char *path, const uint8_t **data, size_t *size, void **map,
+                     uint8_t **owned, img_status *st)
 {
-    img_status local;
-    if (!st)
-        st = &local;
-    *v = (img_view){0};
+    *map = NULL;
+    *owned = NULL;
     int is_stdin = strcmp(path, "-") == 0;
     int fd = is_stdin ? -1 : open(path, O_RDONLY);
     struct stat sb;
     if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
         (uint64_t)sb.st_size <= SIZE_MAX) {
-        size_t size = (size_t)sb.st_size;
-        void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-        if (map != MAP_FAILED) {
+        *size = (size_t)sb.st_size;
+        *map = mmap(NULL, *size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (*map != MAP_FAILED) {
             close(fd);
-            if (img_view_bytes(v, map, size, st) != 0) {
-                munmap(map, size);
-                return -1;
-            }
-            v->map = map;
+            *data = *map;
             return 0;
         }
+        *map = NULL;
     }
     if (!is_stdin && fd < 0)
         return fail(st, IMG_ERR_IO, "%s: %s", path, strerror(errno));
@@ -1918,25 +1931,56 @@ int img_view_file(img_view *v, const char *path, img_status *st)
         close(fd);
         return fail(st, IMG_ERR_IO, "%s: %s", path, strerror(err));
     }
-    size_t size;
-    uint8_t *buf = read_stream(f, &size);
+    *owned = read_stream(f, size);
     int err = ferror(f) ? errno : 0;
     if (!is_stdin)
         fclose(f);
-    if (err || img_view_bytes(v, buf, size, st) != 0) {
-        free(buf);
-        return err ? fail(st, IMG_ERR_IO, "%s: %s", path, strerror(err)) : -1;
+    if (err) {
+        free(*owned);
+        *owned = NULL;
+        return fail(st, IMG_ERR_IO, "%s: %s", path, strerror(err));
     }
-    v->owned = buf;
+    *data = *owned;
+    return 0;
+}
+
+int img_view_file(img_view *v, const char *path, img_status *st)
+{
+    img_status local;
+    if (!st)
+        st = &local;
+    *v = (img_view){0};
+    const uint8_t *data;
+    size_t size;
+    void *map;
+    uint8_t *owned;
+    if (load_file(path, &data, &size, &map, &owned, st) != 0)
+        return -1;
+    if (img_view_bytes(v, data, size, st) != 0) {
+        if (map)
+            munmap(map, size);
+        free(owned);
+        return -1;
+    }
+    v->map = map;
+    v->owned = owned;
     return 0;
 }
 
 vimage *img_read_file(const char *path, img_status *st)
 {
-    img_view v;
-    if (img_view_file(&v, path, st) != 0)
+    img_status local;
+    if (!st)
+        st = &local;
+    const uint8_t *data;
+    size_t size;
+    void *map;
+    uint8_t *owned;
+    if (load_file(path, &data, &size, &map, &owned, st) != 0)
         return NULL;
-    vimage *img = img_view_image(&v);
-    img_view_close(&v);
+    vimage *img = img_decode(data, size, st);
+    if (map)
+        munmap(map, size);
+    free(owned);
     return img;
 }

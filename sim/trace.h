@@ -37,7 +37,8 @@ typedef struct {
 
 typedef struct sim_tracer sim_tracer;
 
-/* Writes the trace headers (process and thread names, initial counters). */
+/* Writes the trace headers (process and thread names, initial counters).
+ * p must have its image (sim_program_image): symbols name the operands. */
 sim_tracer *sim_tracer_new(const sim_program *p, int cores, const sim_trace_options *o);
 /* The observer: call with observer_ctx = the tracer. */
 void sim_tracer_observe(void *ctx, const sim_machine *m, const sim_step *step);
