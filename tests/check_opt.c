@@ -1399,6 +1399,27 @@ START_TEST(test_a_region_repeated_by_rept_has_its_temporaries_each_time)
 }
 END_TEST
 
+START_TEST(test_pool_takes_another_name_when_temps_is_taken_and_a_temporary_hides_a_variable)
+{
+    const char *src = ".word _temps, r, x\n"
+                      "load const _temps, 4\n"
+                      "load const x, 100\n"
+                      ".linear\n"
+                      "    .temp x\n"
+                      "    load const x, 1\n"
+                      "    alu + r, x, _temps\n"
+                      ".endlinear\n"
+                      "flow halt\n";
+    expect_at_every_level(src, EXPECT({"r", 0, 5}, {"_temps", 0, 4}, {"x", 0, 100}));
+    vimage *exe = build(src, 1, NULL);
+    ck_assert_ptr_nonnull(exe);
+    const img_symbol *pool = find_symbol(exe, "_temps_1");
+    ck_assert_ptr_nonnull(pool);
+    ck_assert_uint_eq(pool->size, 1);
+    img_free(exe);
+}
+END_TEST
+
 START_TEST(test_scheduler_throttles_when_all_chains_at_once_do_not_fit)
 {
     /* 1536 - 8 * (1 + 60 + 130) = 8 words free: one vector temporary. */
@@ -1764,10 +1785,12 @@ START_TEST(test_a_numeric_scratch_address_is_ordered_against_named_scratch)
 }
 END_TEST
 
-START_TEST(test_read_before_write_names_the_temporary_as_written)
+START_TEST(test_messages_name_a_temporary_as_written)
 {
     expect_error(".vec c\n.linear\n    .vtemp v\n    valu + c, c, v\n.endlinear\n",
                  "t.vasm:4:18: error: temporary 'v' is read here before it is written in this region");
+    expect_error(".word r\n.linear\n    .temp x\n    .temp x\n.endlinear\n",
+                 "t.vasm:4:11: error: temporary 'x' is already declared in this region");
 }
 END_TEST
 
@@ -1819,6 +1842,7 @@ static Suite *opt_suite(void)
     tcase_add_test(tmp, test_temporaries_are_renamed_per_macro_call_and_per_region);
     tcase_add_test(tmp, test_each_module_has_its_own_pool_and_the_modules_link_and_run);
     tcase_add_test(tmp, test_a_region_repeated_by_rept_has_its_temporaries_each_time);
+    tcase_add_test(tmp, test_pool_takes_another_name_when_temps_is_taken_and_a_temporary_hides_a_variable);
     tcase_add_test(tmp, test_scheduler_throttles_when_all_chains_at_once_do_not_fit);
     tcase_add_test(tmp, test_throttled_schedule_is_still_packed_when_some_room_is_left);
     tcase_add_test(tmp, test_temporaries_that_never_fit_are_an_error_naming_the_sizes);
@@ -1849,7 +1873,7 @@ static Suite *opt_suite(void)
     tcase_add_test(fixed, test_split_lanes_of_an_op_reading_its_own_destination_see_old_values);
     tcase_add_test(fixed, test_vbroadcast_from_a_word_of_its_own_destination_assembles);
     tcase_add_test(fixed, test_a_numeric_scratch_address_is_ordered_against_named_scratch);
-    tcase_add_test(fixed, test_read_before_write_names_the_temporary_as_written);
+    tcase_add_test(fixed, test_messages_name_a_temporary_as_written);
     tcase_add_test(fixed, test_unknown_linear_option_is_the_only_error);
     tcase_add_test(fixed, test_fence_keeps_memory_order_in_a_noalias_region);
     tcase_add_test(fixed, test_fence_outside_a_region_is_an_error);
