@@ -127,19 +127,14 @@ static char *annotated_slot_json(const sim_tracer *t, uint32_t bundle, int slot_
 {
     char text[512];
     sim_format_slot(t->prog, bundle, slot_in_bundle, text, sizeof text);
-    const isa_op_info *info = &isa_ops[slot->op];
-    const char *imm = strchr(info->kinds, 'i');
-    int64_t displacement = imm ? slot->arg[imm - info->kinds] : 0;
+    isa_operand_effect fx[ISA_MAX_RANGES];
+    int nfx = isa_scratch_operands(slot->op, fx);
     strbuf names = {0};
-    int named = 0, first = 1;
-    for (int a = 0; info->kinds[a]; a++) {
-        char k = info->kinds[a];
-        if (!strchr("dDsSef", k))
-            continue;
-        int64_t addr = slot->arg[a] + ((k == 'e' || k == 'f') ? displacement : 0);
-        sb_printf(&names, first ? "" : ", ");
-        first = 0;
-        named |= operand_name(t, (uint32_t)addr, (k == 'D' || k == 'S') ? ISA_VLEN : 1, &names);
+    int named = 0;
+    for (int i = 0; i < nfx; i++) {
+        int64_t addr = slot->arg[fx[i].arg] + (fx[i].disp_arg >= 0 ? slot->arg[fx[i].disp_arg] : 0);
+        sb_printf(&names, i ? ", " : "");
+        named |= operand_name(t, (uint32_t)addr, fx[i].words, &names);
     }
     strbuf full = {0};
     if (named) {
