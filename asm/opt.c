@@ -251,7 +251,7 @@ static void emit_region(asm_program *p, const asm_region *r, uint32_t index, con
         start[c] = total;
         total += count[c];
     }
-    /* Slots of each bundle in source order (slot, then lane). */
+    /* Slots of each bundle in source order (slot, then lane), at first. */
     asm_pslot *placed = xmalloc((total + 1) * sizeof *placed);
     uint32_t *fill = xmalloc((nbund + 1) * sizeof *fill);
     memcpy(fill, start, nbund * sizeof *fill);
@@ -265,6 +265,19 @@ static void emit_region(asm_program *p, const asm_region *r, uint32_t index, con
             placed[fill[pl->cycle]++] = out;
         }
     }
+    /* Within a bundle, engine by engine (each in source order): a scheduled
+     * bundle never writes a word twice, so the order is free, and this one
+     * is the Python take-home's (a dict of engine lists, docs/python.md). */
+    for (uint32_t c = 0; c < nbund; c++)
+        for (uint32_t a = start[c] + 1; a < start[c] + count[c]; a++) {
+            asm_pslot x = placed[a];
+            uint32_t b = a;
+            while (b > start[c] && isa_ops[placed[b - 1].op].engine > isa_ops[x.op].engine) {
+                placed[b] = placed[b - 1];
+                b--;
+            }
+            placed[b] = x;
+        }
     for (uint32_t c = 0; c < nbund; c++) {
         nb->bundles = asm_grow(nb->bundles, &nb->cap_bundles, nb->nbundles + 1, sizeof *nb->bundles);
         const asm_pslot *first = &placed[start[c]];

@@ -152,6 +152,7 @@ class TheTableIsIsaDefs(Base):
 
 class RoundTrips(Base):
     SAMPLES = {"baseline": ["baseline.vasm"], "vector": ["vector.vasm"], "kernel": ["kernel.vasm"],
+               "kernel-steps": ["kernel-steps.vasm"], "linear": ["linear.vasm"],
                "split": ["split/main.vasm", "split/hash.vasm"]}
 
     def stripped(self, name, sources):
@@ -216,9 +217,13 @@ class RoundTrips(Base):
             yield len(runs) != len(set(runs))
 
     def test_an_image_without_interleaved_engines_comes_back_byte_identical(self):
-        first = self.stripped("baseline", self.SAMPLES["baseline"])
-        self.assertFalse(any(self.interleaved(first)))
-        self.assertEqual(self.read(self.through_python(first, "baseline-2")), self.read(first))
+        # the baseline (one slot a bundle) and the kernels vasm's optimizer
+        # packed (engine by engine within a bundle)
+        for name in ("baseline", "kernel", "linear"):
+            with self.subTest(sample=name):
+                first = self.stripped(name, self.SAMPLES[name])
+                self.assertFalse(any(self.interleaved(first)))
+                self.assertEqual(self.read(self.through_python(first, name + "-2")), self.read(first))
 
     def test_vdis_python_lines_are_the_repr_of_each_bundle(self):
         image = self.stripped("vector", self.SAMPLES["vector"])
