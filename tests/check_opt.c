@@ -462,26 +462,10 @@ static int is_division(const char *op)
     return !strcmp(op, "//") || !strcmp(op, "cdiv") || !strcmp(op, "%");
 }
 
-/* Whether a lane of valu op d = f(srcs) would read a word another of its
- * lanes writes (a source overlapping the destination at another lane). */
-static int lanes_cross(const operand *d, const operand *const *srcs, int n)
-{
-    for (int i = 0; i < n; i++) {
-        const operand *s = srcs[i];
-        if (s->space == SPACE_OTHER || s->space != d->space)
-            continue;
-        int32_t end = s->word + (int32_t)s->count;
-        if (end > d->word && s->word < d->word + (int32_t)d->count && (s->count == 1 || s->word != d->word))
-            return 1;
-    }
-    return 0;
-}
-
 /* valu placement: mostly the optimizer's choice, now and then forced (an
  * op whose lanes cross stays whole whatever it says). */
-static const char *placement(gen *g, int may_split, int cross)
+static const char *placement(gen *g, int may_split)
 {
-    (void)cross;
     switch (below(&g->r, 8)) {
     case 0: return may_split ? "@alu" : "@valu";
     case 1: return "@valu";
@@ -527,13 +511,13 @@ static void gen_slot(gen *g)
         else
             vector_src(g, &b);
         vector_dst(g, &d);
-        emit(g, "valu", placement(g, 1, lanes_cross(&d, (const operand *[]){&a, &b}, is_division(op) ? 1 : 2)),
+        emit(g, "valu", placement(g, 1),
              "%s %s, %s, %s", op, d.text, a.text, b.text);
         break;
     case 5:
         scalar_src(g, &a);
         vector_dst(g, &d);
-        emit(g, "valu", placement(g, 1, lanes_cross(&d, (const operand *[]){&a}, 1)), "vbroadcast %s, %s", d.text,
+        emit(g, "valu", placement(g, 1), "vbroadcast %s, %s", d.text,
              a.text);
         break;
     case 6:
@@ -541,7 +525,7 @@ static void gen_slot(gen *g)
         vector_src(g, &b);
         vector_src(g, &c);
         vector_dst(g, &d);
-        emit(g, "valu", placement(g, 0, 0), "multiply_add %s, %s, %s, %s", d.text, a.text, b.text, c.text);
+        emit(g, "valu", placement(g, 0), "multiply_add %s, %s, %s, %s", d.text, a.text, b.text, c.text);
         break;
     case 7:
         scalar_dst(g, &d);
