@@ -50,9 +50,8 @@ typedef struct {
 
 /* ---- one region's schedule ------------------------------------------------ */
 
-static void sequential(const opt_graph *g, uint32_t n, opt_schedule *out)
+static void sequential(uint32_t n, opt_schedule *out)
 {
-    (void)g;
     out->nbundles = n;
     out->nplaces = n;
     out->places = xmalloc((n + 1) * sizeof *out->places);
@@ -361,40 +360,43 @@ static void schedule_region(const optimizer *o, const asm_region *r, const opt_g
     uint32_t n = r->end_bundle - r->first_bundle;
     rr->window = window;
     if (o->level == 0 || window == 1) {
-        sequential(g, n, &rr->sched);
+        sequential(n, &rr->sched);
         plan_temps(o->p, r, &rr->sched, &rr->temps);
         return;
     }
-    static const opt_heuristic first = {0, 0, 0, 0, 1, 0, 0, 0};
-    opt_heuristic h = first;
-    h.window = window;
-    h.budget = budget;
+    opt_heuristic h = {.window = window, .fixed_first = 1, .budget = budget};
     opt_schedule_run(g, &h, &rr->sched);
     plan_temps(o->p, r, &rr->sched, &rr->temps);
     if (o->level < 2)
         return;
-    /* -O2: other tie-breaks, noise in the heights, scheduling from the end,
-     * eager splitting; the same seeds every run. */
+    /* -O2: other tie-breaks, noise in the heights, scheduling from the end;
+     * then other splitting policies.  The same seeds every run. */
     for (uint32_t trial = 1; trial <= O2_TRIALS; trial++) {
-        opt_heuristic t = {trial, window, 0, 0, 1, budget, trial % 4, (int)(trial % 4 == 3)};
-        if (trial > O2_TRIALS / 2)   /* and other splitting policies */
-            t = (opt_heuristic){trial, window, (int)(trial % 3 == 0), (int)(trial % 4) * 2, (int)(trial % 2), budget, 0, 0};
+        opt_heuristic t = {.seed = trial, .window = window, .budget = budget};
+        if (trial <= O2_TRIALS / 2) {
+            t.fixed_first = 1;
+            t.jitter = trial % 4;
+            t.reverse = trial % 4 == 3;
+        } else {
+            t.split_eagerly = trial % 3 == 0;
+            t.split_min_alu = (int)(trial % 4) * 2;
+            t.fixed_first = (int)(trial % 2);
+        }
         region_result cand;
         memset(&cand, 0, sizeof cand);
         opt_schedule_run(g, &t, &cand.sched);
         plan_temps(o->p, r, &cand.sched, &cand.temps);
+        /* fitting in scratch first, then fewer bundles, then less scratch */
         int fits = cand.temps.peak <= o->free_words, kept_fits = rr->temps.peak <= o->free_words;
         int better = (fits && !kept_fits) ||
                      (fits == kept_fits && (cand.sched.nbundles < rr->sched.nbundles ||
                                             (cand.sched.nbundles == rr->sched.nbundles && cand.temps.peak < rr->temps.peak)));
-        region_result *loser = better ? rr : &cand;
         if (better) {
             region_result keep = *rr;
             *rr = cand;
             rr->window = window;
             cand = keep;
         }
-        (void)loser;
         opt_schedule_free(&cand.sched);
         free(cand.temps.pieces);
     }
