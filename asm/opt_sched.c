@@ -13,15 +13,25 @@
  *                                    overwrite a word in the bundle that
  *                                    reads its old value)
  *   memory              a load after a store 1, a store after a store 1,
- *                       a store after a load 0; none with .linear noalias
+ *                       a store after a load 0; none with .linear noalias,
+ *                       except across a .fence
  *   trace_write         kept in order, latency 1
+ *   a literal or        ordered against every slot (it may be any word)
+ *   relocated-offset
+ *   scratch word
+ *
+ * An op whose lanes read words its other lanes write stays one unit: one
+ * valu op reads all lanes before it writes any.
  *
  * The list scheduler fills one bundle at a time: among the ready slots,
  * by .priority, then by height (the longest latency chain to the end of
- * the region), then by source order or a seeded random tie-break.  An
- * elementwise valu op goes to the valu while it has room; when it is
- * full, the op may run as eight alu slots, lane by lane, in the alu slots
- * left over.
+ * the region), then by source order or a seeded random tie-break.  Ops
+ * only one engine runs go first (fixed_first), so that an elementwise valu
+ * op finds the valu if it has room and otherwise runs as eight alu slots,
+ * lane by lane, in the alu slots left over.  With a scratch budget, a slot
+ * that would open temporaries past it waits while anything else can go
+ * (the graph's opens and closes estimate the words in use).  -O2 also
+ * schedules the reversed graph and reads the result backwards.
  */
 #include "opt.h"
 
