@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "asm.h"
+#include "cli.h"
 #include "ast.h"
 #include "disasm.h"
 #include "image.h"
@@ -27,12 +28,9 @@
 #include "listing.h"
 #include "outfile.h"
 #include "source.h"
+#include "spell.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "unknown"
-#endif
-
-enum { EXIT_ERRORS = 1, EXIT_USAGE = 2 };
+enum { OPT_MAP = 256, OPT_DISASSEMBLE, OPT_SCHED_REPORT, OPT_COLOR };
 
 static void usage(FILE *f)
 {
@@ -70,14 +68,6 @@ static void usage(FILE *f)
     fprintf(f, "\nExit status: 0 success, 1 assembly or link errors, 2 usage or I/O errors.\n");
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "vasm: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'vasm --help'.\n");
-    return EXIT_USAGE;
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
@@ -88,6 +78,74 @@ static int ends_with(const char *s, const char *suffix)
 static const char *display_name(const char *path)
 {
     return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+/* ---- warnings and colour ------------------------------------------------- */
+
+/* One -W option (name: what follows "-W"), as gcc and clang take them:
+ * -Wall (the warnings on by default), -Wextra (every warning), -Werror,
+ * -Werror=NAME, -Wno-error[=NAME], -WNAME and -Wno-NAME.  Returns 0 for
+ * a name it does not know (-Wno-UNKNOWN is silently accepted, as gcc does). */
+static int set_warning(asm_options *opt, diag *d, const char *name)
+{
+    int off = strncmp(name, "no-", 3) == 0;
+    const char *w = name + 3 * off;
+    if (strcmp(w, "error") == 0) {
+        diag_set_werror(d, !off);
+        return 1;
+    }
+    if (strncmp(w, "error=", 6) == 0) {
+        unsigned bit = asm_warning_bit(w + 6);
+        if (bit) {
+            diag_set_werror_flag(d, w + 6, !off);
+            if (!off)
+                opt->warnings |= bit;
+        }
+        return bit || off;
+    }
+    unsigned bits = 0;
+    if (strcmp(w, "all") == 0 || strcmp(w, "extra") == 0) {
+        for (int i = 0; i < ASM_WARNING_COUNT; i++)
+            if (w[0] == 'e' || asm_warnings[i].on_by_default)
+                bits |= asm_warnings[i].bit;
+    } else {
+        bits = asm_warning_bit(w);
+    }
+    opt->warnings = off ? opt->warnings & ~bits : opt->warnings | bits;
+    return bits || off;
+}
+
+/* An unknown -W option is a warning, not an error (as in clang), with
+ * the nearest known name. */
+static void report_unknown_warning(diag *d, const char *option)
+{
+    const char *name = option + 2;
+    int to_error = strncmp(name, "error=", 6) == 0;
+    if (to_error)
+        name += 6;
+    spell_match m;
+    spell_init(&m, name);
+    spell_consider(&m, "all");
+    spell_consider(&m, "extra");
+    spell_consider(&m, "error");
+    for (int i = 0; i < ASM_WARNING_COUNT; i++)
+        spell_consider(&m, asm_warnings[i].name);
+    const char *near = spell_result(&m);
+    if (near)
+        diag_warning(d, NULL, "unknown-warning-option", "unknown warning option '%s'; did you mean '-W%s%s'?",
+                     option, to_error ? "error=" : "", near);
+    else
+        diag_warning(d, NULL, "unknown-warning-option", "unknown warning option '%s'", option);
+}
+
+/* -fdiagnostics-color[=WHEN] (f: what follows "-f"). */
+static int set_color(diag *d, const char *f)
+{
+    cli_color mode;
+    if (cli_parse_color("vasm", f, &mode) != 0)
+        return -1;
+    diag_set_color(d, cli_use_color(mode, stderr));
+    return 0;
 }
 
 /* ---- outputs ------------------------------------------------------------ */
@@ -185,9 +243,28 @@ typedef struct {
 
 int main(int argc, char **argv)
 {
+    static const cli_option options[] = {
+        {'o', 'o', "output", CLI_ARG},
+        {'c', 'c', NULL, CLI_NO_ARG},
+        {'S', 'S', NULL, CLI_NO_ARG},
+        {'I', 'I', NULL, CLI_ARG},
+        {'D', 'D', NULL, CLI_ARG},
+        {'l', 'l', "listing", CLI_ARG},
+        {OPT_MAP, 0, "map", CLI_ARG},
+        {OPT_DISASSEMBLE, 0, "disassemble", CLI_ARG},
+        {'s', 's', "strip", CLI_NO_ARG},
+        {'O', 'O', NULL, CLI_OPTIONAL_ARG},
+        {OPT_SCHED_REPORT, 0, "sched-report", CLI_OPTIONAL_ARG},
+        {'w', 'w', NULL, CLI_NO_ARG},
+        {'W', 'W', NULL, CLI_OPTIONAL_ARG},
+        {OPT_COLOR, 'f', NULL, CLI_OPTIONAL_ARG},
+        {'h', 'h', "help", CLI_NO_ARG},
+        {'V', 'V', "version", CLI_NO_ARG},
+        {0, 0, NULL, CLI_NO_ARG},
+    };
     const char *out_path = NULL, *listing = NULL, *map = NULL, *disassembly = NULL;
     const char *sched_report = NULL;
-    int compile_only = 0, as_source = 0, werror = 0, strip = 0;
+    int compile_only = 0, as_source = 0, strip = 0;
     size_t n = (size_t)argc;
     input *inputs = calloc(n, sizeof *inputs);
     const char **dirs = calloc(n, sizeof *dirs), **defines = calloc(n, sizeof *defines);
@@ -199,76 +276,95 @@ int main(int argc, char **argv)
     opt.include_dirs = dirs;
     opt.defines = defines;
 
-    int only_files = 0, rc;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        /* The value of "--opt=V" or "--opt V" (NULL when missing). */
-#define VALUE(flag)                                                                  \
-    (a[strlen(flag)] ? a + strlen(flag) + (a[strlen(flag)] == '=')                   \
-                     : (i + 1 < argc ? argv[++i] : NULL))
-        const char *problem = NULL;
-        if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
-            inputs[ninputs++].path = a;
-        } else if (strcmp(a, "--") == 0) {
-            only_files = 1;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "--version") == 0) {
-            if (a[2] == 'h')
-                usage(stdout);
-            else
-                printf("vasm (vliwkit) %s\n", PACKAGE_VERSION);
-            rc = 0;
+    diag *d = diag_new(stderr, "vasm");
+    const char **unknown_warnings = calloc(n, sizeof *unknown_warnings);
+    if (!unknown_warnings)
+        abort();
+    size_t nunknown = 0;
+    int rc;
+    cli_parser p;
+    cli_init(&p, "vasm", options, argc, argv);
+    for (int id; (id = cli_next(&p)) != CLI_END;) {
+        switch (id) {
+        case CLI_OPERAND:
+            inputs[ninputs++].path = p.value;
+            break;
+        case CLI_BAD:
+            rc = CLI_EXIT_USAGE;
             goto early;
-        } else if (strcmp(a, "-c") == 0) {
+        case 'h':
+            usage(stdout);
+            rc = CLI_EXIT_OK;
+            goto early;
+        case 'V':
+            cli_print_version("vasm");
+            rc = CLI_EXIT_OK;
+            goto early;
+        case 'c':
             compile_only = 1;
-        } else if (strcmp(a, "-S") == 0) {
+            break;
+        case 'S':
             compile_only = as_source = 1;
-        } else if (strcmp(a, "-s") == 0 || strcmp(a, "--strip") == 0) {
+            break;
+        case 's':
             strip = 1;
-        } else if (a[1] == 'O' && (a[2] == '\0' || ((a[2] >= '0' && a[2] <= '2') && a[3] == '\0'))) {
-            opt.opt_level = a[2] ? a[2] - '0' : 1;
-        } else if (strncmp(a, "--sched-report", 14) == 0 && (a[14] == '\0' || a[14] == '=')) {
-            sched_report = a[14] == '=' ? a + 15 : "";
-            if (a[14] == '=' && !a[15])
-                problem = "%s needs a file name after '='";
-        } else if (strcmp(a, "-w") == 0) {
+            break;
+        case 'O':
+            if (p.value && (p.value[1] || p.value[0] < '0' || p.value[0] > '2')) {
+                cli_usage_error("vasm", "unknown optimization level '%s' (-O0, -O1 or -O2)", p.text);
+                rc = CLI_EXIT_USAGE;
+                goto early;
+            }
+            opt.opt_level = p.value ? p.value[0] - '0' : 1;
+            break;
+        case OPT_SCHED_REPORT:
+            if (p.value && !*p.value) {
+                cli_usage_error("vasm", "%s needs a file name after '='", p.text);
+                rc = CLI_EXIT_USAGE;
+                goto early;
+            }
+            sched_report = p.value ? p.value : "";
+            break;
+        case 'w':
             opt.warnings = 0;
-        } else if (strcmp(a, "-Werror") == 0) {
-            werror = 1;
-        } else if (strcmp(a, "-Wno-error") == 0) {
-            werror = 0;
-        } else if (strncmp(a, "-W", 2) == 0 && a[2]) {
-            int off = strncmp(a + 2, "no-", 3) == 0;
-            unsigned bit = asm_warning_bit(a + 2 + 3 * off);
-            if (!bit)
-                problem = "unknown warning '%s' (vasm --help lists them)";
-            opt.warnings = off ? opt.warnings & ~bit : opt.warnings | bit;
-        } else if (strncmp(a, "--map", 5) == 0 && (a[5] == '\0' || a[5] == '=')) {
-            if (!(map = VALUE("--map")))
-                problem = "%s needs a file name";
-        } else if (strncmp(a, "--disassemble", 13) == 0 && (a[13] == '\0' || a[13] == '=')) {
-            if (!(disassembly = VALUE("--disassemble")))
-                problem = "%s needs a file name";
-        } else if (a[1] == 'o' || a[1] == 'l' || a[1] == 'I' || a[1] == 'D') {
-            const char *v = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v)
-                problem = "%s needs a value";
-            else if (a[1] == 'o')
-                out_path = v;
-            else if (a[1] == 'l')
-                listing = v;
-            else if (a[1] == 'I')
-                dirs[opt.ninclude_dirs++] = v;
-            else
-                defines[opt.ndefines++] = v;
-        } else {
-            problem = "unknown option '%s'";
-        }
-#undef VALUE
-        if (problem) {
-            rc = usage_error(problem, a);
-            goto early;
+            break;
+        case 'W':
+            if (!p.value || !*p.value) {
+                cli_usage_error("vasm", "'-W' needs a warning name (-WNAME, -Wno-NAME)");
+                rc = CLI_EXIT_USAGE;
+                goto early;
+            }
+            if (!set_warning(&opt, d, p.value))
+                unknown_warnings[nunknown++] = p.text;
+            break;
+        case OPT_MAP:
+            map = p.value;
+            break;
+        case OPT_DISASSEMBLE:
+            disassembly = p.value;
+            break;
+        case 'o':
+            out_path = p.value;
+            break;
+        case 'l':
+            listing = p.value;
+            break;
+        case 'I':
+            dirs[opt.ninclude_dirs++] = p.value;
+            break;
+        case 'D':
+            defines[opt.ndefines++] = p.value;
+            break;
+        case OPT_COLOR:
+            if (set_color(d, p.value) != 0) {
+                rc = CLI_EXIT_USAGE;
+                goto early;
+            }
+            break;
         }
     }
+    for (size_t i = 0; i < nunknown; i++)
+        report_unknown_warning(d, unknown_warnings[i]);
     const char *misuse = ninputs == 0 ? "no input files"
                          : compile_only && (ninputs != 1 || ends_with(inputs[0].path, ".vo"))
                              ? (as_source ? "-S takes exactly one source file" : "-c takes exactly one source file")
@@ -276,7 +372,8 @@ int main(int argc, char **argv)
                              ? "-l, --map and --disassemble describe a linked program; they cannot be used with -c"
                              : NULL;
     if (misuse) {
-        rc = usage_error("%s", misuse);
+        cli_usage_error("vasm", "%s", misuse);
+        rc = CLI_EXIT_USAGE;
         goto early;
     }
 
@@ -299,8 +396,22 @@ int main(int argc, char **argv)
         out_path = "a.out";
     }
 
-    diag *d = diag_new(stderr, "vasm");
-    diag_set_werror(d, werror);
+    {
+        const char **in_paths = calloc(ninputs, sizeof *in_paths);
+        if (!in_paths)
+            abort();
+        for (size_t i = 0; i < ninputs; i++)
+            in_paths[i] = inputs[i].path;
+        const char *out_paths[] = {out_path, listing, map, disassembly,
+                                   sched_report && *sched_report ? sched_report : NULL};
+        int clash = cli_check_outputs("vasm", in_paths, ninputs, out_paths, 5);
+        free(in_paths);
+        if (clash) {
+            rc = CLI_EXIT_USAGE;
+            free(default_out);
+            goto early;
+        }
+    }
     char *report_text = NULL;
     size_t report_size = 0;
     if (sched_report) {
@@ -318,7 +429,7 @@ int main(int argc, char **argv)
                 diag_loc loc = {in->path, 0, 0, 0};
                 diag_error(d, &loc, "cannot use this object: %s%s%s", img_error_text(st.code),
                            st.detail[0] ? ": " : "", st.detail);
-                status = st.code == IMG_ERR_IO ? EXIT_USAGE : (status ? status : EXIT_ERRORS);
+                status = CLI_EXIT_USAGE;   /* a rejected input, like an unreadable one */
             }
             continue;
         }
@@ -328,20 +439,20 @@ int main(int argc, char **argv)
             if (!in->text) {
                 diag_loc loc = {display_name(in->path), 0, 0, 0};
                 diag_error(d, &loc, "cannot read the source: %s", strerror(errno));
-                status = EXIT_USAGE;
+                status = CLI_EXIT_USAGE;
                 continue;
             }
             in->obj = asm_assemble_text(display_name(in->path), in->text, in->size, &opt, d);
         } else if (access(in->path, R_OK) != 0) {
             diag_loc loc = {in->path, 0, 0, 0};
             diag_error(d, &loc, "cannot read the source: %s", strerror(errno));
-            status = EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
             continue;
         } else {
             in->obj = asm_assemble_file(in->path, &opt, d);
         }
         if (!in->obj && !status)
-            status = EXIT_ERRORS;
+            status = CLI_EXIT_FAILED;
     }
 
     outputs outs = {.n = 0};
@@ -360,7 +471,7 @@ int main(int argc, char **argv)
         if (encode(inputs[0].obj, &bytes, d) == 0)
             add_output(&outs, out_path, bytes.data, bytes.size);
         else
-            status = EXIT_ERRORS;
+            status = CLI_EXIT_FAILED;
     } else if (!status) {
         lnk_input *li = calloc(ninputs, sizeof *li);
         if (!li)
@@ -379,7 +490,7 @@ int main(int argc, char **argv)
         free(li);
         output bytes = {NULL, NULL, 0};
         if (!exe || encode(exe, &bytes, d) != 0) {
-            status = EXIT_ERRORS;
+            status = CLI_EXIT_FAILED;
             free(map_text);
         } else {
             add_output(&outs, out_path, bytes.data, bytes.size);
@@ -426,7 +537,7 @@ int main(int argc, char **argv)
             free(report_text);
     }
     if (!status && commit_outputs(&outs, d) != 0)
-        status = EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
 
     img_free(exe);
     for (size_t i = 0; i < ninputs; i++) {
@@ -437,10 +548,14 @@ int main(int argc, char **argv)
     free(dirs);
     free(defines);
     free(default_out);
+    free(unknown_warnings);
+    diag_print_summary(d);
     diag_free(d);
     return status;
 
 early:   /* --help, --version and usage errors */
+    diag_free(d);
+    free(unknown_warnings);
     free(inputs);
     free(dirs);
     free(defines);

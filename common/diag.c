@@ -7,6 +7,11 @@
 
 #include "xalloc.h"
 
+/* The colours gcc and clang use: bold places and text, red errors,
+ * magenta warnings, cyan notes, a green caret. */
+#define BOLD "\033[1m"
+#define RESET "\033[0m"
+
 typedef struct {
     char *file;
     char *text;
@@ -18,7 +23,12 @@ typedef struct {
 struct diag {
     FILE *out;
     char *program;
-    int werror;
+    int werror, color;
+    struct werror_flag {
+        char *flag;
+        int on;
+    } *flags;            /* -Werror=NAME, -Wno-error=NAME */
+    size_t nflags;
     int errors, warnings;
     diag_source *sources;
     size_t nsources, cap;
@@ -50,13 +60,46 @@ void diag_free(diag *d)
         free(d->sources[i].line_start);
     }
     free(d->sources);
+    for (size_t i = 0; i < d->nflags; i++)
+        free(d->flags[i].flag);
+    free(d->flags);
     free(d->program);
     free(d);
 }
 
 void diag_set_werror(diag *d, int on) { d->werror = on; }
+void diag_set_color(diag *d, int on) { d->color = on; }
+
+void diag_set_werror_flag(diag *d, const char *flag, int on)
+{
+    d->flags = xrealloc(d->flags, (d->nflags + 1) * sizeof *d->flags);
+    d->flags[d->nflags++] = (struct werror_flag){dup_bytes(flag, strlen(flag)), on};
+}
+
+/* Whether a warning of this flag is reported as an error. */
+static int promoted(const diag *d, const char *flag)
+{
+    for (size_t i = d->nflags; i-- > 0;)
+        if (strcmp(d->flags[i].flag, flag) == 0)
+            return d->flags[i].on;
+    return d->werror;
+}
+
 int diag_error_count(const diag *d) { return d->errors; }
 int diag_warning_count(const diag *d) { return d->warnings; }
+
+void diag_print_summary(diag *d)
+{
+    if (!d->errors && !d->warnings)
+        return;
+    fprintf(d->out, "%s: ", d->program);
+    if (d->errors)
+        fprintf(d->out, "%d error%s%s", d->errors, d->errors == 1 ? "" : "s", d->warnings ? " and " : "");
+    if (d->warnings)
+        fprintf(d->out, "%d warning%s", d->warnings, d->warnings == 1 ? "" : "s");
+    fprintf(d->out, " generated.\n");
+    fflush(d->out);
+}
 
 void diag_add_source(diag *d, const char *file, const char *text, size_t size)
 {
@@ -206,10 +249,20 @@ static void show_source(diag *d, msg_buf *m, const diag_loc *loc)
     /* Keep tabs so the caret lines up under the same columns. */
     for (int c = 1; c < loc->col && (size_t)(c - 1) < len; c++)
         put_char(m, text[c - 1] == '\t' ? '\t' : ' ');
+    if (d->color)
+        put_str(m, "\033[1;32m");
     put_char(m, '^');
     for (int c = 1; c < loc->len; c++)
         put_char(m, '~');
+    if (d->color)
+        put_str(m, RESET);
     put_char(m, '\n');
+}
+
+
+static const char *kind_color(const char *kind)
+{
+    return kind[0] == 'e' ? "\033[1;31m" : kind[0] == 'w' ? "\033[1;35m" : "\033[1;36m";
 }
 
 static void report(diag *d, const diag_loc *loc, const char *kind, const char *flag, const char *fmt,
@@ -219,32 +272,45 @@ static void report(diag *d, const diag_loc *loc, const char *kind, const char *f
     m.buf = m.local;
     m.len = 0;
     m.cap = sizeof m.local;
-    if (loc && loc->file) {
+    /* "file:line:col: kind: ..." for a place in a source; otherwise the
+     * tool's name leads, as in "vasm: error: k.vo: ..." (docs/cli.md). */
+    int in_source = loc && loc->file && loc->line > 0;
+    if (d->color)
+        put_str(&m, BOLD);
+    if (in_source) {
         put_str(&m, loc->file);
         put_char(&m, ':');
-        if (loc->line > 0) {
-            put_int(&m, loc->line, 0);
+        put_int(&m, loc->line, 0);
+        put_char(&m, ':');
+        if (loc->col > 0) {
+            put_int(&m, loc->col, 0);
             put_char(&m, ':');
-            if (loc->col > 0) {
-                put_int(&m, loc->col, 0);
-                put_char(&m, ':');
-            }
         }
         put_char(&m, ' ');
     } else {
         put_str(&m, d->program);
         put_bytes(&m, ": ", 2);
     }
+    if (d->color)
+        put_str(&m, kind_color(kind));
     put_str(&m, kind);
     put_bytes(&m, ": ", 2);
+    if (d->color)
+        put_str(&m, RESET BOLD);
+    if (!in_source && loc && loc->file) {
+        put_str(&m, loc->file);
+        put_bytes(&m, ": ", 2);
+    }
     put_v(&m, fmt, ap);
     if (flag) {
-        put_str(&m, d->werror ? " [-Werror,-W" : " [-W");
+        put_str(&m, promoted(d, flag) ? " [-Werror,-W" : " [-W");
         put_str(&m, flag);
         put_char(&m, ']');
     }
+    if (d->color)
+        put_str(&m, RESET);
     put_char(&m, '\n');
-    if (loc && loc->file && loc->line > 0)
+    if (in_source)
         show_source(d, &m, loc);
     /* A buffered stream gets the message whole too: it is flushed, so that
      * messages of tools sharing a terminal do not interleave mid-line. */
@@ -267,9 +333,10 @@ void diag_warning(diag *d, const diag_loc *loc, const char *flag, const char *fm
 {
     va_list ap;
     va_start(ap, fmt);
-    report(d, loc, d->werror ? "error" : "warning", flag, fmt, ap);
+    int error = promoted(d, flag);
+    report(d, loc, error ? "error" : "warning", flag, fmt, ap);
     va_end(ap);
-    if (d->werror)
+    if (error)
         d->errors++;
     else
         d->warnings++;

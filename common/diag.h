@@ -27,6 +27,12 @@ typedef struct diag diag;
 diag *diag_new(FILE *out, const char *program);   /* program: "vasm", used when there is no location */
 void diag_free(diag *d);
 void diag_set_werror(diag *d, int on);
+/* -Werror=flag (on) or -Wno-error=flag (off): overrides diag_set_werror
+ * for one warning; the last call for a flag wins. */
+void diag_set_werror_flag(diag *d, const char *flag, int on);
+/* Colours the messages as gcc and clang do on a terminal (cli_use_color
+ * decides when). */
+void diag_set_color(diag *d, int on);
 /* Registers a file's text so its lines can be reprinted (copied). */
 void diag_add_source(diag *d, const char *file, const char *text, size_t size);
 /* The same for a malloc'd text of size + 1 bytes, which diag takes over
@@ -41,5 +47,7 @@ void diag_note(diag *d, const diag_loc *loc, const char *fmt, ...) __attribute__
 
 int diag_error_count(const diag *d);   /* errors, including warnings promoted by -Werror */
 int diag_warning_count(const diag *d);
+/* "2 errors and 1 warning generated." as clang closes, when there were any. */
+void diag_print_summary(diag *d);
 
 #endif

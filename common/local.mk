@@ -5,6 +5,8 @@ libvliwcommon_a_SOURCES = common/isa.def common/isa.h common/isa.c \
                           common/image.h common/image.c \
                           common/diag.h common/diag.c \
                           common/text.h common/text.c \
+                          common/cli.h common/cli.c \
+                          common/spell.h common/spell.c \
                           common/srclines.h common/srclines.c \
                           common/xalloc.h common/xalloc.c \
                           common/outfile.h common/outfile.c

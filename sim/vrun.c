@@ -17,13 +17,15 @@
 #include "outfile.h"
 #include "profile.h"
 #include "report.h"
+#include "cli.h"
 #include "sha256.h"
 #include "trace.h"
 #include "vrun_options.h"
 #include "workload.h"
 #include "xalloc.h"
 
-enum { EXIT_PASS = 0, EXIT_WRONG = 1, EXIT_USAGE = 2, EXIT_FAULT = 3 };
+enum { EXIT_PASS = CLI_EXIT_OK, EXIT_WRONG = CLI_EXIT_FAILED, EXIT_USAGE = CLI_EXIT_USAGE,
+       EXIT_FAULT = CLI_EXIT_FAULT };
 
 typedef enum {
     VERDICT_PASS,           /* values match the reference */
@@ -737,12 +739,10 @@ static int trials_run(const vrun_options *o, const img_view *img, const sim_prog
 int main(int argc, char **argv)
 {
     vrun_options o;
-    char why[512];
-    switch (vrun_parse_options(argc, argv, &o, why, sizeof why)) {
+    switch (vrun_parse_options(argc, argv, &o)) {
     case VRUN_OPTIONS_DONE:
         return EXIT_PASS;
     case VRUN_OPTIONS_USAGE_ERROR:
-        fprintf(stderr, "vrun: error: %s\n(vrun --help lists the options)\n", why);
         return EXIT_USAGE;
     case VRUN_OPTIONS_RUN:
         break;
