@@ -10,8 +10,9 @@
  * them are ready and nothing failed are they renamed into place, so an
  * error never leaves a new or half-written output behind.
  *
- * Exit status: 0 success, 1 errors in the sources or the link, 2 usage or
- * I/O errors (an input cannot be read, an output cannot be written).
+ * Exit status (docs/cli.md): 0 success, 1 errors in the sources or the
+ * link, 2 usage or I/O errors (an input cannot be read or is rejected, an
+ * output cannot be written).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,7 +41,7 @@ static void usage(FILE *f)
             "Assembles each source FILE into an object and links the objects (sources\n"
             "and .vo files) into an executable image.\n"
             "\n"
-            "  -o FILE              output file ('-': standard output; default a.out,\n"
+            "  -o, --output FILE    output file ('-': standard output; default a.out,\n"
             "                       or NAME.vo with -c)\n"
             "  -c                   assemble one source into an object; do not link\n"
             "  -S                   assemble one source and write it back as source, its\n"
@@ -48,7 +49,7 @@ static void usage(FILE *f)
             "  -I DIR               search DIR for .include files (after the including\n"
             "                       file's directory)\n"
             "  -D NAME[=VALUE]      define NAME as .equ VALUE (default 1) before the source\n"
-            "  -l FILE              write a listing of the linked program\n"
+            "  -l, --listing FILE   write a listing of the linked program\n"
             "  --map FILE           write the link map\n"
             "  --disassemble FILE   write the disassembly of the linked program\n"
             "  -s, --strip          leave symbols and the line map out of the image\n"
@@ -56,16 +57,23 @@ static void usage(FILE *f)
             "                       one list-scheduling pass (the default), or the best\n"
             "                       of several heuristics\n"
             "  --sched-report[=FILE]  figures per linear region (default: standard error)\n"
-            "  -WNAME, -Wno-NAME    enable or disable a warning\n"
-            "  -Werror              treat warnings as errors\n"
+            "  -WNAME, -Wno-NAME    enable or disable a warning (an unknown -Wno-NAME is\n"
+            "                       ignored, another unknown -W is a warning)\n"
+            "  -Wall, -Wextra       the warnings on by default; every warning\n"
+            "  -Werror[=NAME]       treat warnings (or this one) as errors;\n"
+            "                       -Wno-error[=NAME] undoes it\n"
             "  -w                   disable all warnings\n"
-            "  --help, --version\n"
+            "  -fdiagnostics-color[=WHEN]  colour messages: auto (on a terminal, unless\n"
+            "                       NO_COLOR is set; the default), always or never\n"
+            "  -h, --help           show this help and exit\n"
+            "  -V, --version        show the version and exit\n"
             "\n"
             "Warnings:\n");
     for (int i = 0; i < ASM_WARNING_COUNT; i++)
         fprintf(f, "  %-20s %s (%s by default)\n", asm_warnings[i].name, asm_warnings[i].help,
                 asm_warnings[i].on_by_default ? "on" : "off");
-    fprintf(f, "\nExit status: 0 success, 1 assembly or link errors, 2 usage or I/O errors.\n");
+    fprintf(f, "\nExit status: 0 success, 1 assembly or link errors, 2 usage or I/O errors\n"
+               "(docs/cli.md).\n");
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -277,6 +285,7 @@ int main(int argc, char **argv)
     opt.defines = defines;
 
     diag *d = diag_new(stderr, "vasm");
+    diag_set_color(d, cli_use_color(CLI_COLOR_AUTO, stderr));
     const char **unknown_warnings = calloc(n, sizeof *unknown_warnings);
     if (!unknown_warnings)
         abort();
@@ -427,8 +436,11 @@ int main(int argc, char **argv)
             in->obj = img_read_file(in->path, &st);
             if (!in->obj) {
                 diag_loc loc = {in->path, 0, 0, 0};
-                diag_error(d, &loc, "cannot use this object: %s%s%s", img_error_text(st.code),
-                           st.detail[0] ? ": " : "", st.detail);
+                if (st.code == IMG_ERR_IO)   /* the detail names the file */
+                    diag_error(d, NULL, "%s", st.detail);
+                else
+                    diag_error(d, &loc, "cannot use this object: %s%s%s", img_error_text(st.code),
+                               st.detail[0] ? ": " : "", st.detail);
                 status = CLI_EXIT_USAGE;   /* a rejected input, like an unreadable one */
             }
             continue;

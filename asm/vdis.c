@@ -28,6 +28,8 @@ static void usage(FILE *out)
           "      --python       print the Python take-home's form: a list of dicts\n"
           "                     {engine: [(op, *operands), ...]} (docs/python.md)\n"
           "      --lines        end it with the source lines of the bundle's slots\n"
+          "  -fdiagnostics-color[=WHEN]  colour messages: auto (on a terminal, unless\n"
+          "                     NO_COLOR is set; the default), always or never\n"
           "  -h, --help         show this help and exit\n"
           "  -V, --version      show the version and exit\n"
           "\n"
@@ -71,7 +73,7 @@ static int python_form_fits(const char *input, const vimage *img, diag *d)
     return 1;
 }
 
-enum { OPT_NO_NAMES = 256, OPT_PYTHON, OPT_LINES };
+enum { OPT_NO_NAMES = 256, OPT_PYTHON, OPT_LINES, OPT_COLOR };
 
 int main(int argc, char **argv)
 {
@@ -81,11 +83,13 @@ int main(int argc, char **argv)
         {'a', 'a', "addresses", CLI_NO_ARG},
         {OPT_PYTHON, 0, "python", CLI_NO_ARG},
         {OPT_LINES, 0, "lines", CLI_NO_ARG},
+        {OPT_COLOR, 'f', NULL, CLI_OPTIONAL_ARG},
         {'h', 'h', "help", CLI_NO_ARG},
         {'V', 'V', "version", CLI_NO_ARG},
         {0, 0, NULL, CLI_NO_ARG},
     };
     diag *d = diag_new(stderr, "vdis");
+    diag_set_color(d, cli_use_color(CLI_COLOR_AUTO, stderr));
     dis_options opt = {.names = 1, .addresses = 0};
     const char *input = NULL, *output = "-";
     int status = CLI_EXIT_OK;
@@ -126,6 +130,15 @@ int main(int argc, char **argv)
         case 'o':
             output = p.value;
             break;
+        case OPT_COLOR: {
+            cli_color mode;
+            if (cli_parse_color("vdis", p.value, &mode) != 0) {
+                status = CLI_EXIT_USAGE;
+                goto done;
+            }
+            diag_set_color(d, cli_use_color(mode, stderr));
+            break;
+        }
         }
     }
     if (!input) {

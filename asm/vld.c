@@ -29,6 +29,8 @@ static void usage(FILE *f)
             "  -o, --output FILE   write the image to FILE (\"-\": standard output)\n"
             "  --map FILE          write the link map to FILE (\"-\": standard output)\n"
             "  -s, --strip         leave out symbols and the line map\n"
+            "  -fdiagnostics-color[=WHEN]  colour messages: auto (on a terminal, unless\n"
+            "                      NO_COLOR is set; the default), always or never\n"
             "  -h, --help          show this help and exit\n"
             "  -V, --version       show the version and exit\n"
             "\n"
@@ -41,11 +43,12 @@ typedef struct {
     const char *output;
     const char *map;
     int strip;
+    cli_color color;
     const char **inputs;
     size_t ninputs;
 } vld_args;
 
-enum { OPT_MAP = 256 };
+enum { OPT_MAP = 256, OPT_COLOR };
 
 /* Returns 0 to go on, or an exit status (after --help and --version the
  * status is success). */
@@ -55,6 +58,7 @@ static int parse_args(int argc, char **argv, vld_args *a, int *done)
         {'o', 'o', "output", CLI_ARG},
         {OPT_MAP, 0, "map", CLI_ARG},
         {'s', 's', "strip", CLI_NO_ARG},
+        {OPT_COLOR, 'f', NULL, CLI_OPTIONAL_ARG},
         {'h', 'h', "help", CLI_NO_ARG},
         {'V', 'V', "version", CLI_NO_ARG},
         {0, 0, NULL, CLI_NO_ARG},
@@ -87,6 +91,10 @@ static int parse_args(int argc, char **argv, vld_args *a, int *done)
             break;
         case 's':
             a->strip = 1;
+            break;
+        case OPT_COLOR:
+            if (cli_parse_color("vld", p.value, &a->color) != 0)
+                return CLI_EXIT_USAGE;
             break;
         }
     }
@@ -121,11 +129,15 @@ int main(int argc, char **argv)
     if (!objects || !inputs)
         abort();
     diag *d = diag_new(stderr, "vld");
+    diag_set_color(d, cli_use_color(a.color, stderr));
     for (size_t i = 0; i < a.ninputs; i++) {
         img_status st;
         diag_loc loc = {a.inputs[i], 0, 0, 0};
         objects[i] = img_read_file(a.inputs[i], &st);
-        if (!objects[i]) {
+        if (!objects[i] && st.code == IMG_ERR_IO) {
+            diag_error(d, NULL, "%s", st.detail);   /* the detail names the file */
+            status = CLI_EXIT_USAGE;
+        } else if (!objects[i]) {
             diag_error(d, &loc, "%s (%s)%s%s", img_error_text(st.code), img_error_name(st.code),
                        st.detail[0] ? ": " : "", st.detail);
             status = CLI_EXIT_USAGE;
@@ -152,8 +164,11 @@ int main(int argc, char **argv)
             img_status st;
             if (img_write_file(exe, a.output, &st) != 0) {
                 diag_loc loc = {a.output, 0, 0, 0};
-                diag_error(d, &loc, "%s (%s)%s%s", img_error_text(st.code), img_error_name(st.code),
-                           st.detail[0] ? ": " : "", st.detail);
+                if (st.code == IMG_ERR_IO)   /* the detail names the file */
+                    diag_error(d, NULL, "%s", st.detail);
+                else
+                    diag_error(d, &loc, "%s (%s)%s%s", img_error_text(st.code), img_error_name(st.code),
+                               st.detail[0] ? ": " : "", st.detail);
                 status = CLI_EXIT_USAGE;
             }
             img_free(exe);

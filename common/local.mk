@@ -12,8 +12,15 @@ libvliwcommon_a_SOURCES = common/isa.def common/isa.h common/isa.c \
                           common/outfile.h common/outfile.c
 
 check_PROGRAMS += tests/check_isa tests/check_image tests/check_diag tests/check_outfile \
-                  tests/check_srclines
-TESTS += tests/check_isa tests/check_image tests/check_diag tests/check_outfile tests/check_srclines
+                  tests/check_srclines tests/check_cli tests/check_spell
+TESTS += tests/check_isa tests/check_image tests/check_diag tests/check_outfile tests/check_srclines \
+         tests/check_cli tests/check_spell
+tests_check_cli_SOURCES = tests/check_cli.c tests/testdir.h tests/testdir.c
+tests_check_cli_CFLAGS = $(TEST_CFLAGS)
+tests_check_cli_LDADD = libvliwcommon.a $(CHECK_LIBS)
+tests_check_spell_SOURCES = tests/check_spell.c
+tests_check_spell_CFLAGS = $(TEST_CFLAGS)
+tests_check_spell_LDADD = libvliwcommon.a $(CHECK_LIBS)
 tests_check_isa_SOURCES = tests/check_isa.c
 tests_check_isa_CFLAGS = $(TEST_CFLAGS)
 tests_check_isa_LDADD = libvliwcommon.a $(CHECK_LIBS)

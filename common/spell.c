@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+/* Edit distance with adjacent transpositions (optimal string alignment):
+ * "hlep" is one slip away from "help", as a typist sees it. */
 int spell_distance(const char *a, const char *b, int limit)
 {
     size_t n = strlen(a), m = strlen(b);
@@ -11,27 +13,33 @@ int spell_distance(const char *a, const char *b, int limit)
         return limit + 1;   /* no option, op or symbol worth suggesting is that long */
     if ((n > m ? n - m : m - n) > (size_t)limit)
         return limit + 1;
-    int row[MAX + 1];
+    int rows[3][MAX + 1];
+    int *before = rows[0], *prev = rows[1], *row = rows[2];
     for (size_t j = 0; j <= m; j++)
-        row[j] = (int)j;
+        prev[j] = (int)j;
     for (size_t i = 1; i <= n; i++) {
-        int diag = row[0], best = row[0] = (int)i;
+        row[0] = (int)i;
+        int best = row[0];
         for (size_t j = 1; j <= m; j++) {
-            int up = row[j];
-            int v = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < v)
-                v = up + 1;
+            int v = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < v)
+                v = prev[j] + 1;
             if (row[j - 1] + 1 < v)
                 v = row[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && before[j - 2] + 1 < v)
+                v = before[j - 2] + 1;
             row[j] = v;
-            diag = up;
             if (v < best)
                 best = v;
         }
         if (best > limit)
             return limit + 1;
+        int *t = before;
+        before = prev;
+        prev = row;
+        row = t;
     }
-    return row[m];
+    return prev[m];
 }
 
 static int limit_for(const char *word)

@@ -753,7 +753,10 @@ int main(int argc, char **argv)
     img_status st;
     img_view view;
     if (img_view_file(&view, o.image, &st) != 0) {
-        error("%s: %s: %s", o.image, img_error_text(st.code), st.detail);
+        if (st.code == IMG_ERR_IO)
+            error("%s", st.detail);   /* names the file */
+        else
+            error("%s: %s: %s", o.image, img_error_text(st.code), st.detail);
         return EXIT_USAGE;
     }
     if (view.type != IMG_EXECUTABLE) {
@@ -761,6 +764,18 @@ int main(int argc, char **argv)
               img_error_text(IMG_ERR_WRONG_TYPE));
         img_view_close(&view);
         return EXIT_USAGE;
+    }
+    /* -o FILE: standard output is pointed at the file's temporary, so
+     * every writer of the report keeps writing to stdout; the file is put
+     * in place once the run has ended with a verdict. */
+    outfile report = {0};
+    if (o.output && strcmp(o.output, "-") != 0) {
+        if (open_output(&report, o.output) != 0 || fflush(stdout) != 0 ||
+            dup2(fileno(report.f), STDOUT_FILENO) < 0) {
+            outfile_discard(&report);
+            img_view_close(&view);
+            return EXIT_USAGE;
+        }
     }
     int observed = o.trace_file || o.trace_text || o.profile_file || o.annotate_file ||
                    o.report_file;
@@ -770,5 +785,15 @@ int main(int argc, char **argv)
     sim_program_free(p);
     img_free(img);
     img_view_close(&view);
+    if (report.f) {
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            error("cannot write %s: %s", o.output, strerror(errno));
+            code = EXIT_USAGE;
+        }
+        if (code == EXIT_USAGE)
+            outfile_discard(&report);
+        else if (commit_output(&report, o.output) != 0)
+            code = EXIT_USAGE;
+    }
     return code;
 }

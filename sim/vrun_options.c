@@ -37,6 +37,8 @@ void vrun_print_usage(FILE *out)
 "  --mem-out FILE      write the final memory (same format)\n"
 "  --scratch-out FILE  write the final scratch of every core, core 0 first\n"
 "Output:\n"
+"  -o, --output FILE   write what goes to standard output (the report, the JSON)\n"
+"                      to FILE instead, replaced when the run ends\n"
 "  --json              one JSON object on standard output instead of the report\n"
 "  -q, --quiet         print only errors; the exit code tells the verdict\n"
 "  --stats             per-engine slot use and utilization\n"
@@ -147,6 +149,7 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o)
         {OPT_SCRATCH_OUT, 0, "scratch-out", CLI_ARG},
         {OPT_JSON, 0, "json", CLI_NO_ARG},
         {'q', 'q', "quiet", CLI_NO_ARG},
+        {'o', 'o', "output", CLI_ARG},
         {OPT_STATS, 0, "stats", CLI_NO_ARG},
         {OPT_TRACE, 0, "trace", CLI_OPTIONAL_ARG},
         {OPT_TRACE_TEXT, 0, "trace-text", CLI_OPTIONAL_ARG},
@@ -231,6 +234,9 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o)
             break;
         case 'q':
             o->quiet = 1;
+            break;
+        case 'o':
+            o->output = optarg;
             break;
         case OPT_STATS:
             o->stats = 1;
@@ -330,7 +336,7 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o)
         return usage_error("--trace-cycles and --trace-engines need --trace or "
                                           "--trace-text");
     const char *inputs[] = {o->image, o->mem_in};
-    const char *outputs[] = {o->mem_out, o->scratch_out, o->trace_file, o->trace_text,
+    const char *outputs[] = {o->output, o->mem_out, o->scratch_out, o->trace_file, o->trace_text,
                              o->profile_file, o->annotate_file, o->report_file};
     if (cli_check_outputs("vrun", inputs, 2, outputs, sizeof outputs / sizeof outputs[0]) != 0)
         return VRUN_OPTIONS_USAGE_ERROR;

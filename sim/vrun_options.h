@@ -36,6 +36,7 @@ typedef struct {
     int profile_file_given;      /* --profile=FILE (written even with --json) */
     const char *annotate_file;   /* NULL: no --annotate; "-": standard output */
     const char *report_file;     /* NULL: no HTML report */
+    const char *output;          /* -o: what goes to standard output; NULL or "-": stdout */
 } vrun_options;
 
 typedef enum {
