@@ -117,6 +117,37 @@ check optional-warning-shown grep -q 'Wsame-bundle-read' "$tmp/err"
 check all-warnings-off status 0 "$vasm" -w "$tmp/warn.vasm" -o "$tmp/w.bin"
 check all-warnings-off-quiet test ! -s "$tmp/err"
 
+# gcc's and clang's warning options, the closing count, colour.
+check wall status 0 "$vasm" -Wall "$tmp/warn.vasm" -o "$tmp/w.bin"
+check wall-default-warning grep -q 'Wdouble-write' "$tmp/err"
+check wall-not-optional sh -c "! grep -q 'Wsame-bundle-read' '$tmp/err'"
+check wextra status 0 "$vasm" -Wextra "$tmp/warn.vasm" -o "$tmp/w.bin"
+check wextra-optional grep -q 'Wsame-bundle-read' "$tmp/err"
+check summary sh -c "n=\$(grep -c ': warning: ' '$tmp/err'); [ \$n -ge 2 ] && grep -q \"^vasm: \$n warnings generated\\.\$\" '$tmp/err'"
+check werror-name status 1 "$vasm" -Werror=double-write "$tmp/warn.vasm" -o "$tmp/we.bin"
+check werror-name-message grep -q 'error: slots 1 and 2 .*\[-Werror,-Wdouble-write\]' "$tmp/err"
+check werror-name-summary grep -q '^vasm: 1 error generated\.$' "$tmp/err"
+check werror-name-no-output test ! -e "$tmp/we.bin"
+check werror-other-name status 0 "$vasm" -Werror=same-bundle-read -Wno-same-bundle-read "$tmp/warn.vasm" -o "$tmp/w.bin"
+check wno-error-name status 0 "$vasm" -Werror -Wno-error=double-write "$tmp/warn.vasm" -o "$tmp/w.bin"
+check wno-error-name-warns grep -q 'warning: slots 1 and 2' "$tmp/err"
+check errors-summary status 1 "$vasm" "$tmp/bad.vasm" -o "$tmp/bad.bin"
+check errors-summary-line grep -q '^vasm: 1 error generated\.$' "$tmp/err"
+check color-always status 0 "$vasm" -fdiagnostics-color=always "$tmp/warn.vasm" -o "$tmp/w.bin"
+check color-always-escapes grep -q "$(printf '\033')\[1;35mwarning" "$tmp/err"
+check color-never status 0 "$vasm" -fdiagnostics-color=never "$tmp/warn.vasm" -o "$tmp/w.bin"
+check color-never-plain sh -c "! grep -q \"$(printf '\033')\" '$tmp/err'"
+check color-auto-not-a-tty status 0 "$vasm" "$tmp/warn.vasm" -o "$tmp/w.bin"
+check color-auto-plain sh -c "! grep -q \"$(printf '\033')\" '$tmp/err'"
+check color-bad status 2 "$vasm" -fdiagnostics-color=sometimes "$tmp/warn.vasm" -o "$tmp/w.bin"
+if command -v script >/dev/null 2>&1; then
+    # On a terminal, colour by default, unless NO_COLOR is set.
+    check color-tty status 0 script -qec "\"$vasm\" '$tmp/warn.vasm' -o '$tmp/w.bin'" "$tmp/tty.log"
+    check color-tty-escapes grep -q "$(printf '\033')\[1;35mwarning" "$tmp/out"
+    check no-color status 0 env NO_COLOR=1 script -qec "\"$vasm\" '$tmp/warn.vasm' -o '$tmp/w.bin'" "$tmp/tty.log"
+    check no-color-plain sh -c "grep -q 'warning' '$tmp/out' && ! grep -q \"$(printf '\033')\[1\" '$tmp/out'"
+fi
+
 # Listing and disassembly; the disassembly assembles back to the same code.
 check listing status 0 "$vasm" "$tmp/good.vasm" -o "$tmp/l.bin" -l "$tmp/l.lst" --disassemble "$tmp/l.dis"
 check listing-source grep -q 'alu - acc, acc, one' "$tmp/l.lst"
