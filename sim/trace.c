@@ -394,11 +394,15 @@ void sim_tracer_free(sim_tracer *t)
 
 void sim_print_stats(FILE *out, const sim_machine *m)
 {
-    enum { BAR = 40 };
     uint64_t used[ISA_ENGINE_COUNT];
     sim_engine_slots(m, used);
-    uint64_t cycles = sim_cycles(m);
-    int cores = sim_cores(m);
+    sim_print_stats_of(out, used, sim_cycles(m), sim_cores(m), sim_bundles_executed(m));
+}
+
+void sim_print_stats_of(FILE *out, const uint64_t used[], uint64_t cycles, int cores,
+                        uint64_t bundles)
+{
+    enum { BAR = 40 };
     fprintf(out, "engine    slots used     capacity    use\n");
     for (int e = 0; e < ISA_ENGINE_COUNT; e++) {
         if (!isa_engines[e].costs_cycle) {
@@ -417,5 +421,5 @@ void sim_print_stats(FILE *out, const sim_machine *m)
                 (unsigned long long)used[e], (unsigned long long)capacity, 100.0 * share, bar);
     }
     fprintf(out, "%llu cycles x %d core%s; %llu bundles executed\n", (unsigned long long)cycles,
-            cores, cores == 1 ? "" : "s", (unsigned long long)sim_bundles_executed(m));
+            cores, cores == 1 ? "" : "s", (unsigned long long)bundles);
 }
