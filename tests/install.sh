@@ -1,0 +1,53 @@
+#!/bin/sh
+# make install into a DESTDIR: the four tools, their manual pages, the
+# documentation and the samples; the installed tools assemble and run the
+# installed sample kernel; make uninstall removes every file again.
+set -u
+bin=$(cd "${top_builddir:-.}" && pwd)
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+pass=0
+bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
+has() {   # has PATTERN: one installed file's path ends with PATTERN
+    if find "$dest" -type f | grep -q -- "$1\$"; then pass=$((pass + 1)); else bad "not installed: $1"; fi
+}
+
+dest="$tmp/dest"
+# A make of its own, not the jobs of the make running the tests.
+if ! (cd "$bin" && env -u MAKEFLAGS -u MFLAGS make -s install DESTDIR="$dest") >"$tmp/log" 2>&1; then
+    cat "$tmp/log" >&2
+    echo "install: make install failed"
+    exit 1
+fi
+for t in vasm vld vdis vrun; do
+    has "/bin/$t"
+    has "/man/man1/$t.1"
+done
+for d in README.md cli.md vasm.md language.md objects.md vdis.md vrun.md workload.md \
+    image-format.md internals.md python.md vrun-report.png; do
+    has "/doc/vliwkit/$d"
+done
+has "/doc/vliwkit/samples/kernel.vasm"
+has "/doc/vliwkit/samples/split/main.vasm"
+has "/doc/vliwkit/samples/kernel-steps/tables.vasm"
+
+# The installed tools work on the installed sample.
+vasm=$(find "$dest" -type f -path '*/bin/vasm')
+vrun=$(find "$dest" -type f -path '*/bin/vrun')
+kernel=$(find "$dest" -type f -path '*/samples/kernel.vasm')
+if "$vasm" "$kernel" -o "$tmp/k.bin" && "$vrun" "$tmp/k.bin" >"$tmp/out" && grep -q '^PASS' "$tmp/out"; then
+    pass=$((pass + 1))
+else
+    bad "the installed vasm and vrun do not pass the installed sample kernel"
+fi
+
+if (cd "$bin" && env -u MAKEFLAGS -u MFLAGS make -s uninstall DESTDIR="$dest") >"$tmp/log" 2>&1 &&
+    [ -z "$(find "$dest" -type f)" ]; then
+    pass=$((pass + 1))
+else
+    bad "make uninstall left: $(find "$dest" -type f | head -5)"
+fi
+
+echo "install: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
