@@ -43,9 +43,10 @@ static void usage(FILE *f)
             "\n"
             "  -o, --output FILE    output file ('-': standard output; default a.out,\n"
             "                       or NAME.vo with -c)\n"
-            "  -c                   assemble one source into an object; do not link\n"
-            "  -S                   assemble one source and write it back as source, its\n"
-            "                       linear regions scheduled (default NAME.s.vasm)\n"
+            "  -c                   assemble each source into an object NAME.vo (or -o,\n"
+            "                       for one source); do not link\n"
+            "  -S                   assemble each source and write it back as source, its\n"
+            "                       linear regions scheduled (NAME.s.vasm, or -o)\n"
             "  -I DIR               search DIR for .include files (after the including\n"
             "                       file's directory)\n"
             "  -D NAME[=VALUE]      define NAME as .equ VALUE (default 1) before the source\n"
@@ -165,7 +166,7 @@ typedef struct {
 } output;
 
 typedef struct {
-    output items[5];
+    output *items;   /* room for one per input (-c) and the link's five */
     int n;
 } outputs;
 
@@ -195,7 +196,9 @@ static void cannot_write(diag *d, const output *out)
  * last, once every file is in place. */
 static int commit_outputs(outputs *o, diag *d)
 {
-    outfile files[sizeof o->items / sizeof o->items[0]] = {{0}};
+    outfile *files = calloc((size_t)o->n + 1, sizeof *files);
+    if (!files)
+        abort();
     int failed = 0;
     for (int i = 0; i < o->n && !failed; i++) {
         output *out = &o->items[i];
@@ -220,6 +223,7 @@ static int commit_outputs(outputs *o, diag *d)
         }
         free(out->data);
     }
+    free(files);
     return failed ? -1 : 0;
 }
 
@@ -240,6 +244,24 @@ static int encode(const vimage *img, output *out_bytes, diag *d)
     return 0;
 }
 
+/* The default output of a source with -c or -S: its base name, .vasm
+ * replaced by ext, in the current directory ("-": a.vasm). */
+static char *default_output(const char *path, const char *ext)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (strcmp(path, "-") == 0)
+        base = "a.vasm";
+    size_t len = strlen(base);
+    if (ends_with(base, ".vasm"))
+        len -= 5;
+    char *name = malloc(len + strlen(ext) + 1);
+    if (!name)
+        abort();
+    snprintf(name, len + strlen(ext) + 1, "%.*s%s", (int)len, base, ext);
+    return name;
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 typedef struct {
@@ -247,6 +269,7 @@ typedef struct {
     char *text;               /* standard input's text (kept for the listing) */
     size_t size;
     vimage *obj;
+    char *out;                /* -c, -S: the default output NAME.vo or NAME.s.vasm */
 } input;
 
 int main(int argc, char **argv)
@@ -374,9 +397,15 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < nunknown; i++)
         report_unknown_warning(d, unknown_warnings[i]);
+    int object_input = 0;
+    for (size_t i = 0; i < ninputs; i++)
+        object_input |= ends_with(inputs[i].path, ".vo");
     const char *misuse = ninputs == 0 ? "no input files"
-                         : compile_only && (ninputs != 1 || ends_with(inputs[0].path, ".vo"))
-                             ? (as_source ? "-S takes exactly one source file" : "-c takes exactly one source file")
+                         : compile_only && object_input
+                             ? (as_source ? "-S takes sources, not objects" : "-c takes sources, not objects")
+                         : compile_only && ninputs > 1 && out_path
+                             ? "-o names one output: with -c or -S and several sources, each gets its own "
+                               "(NAME.vo or NAME.s.vasm)"
                          : compile_only && (listing || map || disassembly)
                              ? "-l, --map and --disassemble describe a linked program; they cannot be used with -c"
                              : NULL;
@@ -386,38 +415,32 @@ int main(int argc, char **argv)
         goto early;
     }
 
-    char *default_out = NULL;
-    if (!out_path && compile_only) {
-        const char *base = strrchr(inputs[0].path, '/');
-        base = base ? base + 1 : inputs[0].path;
-        if (strcmp(inputs[0].path, "-") == 0)
-            base = "a.vasm";
-        size_t len = strlen(base);
-        if (ends_with(base, ".vasm"))
-            len -= 5;
-        const char *ext = as_source ? ".s.vasm" : ".vo";
-        default_out = malloc(len + strlen(ext) + 1);
-        if (!default_out)
-            abort();
-        snprintf(default_out, len + strlen(ext) + 1, "%.*s%s", (int)len, base, ext);
-        out_path = default_out;
-    } else if (!out_path) {
+    /* With -c or -S each source has its output: -o, or NAME.vo (NAME.s.vasm)
+     * in the current directory, as gcc -c does. */
+    for (size_t i = 0; i < ninputs && compile_only; i++)
+        inputs[i].out = out_path ? NULL : default_output(inputs[i].path, as_source ? ".s.vasm" : ".vo");
+    if (!out_path && !compile_only)
         out_path = "a.out";
-    }
 
     {
         const char **in_paths = calloc(ninputs, sizeof *in_paths);
-        if (!in_paths)
+        const char **out_paths = calloc(ninputs + 5, sizeof *out_paths);
+        if (!in_paths || !out_paths)
             abort();
-        for (size_t i = 0; i < ninputs; i++)
+        for (size_t i = 0; i < ninputs; i++) {
             in_paths[i] = inputs[i].path;
-        const char *out_paths[] = {out_path, listing, map, disassembly,
-                                   sched_report && *sched_report ? sched_report : NULL};
-        int clash = cli_check_outputs("vasm", in_paths, ninputs, out_paths, 5);
+            out_paths[5 + i] = inputs[i].out;
+        }
+        out_paths[0] = out_path;
+        out_paths[1] = listing;
+        out_paths[2] = map;
+        out_paths[3] = disassembly;
+        out_paths[4] = sched_report && *sched_report ? sched_report : NULL;
+        int clash = cli_check_outputs("vasm", in_paths, ninputs, out_paths, ninputs + 5);
         free(in_paths);
+        free(out_paths);
         if (clash) {
             rc = CLI_EXIT_USAGE;
-            free(default_out);
             goto early;
         }
     }
@@ -467,24 +490,28 @@ int main(int argc, char **argv)
             status = CLI_EXIT_FAILED;
     }
 
-    outputs outs = {.n = 0};
+    outputs outs = {.items = calloc(ninputs + 5, sizeof *outs.items), .n = 0};
+    if (!outs.items)
+        abort();
     vimage *exe = NULL;
-    if (!status && as_source) {
+    for (size_t i = 0; i < ninputs && !status && as_source; i++) {
         char *text = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&text, &size);
         if (!f)
             abort();
-        asm_print_source(f, inputs[0].obj);
+        asm_print_source(f, inputs[i].obj);
         fclose(f);
-        add_output(&outs, out_path, text, size);
-    } else if (!status && compile_only) {
+        add_output(&outs, out_path ? out_path : inputs[i].out, text, size);
+    }
+    for (size_t i = 0; i < ninputs && !status && compile_only && !as_source; i++) {
         output bytes = {NULL, NULL, 0};
-        if (encode(inputs[0].obj, &bytes, d) == 0)
-            add_output(&outs, out_path, bytes.data, bytes.size);
+        if (encode(inputs[i].obj, &bytes, d) == 0)
+            add_output(&outs, out_path ? out_path : inputs[i].out, bytes.data, bytes.size);
         else
             status = CLI_EXIT_FAILED;
-    } else if (!status) {
+    }
+    if (!status && !compile_only) {
         lnk_input *li = calloc(ninputs, sizeof *li);
         if (!li)
             abort();
@@ -555,11 +582,12 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < ninputs; i++) {
         img_free(inputs[i].obj);
         free(inputs[i].text);
+        free(inputs[i].out);
     }
+    free(outs.items);
     free(inputs);
     free(dirs);
     free(defines);
-    free(default_out);
     free(unknown_warnings);
     diag_print_summary(d);
     diag_free(d);
@@ -568,6 +596,8 @@ int main(int argc, char **argv)
 early:   /* --help, --version and usage errors */
     diag_free(d);
     free(unknown_warnings);
+    for (size_t i = 0; i < ninputs; i++)
+        free(inputs[i].out);
     free(inputs);
     free(dirs);
     free(defines);

@@ -12,3 +12,14 @@ samplesstepsdir = $(docdir)/samples/kernel-steps
 dist_samplessteps_DATA = samples/kernel-steps/tables.vasm samples/kernel-steps/schedule.vasm
 TESTS += tests/install.sh
 EXTRA_DIST += tests/install.sh
+
+# The tarball must hold every file README.md links to (make distcheck fails
+# otherwise: a link that works in the repository would be dead in a release).
+dist-hook:
+	@missing=; \
+	for f in `grep -o '](\([^):]*\))' $(srcdir)/README.md | sed -e 's/^](//' -e 's/[#)].*//' | sort -u`; do \
+	  test -e "$(distdir)/$$f" || missing="$$missing $$f"; \
+	done; \
+	if test -n "$$missing"; then \
+	  echo "dist: README.md links to files missing from the tarball:$$missing" >&2; exit 1; \
+	fi

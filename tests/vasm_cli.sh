@@ -56,7 +56,16 @@ check unknown-warning-suggests status 0 "$vasm" -Wdouble-wrte "$tmp/good.vasm" -
 check unknown-warning-suggestion grep -q "did you mean '-Wdouble-write'" "$tmp/err"
 check unknown-no-warning-ignored status 0 "$vasm" -Wno-frobnicate "$tmp/good.vasm" -o "$tmp/uw.bin"
 check unknown-no-warning-quiet test ! -s "$tmp/err"
-check c-with-two-inputs status 2 "$vasm" -c "$tmp/good.vasm" "$tmp/good.vasm"
+# -c with several sources writes NAME.vo for each (as gcc -c does); -o
+# cannot name them all, and objects are not assembled again.
+mkdir "$tmp/two"
+cp "$tmp/good.vasm" "$tmp/two/one.vasm"
+cp "$tmp/warn.vasm" "$tmp/two/other.vasm"
+check c-with-two-inputs status 0 sh -c "cd '$tmp/two' && \"$vasm\" -c one.vasm other.vasm"
+check c-with-two-inputs-objects test -s "$tmp/two/one.vo" -a -s "$tmp/two/other.vo"
+check c-with-two-inputs-and-o status 2 "$vasm" -c "$tmp/two/one.vasm" "$tmp/two/other.vasm" -o "$tmp/x.vo"
+check c-with-two-inputs-and-o-says grep -q "each gets its own" "$tmp/err"
+check c-with-an-object status 2 "$vasm" -c "$tmp/two/one.vo"
 check missing-input status 2 "$vasm" "$tmp/nothere.vasm" -o "$tmp/x.bin"
 check missing-input-no-output test ! -e "$tmp/x.bin"
 
