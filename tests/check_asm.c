@@ -398,6 +398,14 @@ START_TEST(test_an_unknown_op_suggests_the_nearest_op_of_its_engine_or_the_binop
 }
 END_TEST
 
+START_TEST(test_an_undefined_symbol_suggests_the_nearest_defined_one)
+{
+    expect_error(".word counter\nalu + countr, counter, counter\n",
+                 "a.vasm:2:7: error: undefined symbol 'countr'; did you mean 'counter'?\n");
+    expect_error(".word counter\nalu + zzz, counter, counter\n", "a.vasm:2:7: error: undefined symbol 'zzz'\n");
+}
+END_TEST
+
 START_TEST(test_an_unknown_directive_suggests_the_nearest_directive)
 {
     expect_error(".wrod x\n", "a.vasm:1:1: error: unknown directive '.wrod'; did you mean '.word'?\n");
@@ -1320,6 +1328,7 @@ static Suite *asm_suite(void)
     tcase_add_test(tc, test_unknown_op_and_wrong_engine);
     tcase_add_test(tc, test_an_unknown_op_suggests_the_nearest_op_of_its_engine_or_the_binop_a_word_names);
     tcase_add_test(tc, test_an_unknown_directive_suggests_the_nearest_directive);
+    tcase_add_test(tc, test_an_undefined_symbol_suggests_the_nearest_defined_one);
     tcase_add_test(tc, test_a_failed_include_does_not_cascade_into_more_errors_on_its_line);
     tcase_add_test(tc, test_operand_count_is_checked);
     tcase_add_test(tc, test_trace_keys_and_comments_encode);
