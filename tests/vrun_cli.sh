@@ -97,6 +97,13 @@ checks=$((checks + 1))
     fail "--trials 2 --stats: alu slots '$two', want twice '$one'"
 run 0 --stats --trials 2 --seed 7 --height 4 --rounds 6 --batch 16 "$tmp/small.bin" &&
     expect "$tmp/out" "stats over all 2 trials:"
+# --- --trace-engines filters the text trace too: only flow slots, some bundles
+run 0 --trace-text="$tmp/tt" --trace-engines flow --trace-cycles 0:400 "$tmp/baseline.bin" &&
+    expect "$tmp/tt" ": flow "
+checks=$((checks + 1))
+if grep -E '^cycle .*(: |< |; )(alu|valu|load|store) ' "$tmp/tt" >/dev/null; then
+    fail "--trace-engines flow: the text trace shows other engines' slots"
+fi
 # --- --trace says where it wrote
 abs_vrun=$(cd "$bin" && pwd)/vrun
 (cd "$tmp" && "$abs_vrun" --trace "$tmp/baseline.bin" >/dev/null 2>"$tmp/err")
