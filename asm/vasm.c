@@ -309,6 +309,7 @@ int main(int argc, char **argv)
 
     diag *d = diag_new(stderr, "vasm");
     diag_set_color(d, cli_use_color(CLI_COLOR_AUTO, stderr));
+    diag_read_sources(d, 1);   /* link errors cite objects' line maps: show those lines */
     const char **unknown_warnings = calloc(n, sizeof *unknown_warnings);
     if (!unknown_warnings)
         abort();

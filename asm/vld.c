@@ -130,6 +130,7 @@ int main(int argc, char **argv)
         abort();
     diag *d = diag_new(stderr, "vld");
     diag_set_color(d, cli_use_color(a.color, stderr));
+    diag_read_sources(d, 1);   /* the line maps' sources, where they are readable */
     for (size_t i = 0; i < a.ninputs; i++) {
         img_status st;
         diag_loc loc = {a.inputs[i], 0, 0, 0};

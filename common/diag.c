@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "srclines.h"
 #include "xalloc.h"
 
 /* The colours gcc and clang use: bold places and text, red errors,
@@ -32,6 +33,7 @@ struct diag {
     int errors, warnings;
     diag_source *sources;
     size_t nsources, cap;
+    src_cache *disk;     /* diag_read_sources: other files' lines, read on first use */
 };
 
 static char *dup_bytes(const char *s, size_t n)
@@ -60,6 +62,7 @@ void diag_free(diag *d)
         free(d->sources[i].line_start);
     }
     free(d->sources);
+    src_cache_free(d->disk);
     for (size_t i = 0; i < d->nflags; i++)
         free(d->flags[i].flag);
     free(d->flags);
@@ -69,6 +72,16 @@ void diag_free(diag *d)
 
 void diag_set_werror(diag *d, int on) { d->werror = on; }
 void diag_set_color(diag *d, int on) { d->color = on; }
+
+void diag_read_sources(diag *d, int on)
+{
+    if (on && !d->disk)
+        d->disk = src_cache_new();
+    else if (!on) {
+        src_cache_free(d->disk);
+        d->disk = NULL;
+    }
+}
 
 void diag_set_werror_flag(diag *d, const char *flag, int on)
 {
@@ -156,7 +169,11 @@ static const char *find_line(diag *d, const char *file, int line, size_t *len)
             (*len)--;
         return p;
     }
-    return NULL;
+    int n;
+    const char *text = d->disk && line > 0 ? src_line(d->disk, file, (uint32_t)line, &n) : NULL;
+    if (text)
+        *len = (size_t)n;
+    return text;
 }
 
 /* A message is formatted whole into one buffer and written with one

@@ -35,6 +35,10 @@ void diag_set_werror_flag(diag *d, const char *flag, int on);
 void diag_set_color(diag *d, int on);
 /* Registers a file's text so its lines can be reprinted (copied). */
 void diag_add_source(diag *d, const char *file, const char *text, size_t size);
+/* on: the lines of files not registered are read from disk when a
+ * message cites them (a linker citing an object's line map), so they are
+ * reprinted too; off (the default): only registered files are. */
+void diag_read_sources(diag *d, int on);
 /* The same for a malloc'd text of size + 1 bytes, which diag takes over
  * (a big file is not copied once more). */
 void diag_adopt_source(diag *d, const char *file, char *text, size_t size);

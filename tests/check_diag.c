@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "testdir.h"
 
 typedef struct {
     char *text;
@@ -168,6 +169,27 @@ START_TEST(test_colour_marks_the_kind_the_text_and_the_caret_and_is_off_by_defau
 }
 END_TEST
 
+START_TEST(test_lines_of_unregistered_files_are_read_from_disk_only_when_asked)
+{
+    char dir[256], path[300];
+    testdir_make(dir, sizeof dir, "check_diag");
+    snprintf(path, sizeof path, "%s/m.vasm", dir);
+    FILE *f = fopen(path, "w");
+    fputs("first\n    flow jump helper\n", f);
+    fclose(f);
+    captured c;
+    capture(&c);
+    diag_loc loc = {path, 2, 0, 0};
+    diag_error(c.d, &loc, "undefined symbol 'helper'");
+    ck_assert_ptr_null(strstr(output(&c), "flow jump helper"));
+    diag_read_sources(c.d, 1);
+    diag_error(c.d, &loc, "undefined symbol 'helper'");
+    ck_assert_ptr_nonnull(strstr(output(&c), "    2 |     flow jump helper\n"));
+    release(&c);
+    testdir_remove(dir);
+}
+END_TEST
+
 /* A stream that counts the writes it is given. */
 typedef struct {
     int writes;
@@ -230,6 +252,7 @@ static Suite *diag_suite(void)
     tcase_add_test(tc, test_warning_is_named_and_werror_makes_it_an_error);
     tcase_add_test(tc, test_a_message_is_written_in_one_call_even_unbuffered);
     tcase_add_test(tc, test_a_message_about_a_whole_file_leads_with_the_tool);
+    tcase_add_test(tc, test_lines_of_unregistered_files_are_read_from_disk_only_when_asked);
     tcase_add_test(tc, test_werror_for_one_flag_overrides_the_general_setting);
     tcase_add_test(tc, test_the_summary_counts_errors_and_warnings_and_is_silent_without_any);
     tcase_add_test(tc, test_colour_marks_the_kind_the_text_and_the_caret_and_is_off_by_default);

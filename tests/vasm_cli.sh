@@ -103,6 +103,8 @@ printf '.extern helper\n.entry\nflow jump helper\n' >"$tmp/main.vasm"
 check two-modules status 0 "$vasm" "$tmp/lib.vasm" "$tmp/main.vasm" -o "$tmp/two.bin" --map "$tmp/two.map"
 check map-written grep -q 'main.vasm' "$tmp/two.map"
 check undefined-extern status 1 "$vasm" "$tmp/main.vasm" -o "$tmp/one.bin"
+check undefined-extern-cites-source grep -q "main.vasm:3: error: undefined symbol 'helper'" "$tmp/err"
+check undefined-extern-shows-line grep -q '^ *3 | flow jump helper' "$tmp/err"
 check undefined-extern-no-output test ! -e "$tmp/one.bin"
 
 # -D and -I.
