@@ -455,6 +455,10 @@ int main(int argc, char **argv)
     int status = 0;
     for (size_t i = 0; i < ninputs; i++) {
         input *in = &inputs[i];
+        /* The assembler's stages find problems in their own order (syntax,
+         * then symbols): each source's messages are printed top to bottom. */
+        diag_flush(d);
+        diag_hold(d);
         if (ends_with(in->path, ".vo")) {
             img_status st;
             in->obj = img_read_file(in->path, &st);
@@ -490,6 +494,7 @@ int main(int argc, char **argv)
         if (!in->obj && !status)
             status = CLI_EXIT_FAILED;
     }
+    diag_flush(d);
 
     outputs outs = {.items = calloc(ninputs + 5, sizeof *outs.items), .n = 0};
     if (!outs.items)

@@ -1,6 +1,7 @@
 /* diag: formatted messages with the source line and a caret. */
 #include "diag.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,18 @@ struct diag {
     diag_source *sources;
     size_t nsources, cap;
     src_cache *disk;     /* diag_read_sources: other files' lines, read on first use */
+    /* diag_hold: the messages held back, each with its notes. */
+    struct held {
+        char *text;
+        size_t len;
+        int file;        /* index in files, or INT_MAX: no line */
+        int line, col;
+        size_t seq;      /* arrival, to keep equal keys in order */
+    } *held;
+    size_t nheld, cap_held;
+    char **files;        /* file names in order of first message */
+    size_t nfiles;
+    int holding;
 };
 
 static char *dup_bytes(const char *s, size_t n)
@@ -56,6 +69,7 @@ void diag_free(diag *d)
 {
     if (!d)
         return;
+    diag_flush(d);   /* nothing held is lost */
     for (size_t i = 0; i < d->nsources; i++) {
         free(d->sources[i].file);
         free(d->sources[i].text);
@@ -63,6 +77,10 @@ void diag_free(diag *d)
     }
     free(d->sources);
     src_cache_free(d->disk);
+    free(d->held);
+    for (size_t i = 0; i < d->nfiles; i++)
+        free(d->files[i]);
+    free(d->files);
     for (size_t i = 0; i < d->nflags; i++)
         free(d->flags[i].flag);
     free(d->flags);
@@ -282,6 +300,64 @@ static const char *kind_color(const char *kind)
     return kind[0] == 'e' ? "\033[1;31m" : kind[0] == 'w' ? "\033[1;35m" : "\033[1;36m";
 }
 
+static int file_index(diag *d, const char *file)
+{
+    for (size_t i = 0; i < d->nfiles; i++)
+        if (strcmp(d->files[i], file) == 0)
+            return (int)i;
+    d->files = xrealloc(d->files, (d->nfiles + 1) * sizeof *d->files);
+    d->files[d->nfiles] = dup_bytes(file, strlen(file));
+    return (int)d->nfiles++;
+}
+
+/* Keeps a formatted message for diag_flush; a note joins the message
+ * before it. */
+static void hold(diag *d, const diag_loc *loc, const char *kind, const char *text, size_t len)
+{
+    if (strcmp(kind, "note") == 0 && d->nheld) {
+        struct held *h = &d->held[d->nheld - 1];
+        h->text = xrealloc(h->text, h->len + len + 1);
+        memcpy(h->text + h->len, text, len);
+        h->len += len;
+        return;
+    }
+    if (d->nheld == d->cap_held) {
+        d->cap_held = d->cap_held ? 2 * d->cap_held : 16;
+        d->held = xrealloc(d->held, d->cap_held * sizeof *d->held);
+    }
+    int placed = loc && loc->file && loc->line > 0;
+    d->held[d->nheld] = (struct held){dup_bytes(text, len), len, placed ? file_index(d, loc->file) : INT_MAX,
+                                      placed ? loc->line : 0, placed ? loc->col : 0, d->nheld};
+    d->nheld++;
+}
+
+static int held_order(const void *a, const void *b)
+{
+    const struct held *x = a, *y = b;
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void diag_hold(diag *d) { d->holding = 1; }
+
+void diag_flush(diag *d)
+{
+    if (d->nheld)   /* qsort wants a valid pointer even for nothing */
+        qsort(d->held, d->nheld, sizeof *d->held, held_order);
+    for (size_t i = 0; i < d->nheld; i++) {
+        fwrite(d->held[i].text, 1, d->held[i].len, d->out);
+        free(d->held[i].text);
+    }
+    fflush(d->out);
+    d->nheld = 0;
+    d->holding = 0;
+}
+
 static void report(diag *d, const diag_loc *loc, const char *kind, const char *flag, const char *fmt,
                    va_list ap)
 {
@@ -329,10 +405,15 @@ static void report(diag *d, const diag_loc *loc, const char *kind, const char *f
     put_char(&m, '\n');
     if (in_source)
         show_source(d, &m, loc);
-    /* A buffered stream gets the message whole too: it is flushed, so that
-     * messages of tools sharing a terminal do not interleave mid-line. */
-    fwrite(m.buf, 1, m.len, d->out);
-    fflush(d->out);
+    if (d->holding) {
+        hold(d, loc, kind, m.buf, m.len);
+    } else {
+        /* A buffered stream gets the message whole too: it is flushed, so
+         * that messages of tools sharing a terminal do not interleave
+         * mid-line. */
+        fwrite(m.buf, 1, m.len, d->out);
+        fflush(d->out);
+    }
     if (m.buf != m.local)
         free(m.buf);
 }

@@ -49,6 +49,14 @@ void diag_warning(diag *d, const diag_loc *loc, const char *flag, const char *fm
     __attribute__((format(printf, 4, 5)));
 void diag_note(diag *d, const diag_loc *loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Holds messages back until diag_flush, which prints them in source
+ * order: by file (in the order the files first appear), line and column,
+ * each with its notes; messages without a line come last.  A tool whose
+ * stages find errors in different orders (syntax, then symbols) still
+ * reports a file top to bottom. */
+void diag_hold(diag *d);
+void diag_flush(diag *d);
+
 int diag_error_count(const diag *d);   /* errors, including warnings promoted by -Werror */
 int diag_warning_count(const diag *d);
 /* "2 errors and 1 warning generated." as clang closes, when there were any. */

@@ -190,6 +190,33 @@ START_TEST(test_lines_of_unregistered_files_are_read_from_disk_only_when_asked)
 }
 END_TEST
 
+START_TEST(test_held_messages_come_out_in_source_order_with_their_notes)
+{
+    captured c;
+    capture(&c);
+    diag_hold(c.d);
+    diag_loc l5 = {"a.vasm", 5, 1, 1}, l2 = {"a.vasm", 2, 7, 1}, l2b = {"a.vasm", 2, 3, 1};
+    diag_loc other = {"b.vasm", 1, 1, 1};
+    diag_error(c.d, &l5, "five");
+    diag_note(c.d, &l2, "note of five");
+    diag_error(c.d, &l2, "two, column 7");
+    diag_error(c.d, NULL, "no place");
+    diag_error(c.d, &other, "other file");
+    diag_error(c.d, &l2b, "two, column 3");
+    ck_assert_str_eq(output(&c) ? output(&c) : "", "");   /* nothing yet */
+    diag_flush(c.d);
+    ck_assert_str_eq(output(&c), "a.vasm:2:3: error: two, column 3\n"
+                                 "a.vasm:2:7: error: two, column 7\n"
+                                 "a.vasm:5:1: error: five\n"
+                                 "a.vasm:2:7: note: note of five\n"
+                                 "b.vasm:1:1: error: other file\n"
+                                 "tool: error: no place\n");
+    diag_error(c.d, &l5, "after the flush: at once");
+    ck_assert_ptr_nonnull(strstr(output(&c), "after the flush"));
+    release(&c);
+}
+END_TEST
+
 /* A stream that counts the writes it is given. */
 typedef struct {
     int writes;
@@ -252,6 +279,7 @@ static Suite *diag_suite(void)
     tcase_add_test(tc, test_warning_is_named_and_werror_makes_it_an_error);
     tcase_add_test(tc, test_a_message_is_written_in_one_call_even_unbuffered);
     tcase_add_test(tc, test_a_message_about_a_whole_file_leads_with_the_tool);
+    tcase_add_test(tc, test_held_messages_come_out_in_source_order_with_their_notes);
     tcase_add_test(tc, test_lines_of_unregistered_files_are_read_from_disk_only_when_asked);
     tcase_add_test(tc, test_werror_for_one_flag_overrides_the_general_setting);
     tcase_add_test(tc, test_the_summary_counts_errors_and_warnings_and_is_silent_without_any);

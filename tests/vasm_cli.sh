@@ -128,6 +128,12 @@ check optional-warning-shown grep -q 'Wsame-bundle-read' "$tmp/err"
 check all-warnings-off status 0 "$vasm" -w "$tmp/warn.vasm" -o "$tmp/w.bin"
 check all-warnings-off-quiet test ! -s "$tmp/err"
 
+# Messages in source order, whichever stage found them (symbols are
+# resolved after the syntax of every line is read).
+printf '.word a\nalu + a, zz, a\nalu frob 1, 2, 3\n.wrod\n' >"$tmp/order.vasm"
+check order status 1 "$vasm" "$tmp/order.vasm" -o "$tmp/order.bin"
+check order-lines sh -c "grep -o '^[^ ]*order.vasm:[0-9]*' '$tmp/err' | cut -d: -f2 | tr '\n' ' ' | grep -qx '2 3 4 '"
+
 # gcc's and clang's warning options, the closing count, colour.
 check wall status 0 "$vasm" -Wall "$tmp/warn.vasm" -o "$tmp/w.bin"
 check wall-default-warning grep -q 'Wdouble-write' "$tmp/err"
