@@ -1,6 +1,7 @@
 # common/: the ISA table, the image container, diagnostics and atomic
 # outputs, shared by every tool.
-noinst_LIBRARIES += libvliwcommon.a
+# Installed, with the linker's library, for C programs (docs/objects.md).
+lib_LIBRARIES += libvliwcommon.a
 libvliwcommon_a_SOURCES = common/isa.def common/isa.h common/isa.c \
                           common/image.h common/image.c \
                           common/diag.h common/diag.c \
