@@ -24,6 +24,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "spell.h"
+
 typedef struct {
     asm_ctx *ctx;
     asm_program *p;
@@ -59,11 +61,27 @@ static void note(resolver *r, const asm_loc *loc, const char *fmt, ...)
 
 static int eval(resolver *r, const asm_pslot *slot, const asm_expr *e, rval *out);
 
+/* "did you mean": the defined symbol nearest in spelling (temporaries of
+ * .linear regions aside: their names are the optimizer's). */
+static const char *nearest_symbol(const resolver *r, const char *text)
+{
+    spell_match m;
+    spell_init(&m, text);
+    for (size_t i = 0; i < r->p->nsymbols; i++) {
+        const asm_symbol *s = r->p->symbols[i];
+        if (s->kind != SYM_UNDEFINED && !s->temp)
+            spell_consider(&m, s->name->text);
+    }
+    return spell_result(&m);
+}
+
 static int eval_name(resolver *r, const asm_pslot *slot, asm_name *n, const asm_loc *loc, rval *out)
 {
     asm_symbol *s = n->sym;
     if (!s || s->kind == SYM_UNDEFINED) {
-        error(r, loc, slot->frame, "undefined symbol '%s'", n->text);
+        const char *near = nearest_symbol(r, n->text);
+        error(r, loc, slot->frame, "undefined symbol '%s'%s%s%s", n->text, near ? "; did you mean '" : "",
+              near ? near : "", near ? "'?" : "");
         if (n->macro)
             note(r, loc, "'%s' is a macro; a macro call is a line (or a slot in < >) of its own", n->text);
         return -1;

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "spell.h"
 
 typedef struct asm_macro {
     asm_name *name;
@@ -100,6 +101,21 @@ static int find_engine(const char *text)
         if (text == isa_engines[e].name)
             return e;   /* a keyword: the parser used the table's own string */
     return isa_find_engine(text);
+}
+
+/* "did you mean" for an unknown op: the engine's op nearest in spelling,
+ * or the binop a word names ("add" for "+"). */
+static const char *nearest_op(int engine, const char *text)
+{
+    int binop = isa_find_binop_word(text);
+    if (binop >= 0 && (engine == ISA_ENG_ALU || engine == ISA_ENG_VALU))
+        return isa_binop_names[binop];
+    spell_match m;
+    spell_init(&m, text);
+    for (int op = 0; op < ISA_OP_COUNT; op++)
+        if ((int)isa_ops[op].engine == engine)
+            spell_consider(&m, isa_ops[op].mnemonic);
+    return spell_result(&m);
 }
 
 static void error(expander *x, const asm_loc *loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -533,7 +549,9 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
             error(x, oloc, "'%s' is not an op of the %s engine; it runs on the %s engine%s", otext,
                   isa_engines[engine].name, list, __builtin_popcount(elsewhere) > 1 ? "s" : "");
         } else {
-            error(x, oloc, "unknown op '%s' on the %s engine", otext, isa_engines[engine].name);
+            const char *near = nearest_op(engine, otext);
+            error(x, oloc, "unknown op '%s' on the %s engine%s%s%s", otext, isa_engines[engine].name,
+                  near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
         }
         return;
     }

@@ -1,7 +1,14 @@
 # asm/link: the linker (objects -> executable image), used by vasm and by
 # the standalone vld.
-noinst_LIBRARIES += libvliwlink.a
+# Installed for C programs, with its headers and a pkg-config file
+# (docs/objects.md#using-the-linker-from-c).
+lib_LIBRARIES += libvliwlink.a
 libvliwlink_a_SOURCES = asm/link.h asm/link.c
+vliwkitincludedir = $(includedir)/vliwkit
+vliwkitinclude_HEADERS = asm/link.h common/diag.h common/image.h common/isa.h common/isa.def
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = vliwkit.pc
+EXTRA_DIST += vliwkit.pc.in
 
 bin_PROGRAMS += vld
 vld_SOURCES = asm/vld.c

@@ -45,6 +45,9 @@ typedef struct asm_parser {
     size_t tok_len;
     asm_scan_hold hold;          /* the byte flex replaced after it */
     asm_loc bundle_open;         /* the '<' of the bundle being parsed */
+    uint32_t syntax_error_line;  /* the line of the last syntax error in file (0: none):
+                                    the rest of it is skipped, so the scanner
+                                    does not report what it finds there */
     int in_bundle;               /* between that '<' and its '>' */
     asm_body top;
     asm_open_block *blocks;
@@ -78,6 +81,10 @@ static inline asm_loc asm_ploc_loc(const asm_parser *ps, asm_ploc p)
 /* Used by the grammar actions (parser/grammar.y). */
 void asm_parse_error(asm_parser *ps, const asm_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The directive nearest in spelling to word (e.g. ".include" for
+ * ".inclde"), copied to buf; 0, or -1 when none is close (grammar.y
+ * knows the directives). */
+int asm_parse_nearest_directive(const char *word, char *buf, size_t size);
 void asm_parse_note(asm_parser *ps, const asm_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Appends a statement of this line to the innermost open block (or the

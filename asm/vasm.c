@@ -10,8 +10,9 @@
  * them are ready and nothing failed are they renamed into place, so an
  * error never leaves a new or half-written output behind.
  *
- * Exit status: 0 success, 1 errors in the sources or the link, 2 usage or
- * I/O errors (an input cannot be read, an output cannot be written).
+ * Exit status (docs/cli.md): 0 success, 1 errors in the sources or the
+ * link, 2 usage or I/O errors (an input cannot be read or is rejected, an
+ * output cannot be written).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "asm.h"
+#include "cli.h"
 #include "ast.h"
 #include "disasm.h"
 #include "image.h"
@@ -27,12 +29,9 @@
 #include "listing.h"
 #include "outfile.h"
 #include "source.h"
+#include "spell.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "unknown"
-#endif
-
-enum { EXIT_ERRORS = 1, EXIT_USAGE = 2 };
+enum { OPT_MAP = 256, OPT_DISASSEMBLE, OPT_SCHED_REPORT, OPT_COLOR };
 
 static void usage(FILE *f)
 {
@@ -42,15 +41,16 @@ static void usage(FILE *f)
             "Assembles each source FILE into an object and links the objects (sources\n"
             "and .vo files) into an executable image.\n"
             "\n"
-            "  -o FILE              output file ('-': standard output; default a.out,\n"
+            "  -o, --output FILE    output file ('-': standard output; default a.out,\n"
             "                       or NAME.vo with -c)\n"
-            "  -c                   assemble one source into an object; do not link\n"
-            "  -S                   assemble one source and write it back as source, its\n"
-            "                       linear regions scheduled (default NAME.s.vasm)\n"
+            "  -c                   assemble each source into an object NAME.vo (or -o,\n"
+            "                       for one source); do not link\n"
+            "  -S                   assemble each source and write it back as source, its\n"
+            "                       linear regions scheduled (NAME.s.vasm, or -o)\n"
             "  -I DIR               search DIR for .include files (after the including\n"
             "                       file's directory)\n"
             "  -D NAME[=VALUE]      define NAME as .equ VALUE (default 1) before the source\n"
-            "  -l FILE              write a listing of the linked program\n"
+            "  -l, --listing FILE   write a listing of the linked program\n"
             "  --map FILE           write the link map\n"
             "  --disassemble FILE   write the disassembly of the linked program\n"
             "  -s, --strip          leave symbols and the line map out of the image\n"
@@ -58,24 +58,23 @@ static void usage(FILE *f)
             "                       one list-scheduling pass (the default), or the best\n"
             "                       of several heuristics\n"
             "  --sched-report[=FILE]  figures per linear region (default: standard error)\n"
-            "  -WNAME, -Wno-NAME    enable or disable a warning\n"
-            "  -Werror              treat warnings as errors\n"
+            "  -WNAME, -Wno-NAME    enable or disable a warning (an unknown -Wno-NAME is\n"
+            "                       ignored, another unknown -W is a warning)\n"
+            "  -Wall, -Wextra       the warnings on by default; every warning\n"
+            "  -Werror[=NAME]       treat warnings (or this one) as errors;\n"
+            "                       -Wno-error[=NAME] undoes it\n"
             "  -w                   disable all warnings\n"
-            "  --help, --version\n"
+            "  -fdiagnostics-color[=WHEN]  colour messages: auto (on a terminal, unless\n"
+            "                       NO_COLOR is set; the default), always or never\n"
+            "  -h, --help           show this help and exit\n"
+            "  -V, --version        show the version and exit\n"
             "\n"
             "Warnings:\n");
     for (int i = 0; i < ASM_WARNING_COUNT; i++)
         fprintf(f, "  %-20s %s (%s by default)\n", asm_warnings[i].name, asm_warnings[i].help,
                 asm_warnings[i].on_by_default ? "on" : "off");
-    fprintf(f, "\nExit status: 0 success, 1 assembly or link errors, 2 usage or I/O errors.\n");
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "vasm: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'vasm --help'.\n");
-    return EXIT_USAGE;
+    fprintf(f, "\nExit status: 0 success, 1 assembly or link errors, 2 usage or I/O errors\n"
+               "(docs/cli.md).\n");
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -90,6 +89,74 @@ static const char *display_name(const char *path)
     return strcmp(path, "-") == 0 ? "<stdin>" : path;
 }
 
+/* ---- warnings and colour ------------------------------------------------- */
+
+/* One -W option (name: what follows "-W"), as gcc and clang take them:
+ * -Wall (the warnings on by default), -Wextra (every warning), -Werror,
+ * -Werror=NAME, -Wno-error[=NAME], -WNAME and -Wno-NAME.  Returns 0 for
+ * a name it does not know (-Wno-UNKNOWN is silently accepted, as gcc does). */
+static int set_warning(asm_options *opt, diag *d, const char *name)
+{
+    int off = strncmp(name, "no-", 3) == 0;
+    const char *w = name + 3 * off;
+    if (strcmp(w, "error") == 0) {
+        diag_set_werror(d, !off);
+        return 1;
+    }
+    if (strncmp(w, "error=", 6) == 0) {
+        unsigned bit = asm_warning_bit(w + 6);
+        if (bit) {
+            diag_set_werror_flag(d, w + 6, !off);
+            if (!off)
+                opt->warnings |= bit;
+        }
+        return bit || off;
+    }
+    unsigned bits = 0;
+    if (strcmp(w, "all") == 0 || strcmp(w, "extra") == 0) {
+        for (int i = 0; i < ASM_WARNING_COUNT; i++)
+            if (w[0] == 'e' || asm_warnings[i].on_by_default)
+                bits |= asm_warnings[i].bit;
+    } else {
+        bits = asm_warning_bit(w);
+    }
+    opt->warnings = off ? opt->warnings & ~bits : opt->warnings | bits;
+    return bits || off;
+}
+
+/* An unknown -W option is a warning, not an error (as in clang), with
+ * the nearest known name. */
+static void report_unknown_warning(diag *d, const char *option)
+{
+    const char *name = option + 2;
+    int to_error = strncmp(name, "error=", 6) == 0;
+    if (to_error)
+        name += 6;
+    spell_match m;
+    spell_init(&m, name);
+    spell_consider(&m, "all");
+    spell_consider(&m, "extra");
+    spell_consider(&m, "error");
+    for (int i = 0; i < ASM_WARNING_COUNT; i++)
+        spell_consider(&m, asm_warnings[i].name);
+    const char *near = spell_result(&m);
+    if (near)
+        diag_warning(d, NULL, "unknown-warning-option", "unknown warning option '%s'; did you mean '-W%s%s'?",
+                     option, to_error ? "error=" : "", near);
+    else
+        diag_warning(d, NULL, "unknown-warning-option", "unknown warning option '%s'", option);
+}
+
+/* -fdiagnostics-color[=WHEN] (f: what follows "-f"). */
+static int set_color(diag *d, const char *f)
+{
+    cli_color mode;
+    if (cli_parse_color("vasm", f, &mode) != 0)
+        return -1;
+    diag_set_color(d, cli_use_color(mode, stderr));
+    return 0;
+}
+
 /* ---- outputs ------------------------------------------------------------ */
 
 typedef struct {
@@ -99,7 +166,7 @@ typedef struct {
 } output;
 
 typedef struct {
-    output items[5];
+    output *items;   /* room for one per input (-c) and the link's five */
     int n;
 } outputs;
 
@@ -129,7 +196,9 @@ static void cannot_write(diag *d, const output *out)
  * last, once every file is in place. */
 static int commit_outputs(outputs *o, diag *d)
 {
-    outfile files[sizeof o->items / sizeof o->items[0]] = {{0}};
+    outfile *files = calloc((size_t)o->n + 1, sizeof *files);
+    if (!files)
+        abort();
     int failed = 0;
     for (int i = 0; i < o->n && !failed; i++) {
         output *out = &o->items[i];
@@ -154,6 +223,7 @@ static int commit_outputs(outputs *o, diag *d)
         }
         free(out->data);
     }
+    free(files);
     return failed ? -1 : 0;
 }
 
@@ -174,6 +244,24 @@ static int encode(const vimage *img, output *out_bytes, diag *d)
     return 0;
 }
 
+/* The default output of a source with -c or -S: its base name, .vasm
+ * replaced by ext, in the current directory ("-": a.vasm). */
+static char *default_output(const char *path, const char *ext)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (strcmp(path, "-") == 0)
+        base = "a.vasm";
+    size_t len = strlen(base);
+    if (ends_with(base, ".vasm"))
+        len -= 5;
+    char *name = malloc(len + strlen(ext) + 1);
+    if (!name)
+        abort();
+    snprintf(name, len + strlen(ext) + 1, "%.*s%s", (int)len, base, ext);
+    return name;
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 typedef struct {
@@ -181,13 +269,33 @@ typedef struct {
     char *text;               /* standard input's text (kept for the listing) */
     size_t size;
     vimage *obj;
+    char *out;                /* -c, -S: the default output NAME.vo or NAME.s.vasm */
 } input;
 
 int main(int argc, char **argv)
 {
+    static const cli_option options[] = {
+        {'o', 'o', "output", CLI_ARG},
+        {'c', 'c', NULL, CLI_NO_ARG},
+        {'S', 'S', NULL, CLI_NO_ARG},
+        {'I', 'I', NULL, CLI_ARG},
+        {'D', 'D', NULL, CLI_ARG},
+        {'l', 'l', "listing", CLI_ARG},
+        {OPT_MAP, 0, "map", CLI_ARG},
+        {OPT_DISASSEMBLE, 0, "disassemble", CLI_ARG},
+        {'s', 's', "strip", CLI_NO_ARG},
+        {'O', 'O', NULL, CLI_OPTIONAL_ARG},
+        {OPT_SCHED_REPORT, 0, "sched-report", CLI_OPTIONAL_ARG},
+        {'w', 'w', NULL, CLI_NO_ARG},
+        {'W', 'W', NULL, CLI_OPTIONAL_ARG},
+        {OPT_COLOR, 'f', NULL, CLI_OPTIONAL_ARG},
+        {'h', 'h', "help", CLI_NO_ARG},
+        {'V', 'V', "version", CLI_NO_ARG},
+        {0, 0, NULL, CLI_NO_ARG},
+    };
     const char *out_path = NULL, *listing = NULL, *map = NULL, *disassembly = NULL;
     const char *sched_report = NULL;
-    int compile_only = 0, as_source = 0, werror = 0, strip = 0;
+    int compile_only = 0, as_source = 0, strip = 0;
     size_t n = (size_t)argc;
     input *inputs = calloc(n, sizeof *inputs);
     const char **dirs = calloc(n, sizeof *dirs), **defines = calloc(n, sizeof *defines);
@@ -199,108 +307,144 @@ int main(int argc, char **argv)
     opt.include_dirs = dirs;
     opt.defines = defines;
 
-    int only_files = 0, rc;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        /* The value of "--opt=V" or "--opt V" (NULL when missing). */
-#define VALUE(flag)                                                                  \
-    (a[strlen(flag)] ? a + strlen(flag) + (a[strlen(flag)] == '=')                   \
-                     : (i + 1 < argc ? argv[++i] : NULL))
-        const char *problem = NULL;
-        if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
-            inputs[ninputs++].path = a;
-        } else if (strcmp(a, "--") == 0) {
-            only_files = 1;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "--version") == 0) {
-            if (a[2] == 'h')
-                usage(stdout);
-            else
-                printf("vasm (vliwkit) %s\n", PACKAGE_VERSION);
-            rc = 0;
+    diag *d = diag_new(stderr, "vasm");
+    diag_set_color(d, cli_use_color(CLI_COLOR_AUTO, stderr));
+    diag_read_sources(d, 1);   /* link errors cite objects' line maps: show those lines */
+    const char **unknown_warnings = calloc(n, sizeof *unknown_warnings);
+    if (!unknown_warnings)
+        abort();
+    size_t nunknown = 0;
+    int rc;
+    cli_parser p;
+    cli_init(&p, "vasm", options, argc, argv);
+    for (int id; (id = cli_next(&p)) != CLI_END;) {
+        switch (id) {
+        case CLI_OPERAND:
+            inputs[ninputs++].path = p.value;
+            break;
+        case CLI_BAD:
+            rc = CLI_EXIT_USAGE;
             goto early;
-        } else if (strcmp(a, "-c") == 0) {
+        case 'h':
+            usage(stdout);
+            rc = CLI_EXIT_OK;
+            goto early;
+        case 'V':
+            cli_print_version("vasm");
+            rc = CLI_EXIT_OK;
+            goto early;
+        case 'c':
             compile_only = 1;
-        } else if (strcmp(a, "-S") == 0) {
+            break;
+        case 'S':
             compile_only = as_source = 1;
-        } else if (strcmp(a, "-s") == 0 || strcmp(a, "--strip") == 0) {
+            break;
+        case 's':
             strip = 1;
-        } else if (a[1] == 'O' && (a[2] == '\0' || ((a[2] >= '0' && a[2] <= '2') && a[3] == '\0'))) {
-            opt.opt_level = a[2] ? a[2] - '0' : 1;
-        } else if (strncmp(a, "--sched-report", 14) == 0 && (a[14] == '\0' || a[14] == '=')) {
-            sched_report = a[14] == '=' ? a + 15 : "";
-            if (a[14] == '=' && !a[15])
-                problem = "%s needs a file name after '='";
-        } else if (strcmp(a, "-w") == 0) {
+            break;
+        case 'O':
+            if (p.value && (p.value[1] || p.value[0] < '0' || p.value[0] > '2')) {
+                cli_usage_error("vasm", "unknown optimization level '%s' (-O0, -O1 or -O2)", p.text);
+                rc = CLI_EXIT_USAGE;
+                goto early;
+            }
+            opt.opt_level = p.value ? p.value[0] - '0' : 1;
+            break;
+        case OPT_SCHED_REPORT:
+            if (p.value && !*p.value) {
+                cli_usage_error("vasm", "%s needs a file name after '='", p.text);
+                rc = CLI_EXIT_USAGE;
+                goto early;
+            }
+            sched_report = p.value ? p.value : "";
+            break;
+        case 'w':
             opt.warnings = 0;
-        } else if (strcmp(a, "-Werror") == 0) {
-            werror = 1;
-        } else if (strcmp(a, "-Wno-error") == 0) {
-            werror = 0;
-        } else if (strncmp(a, "-W", 2) == 0 && a[2]) {
-            int off = strncmp(a + 2, "no-", 3) == 0;
-            unsigned bit = asm_warning_bit(a + 2 + 3 * off);
-            if (!bit)
-                problem = "unknown warning '%s' (vasm --help lists them)";
-            opt.warnings = off ? opt.warnings & ~bit : opt.warnings | bit;
-        } else if (strncmp(a, "--map", 5) == 0 && (a[5] == '\0' || a[5] == '=')) {
-            if (!(map = VALUE("--map")))
-                problem = "%s needs a file name";
-        } else if (strncmp(a, "--disassemble", 13) == 0 && (a[13] == '\0' || a[13] == '=')) {
-            if (!(disassembly = VALUE("--disassemble")))
-                problem = "%s needs a file name";
-        } else if (a[1] == 'o' || a[1] == 'l' || a[1] == 'I' || a[1] == 'D') {
-            const char *v = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v)
-                problem = "%s needs a value";
-            else if (a[1] == 'o')
-                out_path = v;
-            else if (a[1] == 'l')
-                listing = v;
-            else if (a[1] == 'I')
-                dirs[opt.ninclude_dirs++] = v;
-            else
-                defines[opt.ndefines++] = v;
-        } else {
-            problem = "unknown option '%s'";
-        }
-#undef VALUE
-        if (problem) {
-            rc = usage_error(problem, a);
-            goto early;
+            break;
+        case 'W':
+            if (!p.value || !*p.value) {
+                cli_usage_error("vasm", "'-W' needs a warning name (-WNAME, -Wno-NAME)");
+                rc = CLI_EXIT_USAGE;
+                goto early;
+            }
+            if (!set_warning(&opt, d, p.value))
+                unknown_warnings[nunknown++] = p.text;
+            break;
+        case OPT_MAP:
+            map = p.value;
+            break;
+        case OPT_DISASSEMBLE:
+            disassembly = p.value;
+            break;
+        case 'o':
+            out_path = p.value;
+            break;
+        case 'l':
+            listing = p.value;
+            break;
+        case 'I':
+            dirs[opt.ninclude_dirs++] = p.value;
+            break;
+        case 'D':
+            defines[opt.ndefines++] = p.value;
+            break;
+        case OPT_COLOR:
+            if (set_color(d, p.value) != 0) {
+                rc = CLI_EXIT_USAGE;
+                goto early;
+            }
+            break;
         }
     }
+    for (size_t i = 0; i < nunknown; i++)
+        report_unknown_warning(d, unknown_warnings[i]);
+    int object_input = 0;
+    for (size_t i = 0; i < ninputs; i++)
+        object_input |= ends_with(inputs[i].path, ".vo");
     const char *misuse = ninputs == 0 ? "no input files"
-                         : compile_only && (ninputs != 1 || ends_with(inputs[0].path, ".vo"))
-                             ? (as_source ? "-S takes exactly one source file" : "-c takes exactly one source file")
+                         : compile_only && object_input
+                             ? (as_source ? "-S takes sources, not objects" : "-c takes sources, not objects")
+                         : compile_only && ninputs > 1 && out_path
+                             ? "-o names one output: with -c or -S and several sources, each gets its own "
+                               "(NAME.vo or NAME.s.vasm)"
                          : compile_only && (listing || map || disassembly)
                              ? "-l, --map and --disassemble describe a linked program; they cannot be used with -c"
                              : NULL;
     if (misuse) {
-        rc = usage_error("%s", misuse);
+        cli_usage_error("vasm", "%s", misuse);
+        rc = CLI_EXIT_USAGE;
         goto early;
     }
 
-    char *default_out = NULL;
-    if (!out_path && compile_only) {
-        const char *base = strrchr(inputs[0].path, '/');
-        base = base ? base + 1 : inputs[0].path;
-        if (strcmp(inputs[0].path, "-") == 0)
-            base = "a.vasm";
-        size_t len = strlen(base);
-        if (ends_with(base, ".vasm"))
-            len -= 5;
-        const char *ext = as_source ? ".s.vasm" : ".vo";
-        default_out = malloc(len + strlen(ext) + 1);
-        if (!default_out)
-            abort();
-        snprintf(default_out, len + strlen(ext) + 1, "%.*s%s", (int)len, base, ext);
-        out_path = default_out;
-    } else if (!out_path) {
+    /* With -c or -S each source has its output: -o, or NAME.vo (NAME.s.vasm)
+     * in the current directory, as gcc -c does. */
+    for (size_t i = 0; i < ninputs && compile_only; i++)
+        inputs[i].out = out_path ? NULL : default_output(inputs[i].path, as_source ? ".s.vasm" : ".vo");
+    if (!out_path && !compile_only)
         out_path = "a.out";
-    }
 
-    diag *d = diag_new(stderr, "vasm");
-    diag_set_werror(d, werror);
+    {
+        const char **in_paths = calloc(ninputs, sizeof *in_paths);
+        const char **out_paths = calloc(ninputs + 5, sizeof *out_paths);
+        if (!in_paths || !out_paths)
+            abort();
+        for (size_t i = 0; i < ninputs; i++) {
+            in_paths[i] = inputs[i].path;
+            out_paths[5 + i] = inputs[i].out;
+        }
+        out_paths[0] = out_path;
+        out_paths[1] = listing;
+        out_paths[2] = map;
+        out_paths[3] = disassembly;
+        out_paths[4] = sched_report && *sched_report ? sched_report : NULL;
+        int clash = cli_check_outputs("vasm", in_paths, ninputs, out_paths, ninputs + 5);
+        free(in_paths);
+        free(out_paths);
+        if (clash) {
+            rc = CLI_EXIT_USAGE;
+            goto early;
+        }
+    }
     char *report_text = NULL;
     size_t report_size = 0;
     if (sched_report) {
@@ -311,14 +455,21 @@ int main(int argc, char **argv)
     int status = 0;
     for (size_t i = 0; i < ninputs; i++) {
         input *in = &inputs[i];
+        /* The assembler's stages find problems in their own order (syntax,
+         * then symbols): each source's messages are printed top to bottom. */
+        diag_flush(d);
+        diag_hold(d);
         if (ends_with(in->path, ".vo")) {
             img_status st;
             in->obj = img_read_file(in->path, &st);
             if (!in->obj) {
                 diag_loc loc = {in->path, 0, 0, 0};
-                diag_error(d, &loc, "cannot use this object: %s%s%s", img_error_text(st.code),
-                           st.detail[0] ? ": " : "", st.detail);
-                status = st.code == IMG_ERR_IO ? EXIT_USAGE : (status ? status : EXIT_ERRORS);
+                if (st.code == IMG_ERR_IO)   /* the detail names the file */
+                    diag_error(d, NULL, "%s", st.detail);
+                else
+                    diag_error(d, &loc, "cannot use this object: %s%s%s", img_error_text(st.code),
+                               st.detail[0] ? ": " : "", st.detail);
+                status = CLI_EXIT_USAGE;   /* a rejected input, like an unreadable one */
             }
             continue;
         }
@@ -328,40 +479,45 @@ int main(int argc, char **argv)
             if (!in->text) {
                 diag_loc loc = {display_name(in->path), 0, 0, 0};
                 diag_error(d, &loc, "cannot read the source: %s", strerror(errno));
-                status = EXIT_USAGE;
+                status = CLI_EXIT_USAGE;
                 continue;
             }
             in->obj = asm_assemble_text(display_name(in->path), in->text, in->size, &opt, d);
         } else if (access(in->path, R_OK) != 0) {
             diag_loc loc = {in->path, 0, 0, 0};
             diag_error(d, &loc, "cannot read the source: %s", strerror(errno));
-            status = EXIT_USAGE;
+            status = CLI_EXIT_USAGE;
             continue;
         } else {
             in->obj = asm_assemble_file(in->path, &opt, d);
         }
         if (!in->obj && !status)
-            status = EXIT_ERRORS;
+            status = CLI_EXIT_FAILED;
     }
+    diag_flush(d);
 
-    outputs outs = {.n = 0};
+    outputs outs = {.items = calloc(ninputs + 5, sizeof *outs.items), .n = 0};
+    if (!outs.items)
+        abort();
     vimage *exe = NULL;
-    if (!status && as_source) {
+    for (size_t i = 0; i < ninputs && !status && as_source; i++) {
         char *text = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&text, &size);
         if (!f)
             abort();
-        asm_print_source(f, inputs[0].obj);
+        asm_print_source(f, inputs[i].obj);
         fclose(f);
-        add_output(&outs, out_path, text, size);
-    } else if (!status && compile_only) {
+        add_output(&outs, out_path ? out_path : inputs[i].out, text, size);
+    }
+    for (size_t i = 0; i < ninputs && !status && compile_only && !as_source; i++) {
         output bytes = {NULL, NULL, 0};
-        if (encode(inputs[0].obj, &bytes, d) == 0)
-            add_output(&outs, out_path, bytes.data, bytes.size);
+        if (encode(inputs[i].obj, &bytes, d) == 0)
+            add_output(&outs, out_path ? out_path : inputs[i].out, bytes.data, bytes.size);
         else
-            status = EXIT_ERRORS;
-    } else if (!status) {
+            status = CLI_EXIT_FAILED;
+    }
+    if (!status && !compile_only) {
         lnk_input *li = calloc(ninputs, sizeof *li);
         if (!li)
             abort();
@@ -379,7 +535,7 @@ int main(int argc, char **argv)
         free(li);
         output bytes = {NULL, NULL, 0};
         if (!exe || encode(exe, &bytes, d) != 0) {
-            status = EXIT_ERRORS;
+            status = CLI_EXIT_FAILED;
             free(map_text);
         } else {
             add_output(&outs, out_path, bytes.data, bytes.size);
@@ -426,21 +582,28 @@ int main(int argc, char **argv)
             free(report_text);
     }
     if (!status && commit_outputs(&outs, d) != 0)
-        status = EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
 
     img_free(exe);
     for (size_t i = 0; i < ninputs; i++) {
         img_free(inputs[i].obj);
         free(inputs[i].text);
+        free(inputs[i].out);
     }
+    free(outs.items);
     free(inputs);
     free(dirs);
     free(defines);
-    free(default_out);
+    free(unknown_warnings);
+    diag_print_summary(d);
     diag_free(d);
     return status;
 
 early:   /* --help, --version and usage errors */
+    diag_free(d);
+    free(unknown_warnings);
+    for (size_t i = 0; i < ninputs; i++)
+        free(inputs[i].out);
     free(inputs);
     free(dirs);
     free(defines);

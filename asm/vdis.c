@@ -2,19 +2,18 @@
  * vdis: prints an executable image or object in the canonical text form
  * (docs/vdis.md).  The output assembles back to the same code.
  *
- * Exit status: 0 done, 1 the output could not be written, 2 a usage
- * error or an input the loader rejects.
+ * Exit status (docs/cli.md): 0 done, 2 a usage error, an input the
+ * loader rejects or an output that cannot be written.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "diag.h"
 #include "disasm.h"
 #include "image.h"
 #include "outfile.h"
-
-enum { EXIT_OK = 0, EXIT_OUTPUT = 1, EXIT_USAGE = 2 };
 
 static void usage(FILE *out)
 {
@@ -29,11 +28,13 @@ static void usage(FILE *out)
           "      --python       print the Python take-home's form: a list of dicts\n"
           "                     {engine: [(op, *operands), ...]} (docs/python.md)\n"
           "      --lines        end it with the source lines of the bundle's slots\n"
+          "  -fdiagnostics-color[=WHEN]  colour messages: auto (on a terminal, unless\n"
+          "                     NO_COLOR is set; the default), always or never\n"
           "  -h, --help         show this help and exit\n"
           "  -V, --version      show the version and exit\n"
           "\n"
-          "Exit status: 0 success, 1 the output could not be written,\n"
-          "2 a usage error or an input file the loader rejects.\n",
+          "Exit status: 0 success, 2 a usage error, an input file the loader rejects\n"
+          "or an output that cannot be written (docs/cli.md).\n",
           out);
 }
 
@@ -72,58 +73,81 @@ static int python_form_fits(const char *input, const vimage *img, diag *d)
     return 1;
 }
 
+enum { OPT_NO_NAMES = 256, OPT_PYTHON, OPT_LINES, OPT_COLOR };
+
 int main(int argc, char **argv)
 {
+    static const cli_option options[] = {
+        {'o', 'o', "output", CLI_ARG},
+        {OPT_NO_NAMES, 0, "no-names", CLI_NO_ARG},
+        {'a', 'a', "addresses", CLI_NO_ARG},
+        {OPT_PYTHON, 0, "python", CLI_NO_ARG},
+        {OPT_LINES, 0, "lines", CLI_NO_ARG},
+        {OPT_COLOR, 'f', NULL, CLI_OPTIONAL_ARG},
+        {'h', 'h', "help", CLI_NO_ARG},
+        {'V', 'V', "version", CLI_NO_ARG},
+        {0, 0, NULL, CLI_NO_ARG},
+    };
     diag *d = diag_new(stderr, "vdis");
+    diag_set_color(d, cli_use_color(CLI_COLOR_AUTO, stderr));
     dis_options opt = {.names = 1, .addresses = 0};
     const char *input = NULL, *output = "-";
-    int status = EXIT_OK, only_files = 0;
+    int status = CLI_EXIT_OK;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
+    cli_parser p;
+    cli_init(&p, "vdis", options, argc, argv);
+    for (int id; (id = cli_next(&p)) != CLI_END;) {
+        switch (id) {
+        case CLI_OPERAND:
             if (input) {
-                diag_error(d, NULL, "more than one input file ('%s' and '%s')", input, a);
-                status = EXIT_USAGE;
+                cli_usage_error("vdis", "more than one input file ('%s' and '%s')", input, p.value);
+                status = CLI_EXIT_USAGE;
                 goto done;
             }
-            input = a;
-        } else if (strcmp(a, "--") == 0) {
-            only_files = 1;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            input = p.value;
+            break;
+        case CLI_BAD:
+            status = CLI_EXIT_USAGE;
+            goto done;
+        case 'h':
             usage(stdout);
             goto done;
-        } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
-            printf("vdis (vliwkit) %s\n", PACKAGE_VERSION);
+        case 'V':
+            cli_print_version("vdis");
             goto done;
-        } else if (strcmp(a, "--no-names") == 0) {
+        case OPT_NO_NAMES:
             opt.names = 0;
-        } else if (strcmp(a, "--python") == 0) {
+            break;
+        case OPT_PYTHON:
             opt.python = 1;
-        } else if (strcmp(a, "-a") == 0 || strcmp(a, "--addresses") == 0) {
+            break;
+        case 'a':
             opt.addresses = 1;
-        } else if (strcmp(a, "--lines") == 0) {
+            break;
+        case OPT_LINES:
             opt.lines = 1;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (i + 1 == argc) {
-                diag_error(d, NULL, "option '%s' needs a file name", a);
-                status = EXIT_USAGE;
+            break;
+        case 'o':
+            output = p.value;
+            break;
+        case OPT_COLOR: {
+            cli_color mode;
+            if (cli_parse_color("vdis", p.value, &mode) != 0) {
+                status = CLI_EXIT_USAGE;
                 goto done;
             }
-            output = argv[++i];
-        } else if (strncmp(a, "-o", 2) == 0) {
-            output = a + 2;
-        } else if (strncmp(a, "--output=", 9) == 0) {
-            output = a + 9;
-        } else {
-            diag_error(d, NULL, "unknown option '%s' (try 'vdis --help')", a);
-            status = EXIT_USAGE;
-            goto done;
+            diag_set_color(d, cli_use_color(mode, stderr));
+            break;
+        }
         }
     }
     if (!input) {
-        diag_error(d, NULL, "no input file (try 'vdis --help')");
-        status = EXIT_USAGE;
+        cli_usage_error("vdis", "no input file");
+        status = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (cli_check_outputs("vdis", &input, 1, &output, 1) != 0) {
+        status = CLI_EXIT_USAGE;
         goto done;
     }
 
@@ -134,13 +158,13 @@ int main(int argc, char **argv)
             diag_error(d, NULL, "%s", st.detail);
         else
             diag_error(d, NULL, "%s: %s: %s", input, img_error_text(st.code), st.detail);
-        status = EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
         goto done;
     }
     if (opt.python && !python_form_fits(input, img, d))
-        status = EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
     else if (write_listing(output, img, &opt, d) != 0)
-        status = EXIT_OUTPUT;
+        status = CLI_EXIT_USAGE;
     img_free(img);
 done:
     diag_free(d);

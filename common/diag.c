@@ -1,11 +1,18 @@
 /* diag: formatted messages with the source line and a caret. */
 #include "diag.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "srclines.h"
 #include "xalloc.h"
+
+/* The colours gcc and clang use: bold places and text, red errors,
+ * magenta warnings, cyan notes, a green caret. */
+#define BOLD "\033[1m"
+#define RESET "\033[0m"
 
 typedef struct {
     char *file;
@@ -18,10 +25,28 @@ typedef struct {
 struct diag {
     FILE *out;
     char *program;
-    int werror;
+    int werror, color;
+    struct werror_flag {
+        char *flag;
+        int on;
+    } *flags;            /* -Werror=NAME, -Wno-error=NAME */
+    size_t nflags;
     int errors, warnings;
     diag_source *sources;
     size_t nsources, cap;
+    src_cache *disk;     /* diag_read_sources: other files' lines, read on first use */
+    /* diag_hold: the messages held back, each with its notes. */
+    struct held {
+        char *text;
+        size_t len;
+        int file;        /* index in files, or INT_MAX: no line */
+        int line, col;
+        size_t seq;      /* arrival, to keep equal keys in order */
+    } *held;
+    size_t nheld, cap_held;
+    char **files;        /* file names in order of first message */
+    size_t nfiles;
+    int holding;
 };
 
 static char *dup_bytes(const char *s, size_t n)
@@ -44,19 +69,68 @@ void diag_free(diag *d)
 {
     if (!d)
         return;
+    diag_flush(d);   /* nothing held is lost */
     for (size_t i = 0; i < d->nsources; i++) {
         free(d->sources[i].file);
         free(d->sources[i].text);
         free(d->sources[i].line_start);
     }
     free(d->sources);
+    src_cache_free(d->disk);
+    free(d->held);
+    for (size_t i = 0; i < d->nfiles; i++)
+        free(d->files[i]);
+    free(d->files);
+    for (size_t i = 0; i < d->nflags; i++)
+        free(d->flags[i].flag);
+    free(d->flags);
     free(d->program);
     free(d);
 }
 
 void diag_set_werror(diag *d, int on) { d->werror = on; }
+void diag_set_color(diag *d, int on) { d->color = on; }
+
+void diag_read_sources(diag *d, int on)
+{
+    if (on && !d->disk)
+        d->disk = src_cache_new();
+    else if (!on) {
+        src_cache_free(d->disk);
+        d->disk = NULL;
+    }
+}
+
+void diag_set_werror_flag(diag *d, const char *flag, int on)
+{
+    d->flags = xrealloc(d->flags, (d->nflags + 1) * sizeof *d->flags);
+    d->flags[d->nflags++] = (struct werror_flag){dup_bytes(flag, strlen(flag)), on};
+}
+
+/* Whether a warning of this flag is reported as an error. */
+static int promoted(const diag *d, const char *flag)
+{
+    for (size_t i = d->nflags; i-- > 0;)
+        if (strcmp(d->flags[i].flag, flag) == 0)
+            return d->flags[i].on;
+    return d->werror;
+}
+
 int diag_error_count(const diag *d) { return d->errors; }
 int diag_warning_count(const diag *d) { return d->warnings; }
+
+void diag_print_summary(diag *d)
+{
+    if (!d->errors && !d->warnings)
+        return;
+    fprintf(d->out, "%s: ", d->program);
+    if (d->errors)
+        fprintf(d->out, "%d error%s%s", d->errors, d->errors == 1 ? "" : "s", d->warnings ? " and " : "");
+    if (d->warnings)
+        fprintf(d->out, "%d warning%s", d->warnings, d->warnings == 1 ? "" : "s");
+    fprintf(d->out, " generated.\n");
+    fflush(d->out);
+}
 
 void diag_add_source(diag *d, const char *file, const char *text, size_t size)
 {
@@ -113,7 +187,11 @@ static const char *find_line(diag *d, const char *file, int line, size_t *len)
             (*len)--;
         return p;
     }
-    return NULL;
+    int n;
+    const char *text = d->disk && line > 0 ? src_line(d->disk, file, (uint32_t)line, &n) : NULL;
+    if (text)
+        *len = (size_t)n;
+    return text;
 }
 
 /* A message is formatted whole into one buffer and written with one
@@ -206,10 +284,78 @@ static void show_source(diag *d, msg_buf *m, const diag_loc *loc)
     /* Keep tabs so the caret lines up under the same columns. */
     for (int c = 1; c < loc->col && (size_t)(c - 1) < len; c++)
         put_char(m, text[c - 1] == '\t' ? '\t' : ' ');
+    if (d->color)
+        put_str(m, "\033[1;32m");
     put_char(m, '^');
     for (int c = 1; c < loc->len; c++)
         put_char(m, '~');
+    if (d->color)
+        put_str(m, RESET);
     put_char(m, '\n');
+}
+
+
+static const char *kind_color(const char *kind)
+{
+    return kind[0] == 'e' ? "\033[1;31m" : kind[0] == 'w' ? "\033[1;35m" : "\033[1;36m";
+}
+
+static int file_index(diag *d, const char *file)
+{
+    for (size_t i = 0; i < d->nfiles; i++)
+        if (strcmp(d->files[i], file) == 0)
+            return (int)i;
+    d->files = xrealloc(d->files, (d->nfiles + 1) * sizeof *d->files);
+    d->files[d->nfiles] = dup_bytes(file, strlen(file));
+    return (int)d->nfiles++;
+}
+
+/* Keeps a formatted message for diag_flush; a note joins the message
+ * before it. */
+static void hold(diag *d, const diag_loc *loc, const char *kind, const char *text, size_t len)
+{
+    if (strcmp(kind, "note") == 0 && d->nheld) {
+        struct held *h = &d->held[d->nheld - 1];
+        h->text = xrealloc(h->text, h->len + len + 1);
+        memcpy(h->text + h->len, text, len);
+        h->len += len;
+        return;
+    }
+    if (d->nheld == d->cap_held) {
+        d->cap_held = d->cap_held ? 2 * d->cap_held : 16;
+        d->held = xrealloc(d->held, d->cap_held * sizeof *d->held);
+    }
+    int placed = loc && loc->file && loc->line > 0;
+    d->held[d->nheld] = (struct held){dup_bytes(text, len), len, placed ? file_index(d, loc->file) : INT_MAX,
+                                      placed ? loc->line : 0, placed ? loc->col : 0, d->nheld};
+    d->nheld++;
+}
+
+static int held_order(const void *a, const void *b)
+{
+    const struct held *x = a, *y = b;
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void diag_hold(diag *d) { d->holding = 1; }
+
+void diag_flush(diag *d)
+{
+    if (d->nheld)   /* qsort wants a valid pointer even for nothing */
+        qsort(d->held, d->nheld, sizeof *d->held, held_order);
+    for (size_t i = 0; i < d->nheld; i++) {
+        fwrite(d->held[i].text, 1, d->held[i].len, d->out);
+        free(d->held[i].text);
+    }
+    fflush(d->out);
+    d->nheld = 0;
+    d->holding = 0;
 }
 
 static void report(diag *d, const diag_loc *loc, const char *kind, const char *flag, const char *fmt,
@@ -219,37 +365,55 @@ static void report(diag *d, const diag_loc *loc, const char *kind, const char *f
     m.buf = m.local;
     m.len = 0;
     m.cap = sizeof m.local;
-    if (loc && loc->file) {
+    /* "file:line:col: kind: ..." for a place in a source; otherwise the
+     * tool's name leads, as in "vasm: error: k.vo: ..." (docs/cli.md). */
+    int in_source = loc && loc->file && loc->line > 0;
+    if (d->color)
+        put_str(&m, BOLD);
+    if (in_source) {
         put_str(&m, loc->file);
         put_char(&m, ':');
-        if (loc->line > 0) {
-            put_int(&m, loc->line, 0);
+        put_int(&m, loc->line, 0);
+        put_char(&m, ':');
+        if (loc->col > 0) {
+            put_int(&m, loc->col, 0);
             put_char(&m, ':');
-            if (loc->col > 0) {
-                put_int(&m, loc->col, 0);
-                put_char(&m, ':');
-            }
         }
         put_char(&m, ' ');
     } else {
         put_str(&m, d->program);
         put_bytes(&m, ": ", 2);
     }
+    if (d->color)
+        put_str(&m, kind_color(kind));
     put_str(&m, kind);
     put_bytes(&m, ": ", 2);
+    if (d->color)
+        put_str(&m, RESET BOLD);
+    if (!in_source && loc && loc->file) {
+        put_str(&m, loc->file);
+        put_bytes(&m, ": ", 2);
+    }
     put_v(&m, fmt, ap);
     if (flag) {
-        put_str(&m, d->werror ? " [-Werror,-W" : " [-W");
+        put_str(&m, promoted(d, flag) ? " [-Werror,-W" : " [-W");
         put_str(&m, flag);
         put_char(&m, ']');
     }
+    if (d->color)
+        put_str(&m, RESET);
     put_char(&m, '\n');
-    if (loc && loc->file && loc->line > 0)
+    if (in_source)
         show_source(d, &m, loc);
-    /* A buffered stream gets the message whole too: it is flushed, so that
-     * messages of tools sharing a terminal do not interleave mid-line. */
-    fwrite(m.buf, 1, m.len, d->out);
-    fflush(d->out);
+    if (d->holding) {
+        hold(d, loc, kind, m.buf, m.len);
+    } else {
+        /* A buffered stream gets the message whole too: it is flushed, so
+         * that messages of tools sharing a terminal do not interleave
+         * mid-line. */
+        fwrite(m.buf, 1, m.len, d->out);
+        fflush(d->out);
+    }
     if (m.buf != m.local)
         free(m.buf);
 }
@@ -267,9 +431,10 @@ void diag_warning(diag *d, const diag_loc *loc, const char *flag, const char *fm
 {
     va_list ap;
     va_start(ap, fmt);
-    report(d, loc, d->werror ? "error" : "warning", flag, fmt, ap);
+    int error = promoted(d, flag);
+    report(d, loc, error ? "error" : "warning", flag, fmt, ap);
     va_end(ap);
-    if (d->werror)
+    if (error)
         d->errors++;
     else
         d->warnings++;

@@ -27,8 +27,18 @@ typedef struct diag diag;
 diag *diag_new(FILE *out, const char *program);   /* program: "vasm", used when there is no location */
 void diag_free(diag *d);
 void diag_set_werror(diag *d, int on);
+/* -Werror=flag (on) or -Wno-error=flag (off): overrides diag_set_werror
+ * for one warning; the last call for a flag wins. */
+void diag_set_werror_flag(diag *d, const char *flag, int on);
+/* Colours the messages as gcc and clang do on a terminal (cli_use_color
+ * decides when). */
+void diag_set_color(diag *d, int on);
 /* Registers a file's text so its lines can be reprinted (copied). */
 void diag_add_source(diag *d, const char *file, const char *text, size_t size);
+/* on: the lines of files not registered are read from disk when a
+ * message cites them (a linker citing an object's line map), so they are
+ * reprinted too; off (the default): only registered files are. */
+void diag_read_sources(diag *d, int on);
 /* The same for a malloc'd text of size + 1 bytes, which diag takes over
  * (a big file is not copied once more). */
 void diag_adopt_source(diag *d, const char *file, char *text, size_t size);
@@ -39,7 +49,17 @@ void diag_warning(diag *d, const diag_loc *loc, const char *flag, const char *fm
     __attribute__((format(printf, 4, 5)));
 void diag_note(diag *d, const diag_loc *loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Holds messages back until diag_flush, which prints them in source
+ * order: by file (in the order the files first appear), line and column,
+ * each with its notes; messages without a line come last.  A tool whose
+ * stages find errors in different orders (syntax, then symbols) still
+ * reports a file top to bottom. */
+void diag_hold(diag *d);
+void diag_flush(diag *d);
+
 int diag_error_count(const diag *d);   /* errors, including warnings promoted by -Werror */
 int diag_warning_count(const diag *d);
+/* "2 errors and 1 warning generated." as clang closes, when there were any. */
+void diag_print_summary(diag *d);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "text.h"
 
@@ -15,6 +16,18 @@ const char *const isa_binop_names[ISA_BINOP_COUNT] = {
 #define ISA_BINOP(id, m) m,
 #include "isa.def"
 };
+
+int isa_find_binop_word(const char *word)
+{
+    static const char *const ids[ISA_BINOP_COUNT] = {
+#define ISA_BINOP(id, m) #id,
+#include "isa.def"
+    };
+    for (int i = 0; i < ISA_BINOP_COUNT; i++)
+        if (strcasecmp(ids[i], word) == 0)
+            return i;
+    return -1;
+}
 
 const char *const isa_trace_key_names[ISA_KEY_COUNT] = {
 #define ISA_TRACE_KEY(id, name, stage) name,

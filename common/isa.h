@@ -91,6 +91,9 @@ typedef struct {
 extern const isa_engine_info isa_engines[ISA_ENGINE_COUNT];
 extern const isa_op_info isa_ops[ISA_OP_COUNT];
 extern const char *const isa_binop_names[ISA_BINOP_COUNT];
+/* The binop whose isa.def id is this word in any case ("add", "XOR"),
+ * or -1: what a user of other assemblers may type for "+" or "^". */
+int isa_find_binop_word(const char *word);
 extern const char *const isa_trace_key_names[ISA_KEY_COUNT];
 extern const int isa_trace_key_takes_stage[ISA_KEY_COUNT];
 

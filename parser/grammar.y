@@ -56,6 +56,7 @@ int asm_yylex(ASM_YYSTYPE *lval, asm_ploc *lloc, void *scanner);
 #include <string.h>
 
 #include "isa.h"
+#include "spell.h"
 
 /* A span from the first symbol to the last, when they share a line; an
  * empty rule sits just after the symbol before it; a rule of one symbol
@@ -733,6 +734,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, asm_par
     (void)scanner;
     yysymbol_kind_t tok = yypcontext_token(ctx);
     const asm_loc *loc = LOC(*yypcontext_location(ctx));
+    ps->syntax_error_line = loc->line;   /* recovery skips the rest of the line */
     if (tok == YYSYMBOL_BAD)
         return 0;
     yysymbol_kind_t all[YYNTOKENS];
@@ -773,10 +775,28 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, asm_par
         len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s", i == 0 ? ", expected " : i == n - 1 ? " or " : ", ",
                         shown[i]);
     asm_parse_error(ps, loc, "%s", msg);
+    if (n == 1 && strcmp(shown[0], "string") == 0 && tok == YYSYMBOL_IDENT)
+        asm_parse_note(ps, loc, "a string, such as a file name, is written in double quotes");
     int comparison = is_token(tok, "'<'") || tok == YYSYMBOL_LE || tok == YYSYMBOL_GE;
     if (comparison && expects_comma)
         asm_parse_note(ps, loc, "a comparison in an operand or macro argument goes in parentheses: (a < b)");
     else if (is_token(tok, "'>'") && !ps->in_bundle)
         asm_parse_note(ps, loc, "no bundle is open here (a comparison in an operand goes in parentheses)");
+    return 0;
+}
+
+int asm_parse_nearest_directive(const char *word, char *buf, size_t size)
+{
+    /* The directives are the tokens named ".word". */
+    spell_match m;
+    spell_init(&m, word);
+    for (int i = 0; i < YYNTOKENS; i++) {
+        const char *name = yysymbol_name((yysymbol_kind_t)i);
+        if (name[0] == '.' && name[1])
+            spell_consider(&m, name);
+    }
+    if (!spell_result(&m))
+        return -1;
+    snprintf(buf, size, "%s", spell_result(&m));
     return 0;
 }

@@ -38,9 +38,16 @@ sim_checked sim_checking_run(sim_machine *m, int checkpoints, sim_checkpoint_fn 
         case SIM_DONE:
             for (; next < checkpoints; next++) {
                 if (check(ctx, next, memory, words, detail, sizeof detail) != 0) {
+                    /* A program without pauses fails here on its final values, which a
+                     * reader would not expect of checkpoint 0: say why. */
                     snprintf(why, why_size,
                              "the end of the run (standing for checkpoint %d) does not match "
-                             "it: %s", next, detail);
+                             "it: %s%s", next, detail,
+                             next == 0 ? " (the program never paused, so its end was compared "
+                                         "with checkpoint 0, the values before the first round; "
+                                         "a checking run expects a 'flow pause' at each "
+                                         "checkpoint: one before the first round and one after "
+                                         "the last, see docs/vrun.md#checking-runs)" : "");
                     return SIM_CHECKED_FAIL;
                 }
             }

@@ -182,7 +182,7 @@ static void write_summary(FILE *out, const sim_report_info *info, const view *v,
     html(out, info->workload);
     fprintf(out, "; <b id=\"cycles\">%llu</b> cycles on %d core%s", (unsigned long long)v->cycles,
             v->cores, v->cores == 1 ? "" : "s");
-    if (info->passed && v->cycles)
+    if (info->passed && v->cycles && info->baseline_cycles)
         fprintf(out, "; speedup <b>%.2fx</b> over the baseline (%d cycles)",
                 (double)info->baseline_cycles / (double)v->cycles, info->baseline_cycles);
     fprintf(out, "; %llu bundles executed.</p>\n",

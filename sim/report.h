@@ -41,7 +41,7 @@ typedef struct {
     const char *verdict;         /* "PASS", "FAIL: wrong result: item 5: ..." */
     int passed;
     const char *workload;        /* "H=10 R=16 B=256 seed 123" */
-    int baseline_cycles;         /* for the speedup */
+    int baseline_cycles;         /* for the speedup; 0: no speedup (another shape) */
 } sim_report_info;
 
 /* Writes the page for the finished run of m (its profile and timeline

@@ -308,12 +308,43 @@ static void text_write(sim_tracer *t, FILE *f, char space, const sim_write *x)
         fprintf(f, " %u", x->values[j]);
 }
 
+/* The bundle's slots on the engines --trace-engines shows, "< a ; b >"
+ * (or the one slot alone); returns how many there are (0: none). */
+static int shown_slots(const sim_tracer *t, uint32_t pc, char *buf, size_t size, size_t *need)
+{
+    const vimage *img = t->img;
+    uint32_t first = img->bundle_start[pc], end = img->bundle_start[pc + 1];
+    int n = 0;
+    for (uint32_t i = first; i < end; i++)
+        n += engine_shown(t, isa_ops[img->slots[i].op].engine);
+    *need = 0;
+    buf[0] = '\0';
+    char slot[1024];
+    for (uint32_t i = first, k = 0; i < end; i++) {
+        if (!engine_shown(t, isa_ops[img->slots[i].op].engine))
+            continue;
+        sim_format_slot(t->prog, pc, (int)(i - first), slot, sizeof slot);
+        size_t at = *need < size ? *need : size - 1;
+        *need += (size_t)snprintf(buf + at, size - at, "%s%s", k == 0 ? (n > 1 ? "< " : "") : " ; ", slot);
+        k++;
+    }
+    if (n > 1) {
+        size_t at = *need < size ? *need : size - 1;
+        *need += (size_t)snprintf(buf + at, size - at, " >");
+    }
+    return n;
+}
+
 static void text_step(sim_tracer *t, const sim_step *st)
 {
     FILE *f = t->opt.text;
     char source[600], bundle[4096];
+    size_t need;
+    if (!t->opt.engines)
+        need = sim_format_slot(t->prog, st->pc, -1, bundle, sizeof bundle);
+    else if (shown_slots(t, st->pc, bundle, sizeof bundle, &need) == 0)
+        return;   /* no slot on the engines asked for */
     sim_format_source(t->prog, st->pc, -1, source, sizeof source);
-    size_t need = sim_format_slot(t->prog, st->pc, -1, bundle, sizeof bundle);
     fprintf(f, "cycle %llu  core %d  pc %u", (unsigned long long)st->cycle, st->core, st->pc);
     if (*source)
         fprintf(f, "  %s", source);
@@ -389,11 +420,15 @@ void sim_tracer_free(sim_tracer *t)
 
 void sim_print_stats(FILE *out, const sim_machine *m)
 {
-    enum { BAR = 40 };
     uint64_t used[ISA_ENGINE_COUNT];
     sim_engine_slots(m, used);
-    uint64_t cycles = sim_cycles(m);
-    int cores = sim_cores(m);
+    sim_print_stats_of(out, used, sim_cycles(m), sim_cores(m), sim_bundles_executed(m));
+}
+
+void sim_print_stats_of(FILE *out, const uint64_t used[], uint64_t cycles, int cores,
+                        uint64_t bundles)
+{
+    enum { BAR = 40 };
     fprintf(out, "engine    slots used     capacity    use\n");
     for (int e = 0; e < ISA_ENGINE_COUNT; e++) {
         if (!isa_engines[e].costs_cycle) {
@@ -412,5 +447,5 @@ void sim_print_stats(FILE *out, const sim_machine *m)
                 (unsigned long long)used[e], (unsigned long long)capacity, 100.0 * share, bar);
     }
     fprintf(out, "%llu cycles x %d core%s; %llu bundles executed\n", (unsigned long long)cycles,
-            cores, cores == 1 ? "" : "s", (unsigned long long)sim_bundles_executed(m));
+            cores, cores == 1 ? "" : "s", (unsigned long long)bundles);
 }

@@ -50,6 +50,10 @@ void sim_tracer_free(sim_tracer *t);
 /* --stats: per-engine slot use and utilization (used / (limit x cycles x
  * cores)) with bar charts. */
 void sim_print_stats(FILE *out, const sim_machine *m);
+/* The same for figures summed over several runs (vrun --trials): slots
+ * per engine, cycles and bundles of all runs, each on `cores` cores. */
+void sim_print_stats_of(FILE *out, const uint64_t used[], uint64_t cycles, int cores,
+                        uint64_t bundles);
 
 /* Writes s as a JSON string literal (quotes included). */
 void sim_json_string(FILE *out, const char *s);

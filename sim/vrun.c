@@ -17,13 +17,15 @@
 #include "outfile.h"
 #include "profile.h"
 #include "report.h"
+#include "cli.h"
 #include "sha256.h"
 #include "trace.h"
 #include "vrun_options.h"
 #include "workload.h"
 #include "xalloc.h"
 
-enum { EXIT_PASS = 0, EXIT_WRONG = 1, EXIT_USAGE = 2, EXIT_FAULT = 3 };
+enum { EXIT_PASS = CLI_EXIT_OK, EXIT_WRONG = CLI_EXIT_FAILED, EXIT_USAGE = CLI_EXIT_USAGE,
+       EXIT_FAULT = CLI_EXIT_FAULT };
 
 typedef enum {
     VERDICT_PASS,           /* values match the reference */
@@ -305,12 +307,37 @@ static const char *verdict_json(verdict v)
     return "null";
 }
 
-static void json_speedup(FILE *out, uint64_t cycles)
+/* Why this run gets no speedup over the baseline, or NULL when it does:
+ * the baseline's cycle count is for a correct result of the default
+ * shape, so a wrong, faulting or unchecked run, or another shape, has no
+ * speedup to compare (a script reading it would record a broken kernel). */
+static const char *no_speedup_reason(const vrun_options *o, verdict v, uint64_t cycles)
 {
-    if (cycles)
-        fprintf(out, "%.17g", (double)WL_BASELINE_CYCLES / (double)cycles);
-    else
-        fputs("null", out);
+    const wl_params shape = WL_DEFAULT_PARAMS;
+    switch (v) {
+    case VERDICT_WRONG: return "the result is wrong";
+    case VERDICT_CHECK_FAILED: return "the checking run failed";
+    case VERDICT_FAULT: return "the machine faulted";
+    case VERDICT_NO_REFERENCE: return "no reference to check the result against (--mem-in)";
+    case VERDICT_PASS: break;
+    }
+    if (o->params.height != shape.height || o->params.rounds != shape.rounds ||
+        o->params.batch != shape.batch)
+        return "the baseline's cycle count is for the default shape H=10 R=16 B=256";
+    if (!cycles)
+        return "the run took no cycles";
+    return NULL;
+}
+
+static void json_speedup(FILE *out, const vrun_options *o, verdict v, uint64_t cycles)
+{
+    const char *reason = no_speedup_reason(o, v, cycles);
+    if (reason) {
+        fputs("null, \"speedup_note\": ", out);
+        sim_json_string(out, reason);
+    } else {
+        fprintf(out, "%.17g, \"speedup_note\": null", (double)WL_BASELINE_CYCLES / (double)cycles);
+    }
 }
 
 static void json_fault(FILE *out, const sim_machine *m, const char *detail)
@@ -342,22 +369,28 @@ static void json_fault(FILE *out, const sim_machine *m, const char *detail)
     fputs("}", out);
 }
 
-static void json_stats(FILE *out, const sim_machine *m)
+/* Slot use per engine of one run, or (--trials) summed over all runs. */
+static void json_stats_of(FILE *out, const uint64_t used[], uint64_t cycles, int cores,
+                          uint64_t bundles)
 {
-    uint64_t used[ISA_ENGINE_COUNT];
-    sim_engine_slots(m, used);
-    uint64_t cycles = sim_cycles(m);
     fputs("{", out);
     for (int e = 0; e < ISA_ENGINE_COUNT; e++) {
         fprintf(out, "%s\"%s\": {\"slots\": %llu, \"limit\": %d, \"utilization\": ", e ? ", " : "",
                 isa_engines[e].name, (unsigned long long)used[e], isa_engines[e].slot_limit);
-        uint64_t capacity = (uint64_t)isa_engines[e].slot_limit * cycles * (uint64_t)sim_cores(m);
+        uint64_t capacity = (uint64_t)isa_engines[e].slot_limit * cycles * (uint64_t)cores;
         if (isa_engines[e].costs_cycle && capacity)
             fprintf(out, "%.6f}", (double)used[e] / (double)capacity);
         else
             fputs("null}", out);
     }
-    fprintf(out, ", \"bundles_executed\": %llu}", (unsigned long long)sim_bundles_executed(m));
+    fprintf(out, ", \"bundles_executed\": %llu}", (unsigned long long)bundles);
+}
+
+static void json_stats(FILE *out, const sim_machine *m)
+{
+    uint64_t used[ISA_ENGINE_COUNT];
+    sim_engine_slots(m, used);
+    json_stats_of(out, used, sim_cycles(m), sim_cores(m), sim_bundles_executed(m));
 }
 
 static void print_json(FILE *out, const vrun_options *o, const run_result *r,
@@ -381,7 +414,7 @@ static void print_json(FILE *out, const vrun_options *o, const run_result *r,
     }
     fprintf(out, ",\n \"verdict\": %s, \"cycles\": %llu, \"speedup\": ", verdict_json(r->verdict),
             (unsigned long long)cycles);
-    json_speedup(out, cycles);
+    json_speedup(out, o, r->verdict, cycles);
     fprintf(out, ", \"baseline\": %d,\n \"fault\": ", WL_BASELINE_CYCLES);
     if (r->verdict == VERDICT_FAULT)
         json_fault(out, m, r->detail);
@@ -422,13 +455,17 @@ static void print_json(FILE *out, const vrun_options *o, const run_result *r,
     fputs("}\n", out);
 }
 
-/* The speedup only means something for a correct result. */
-static void print_cycles(FILE *out, uint64_t cycles, int with_speedup)
+/* The speedup only means something for a correct result of the shape
+ * the baseline ran; a pass of another shape says why it has none. */
+static void print_cycles(FILE *out, const vrun_options *o, verdict v, uint64_t cycles)
 {
     fprintf(out, "CYCLES: %llu\n", (unsigned long long)cycles);
-    if (with_speedup && cycles)
-        fprintf(out, "speedup: %.2fx over the baseline (%d cycles)\n",
+    const char *reason = no_speedup_reason(o, v, cycles);
+    if (!reason)
+        fprintf(out, "speedup: %.2fx over the baseline (%d cycles on H=10 R=16 B=256)\n",
                 (double)WL_BASELINE_CYCLES / (double)cycles, WL_BASELINE_CYCLES);
+    else if (v == VERDICT_PASS)
+        fprintf(out, "speedup: none: %s\n", reason);
 }
 
 static void print_report(FILE *out, const vrun_options *o, const run_result *r)
@@ -453,7 +490,7 @@ static void print_report(FILE *out, const vrun_options *o, const run_result *r)
     case VERDICT_FAULT:
         return;   /* reported on standard error */
     }
-    print_cycles(out, sim_cycles(r->m), r->verdict == VERDICT_PASS);
+    print_cycles(out, o, r->verdict, sim_cycles(r->m));
 }
 
 /* ------------------------------------------------------------------------
@@ -504,10 +541,16 @@ static int close_traces(const vrun_options *o, outfile *chrome, outfile *text, s
     sim_tracer_free(tracer);
     if (chrome->f && commit_output(chrome, o->trace_file) != 0)
         rc = -1;
+    else if (o->trace_file && !o->quiet)   /* the default name is easily missed */
+        fprintf(stderr, "vrun: wrote the Chrome trace to %s (open it in ui.perfetto.dev)\n",
+                o->trace_file);
     /* A text trace on standard output is left unchecked, like the report
      * that follows it there. */
-    if (text->temp && commit_output(text, o->trace_text) != 0)
+    int text_file = text->temp != NULL;
+    if (text_file && commit_output(text, o->trace_text) != 0)
         rc = -1;
+    else if (text_file && !o->quiet)
+        fprintf(stderr, "vrun: wrote the text trace to %s\n", o->trace_text);
     return rc;
 }
 
@@ -579,7 +622,8 @@ static int write_profiles(const vrun_options *o, const run_result *r, const sim_
         snprintf(verdict_line, sizeof verdict_line, "%s%s%s", verdict_word(r->verdict),
                  *r->detail ? ": " : "", r->detail);
         sim_report_info info = {o->image, verdict_line, r->verdict == VERDICT_PASS, workload,
-                                WL_BASELINE_CYCLES};
+                                no_speedup_reason(o, r->verdict, sim_cycles(r->m))
+                                    ? 0 : WL_BASELINE_CYCLES};
         outfile out;
         if (open_output(&out, o->report_file) != 0)
             return -1;
@@ -659,6 +703,7 @@ static int trials_run(const vrun_options *o, const img_view *img, const sim_prog
     wl_mt master;
     wl_mt_seed(&master, master_seed);
     uint64_t passed = 0, wrong = 0, faulted = 0, min = UINT64_MAX, max = 0;
+    uint64_t all_cycles = 0, all_bundles = 0, all_used[ISA_ENGINE_COUNT] = {0};   /* --stats */
     double sum = 0;
     const wl_params *shape = &o->params;
     if (o->json) {
@@ -693,6 +738,12 @@ static int trials_run(const vrun_options *o, const img_view *img, const sim_prog
         min = cycles < min ? cycles : min;
         max = cycles > max ? cycles : max;
         sum += (double)cycles;
+        uint64_t used[ISA_ENGINE_COUNT];
+        sim_engine_slots(r.m, used);
+        for (int e = 0; e < ISA_ENGINE_COUNT; e++)
+            all_used[e] += used[e];
+        all_cycles += cycles;
+        all_bundles += sim_bundles_executed(r.m);
         if (r.verdict == VERDICT_FAULT)
             fprintf(stderr, "vrun: fault: trial %llu (seed %llu): %s\n", (unsigned long long)t,
                     (unsigned long long)params.seed, r.detail);
@@ -720,16 +771,25 @@ static int trials_run(const vrun_options *o, const img_view *img, const sim_prog
     double mean = sum / (double)o->trials;
     if (o->json) {
         printf("],\n \"passed\": %llu, \"wrong\": %llu, \"faulted\": %llu, \"verdict\": \"%s\", "
-               "\"cycles_min\": %llu, \"cycles_max\": %llu, \"cycles_mean\": %.17g}\n",
+               "\"cycles_min\": %llu, \"cycles_max\": %llu, \"cycles_mean\": %.17g",
                (unsigned long long)passed, (unsigned long long)wrong,
                (unsigned long long)faulted,
                code == EXIT_PASS ? "pass" : code == EXIT_WRONG ? "wrong result" : "fault",
                (unsigned long long)min, (unsigned long long)max, mean);
+        if (o->stats) {
+            fputs(",\n \"stats\": ", stdout);
+            json_stats_of(stdout, all_used, all_cycles, o->cores, all_bundles);
+        }
+        fputs("}\n", stdout);
     } else if (!o->quiet) {
         printf("trials: %llu of %llu passed, %llu wrong, %llu faulted; cycles %llu .. %llu, "
                "mean %.1f\n", (unsigned long long)passed, (unsigned long long)o->trials,
                (unsigned long long)wrong, (unsigned long long)faulted, (unsigned long long)min,
                (unsigned long long)max, mean);
+        if (o->stats) {
+            printf("stats over all %llu trials:\n", (unsigned long long)o->trials);
+            sim_print_stats_of(stdout, all_used, all_cycles, o->cores, all_bundles);
+        }
     }
     return code;
 }
@@ -737,12 +797,10 @@ static int trials_run(const vrun_options *o, const img_view *img, const sim_prog
 int main(int argc, char **argv)
 {
     vrun_options o;
-    char why[512];
-    switch (vrun_parse_options(argc, argv, &o, why, sizeof why)) {
+    switch (vrun_parse_options(argc, argv, &o)) {
     case VRUN_OPTIONS_DONE:
         return EXIT_PASS;
     case VRUN_OPTIONS_USAGE_ERROR:
-        fprintf(stderr, "vrun: error: %s\n(vrun --help lists the options)\n", why);
         return EXIT_USAGE;
     case VRUN_OPTIONS_RUN:
         break;
@@ -753,7 +811,10 @@ int main(int argc, char **argv)
     img_status st;
     img_view view;
     if (img_view_file(&view, o.image, &st) != 0) {
-        error("%s: %s: %s", o.image, img_error_text(st.code), st.detail);
+        if (st.code == IMG_ERR_IO)
+            error("%s", st.detail);   /* names the file */
+        else
+            error("%s: %s: %s", o.image, img_error_text(st.code), st.detail);
         return EXIT_USAGE;
     }
     if (view.type != IMG_EXECUTABLE) {
@@ -761,6 +822,18 @@ int main(int argc, char **argv)
               img_error_text(IMG_ERR_WRONG_TYPE));
         img_view_close(&view);
         return EXIT_USAGE;
+    }
+    /* -o FILE: standard output is pointed at the file's temporary, so
+     * every writer of the report keeps writing to stdout; the file is put
+     * in place once the run has ended with a verdict. */
+    outfile report = {0};
+    if (o.output && strcmp(o.output, "-") != 0) {
+        if (open_output(&report, o.output) != 0 || fflush(stdout) != 0 ||
+            dup2(fileno(report.f), STDOUT_FILENO) < 0) {
+            outfile_discard(&report);
+            img_view_close(&view);
+            return EXIT_USAGE;
+        }
     }
     int observed = o.trace_file || o.trace_text || o.profile_file || o.annotate_file ||
                    o.report_file;
@@ -770,5 +843,15 @@ int main(int argc, char **argv)
     sim_program_free(p);
     img_free(img);
     img_view_close(&view);
+    if (report.f) {
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            error("cannot write %s: %s", o.output, strerror(errno));
+            code = EXIT_USAGE;
+        }
+        if (code == EXIT_USAGE)
+            outfile_discard(&report);
+        else if (commit_output(&report, o.output) != 0)
+            code = EXIT_USAGE;
+    }
     return code;
 }

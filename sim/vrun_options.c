@@ -2,11 +2,11 @@
 #include "vrun_options.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "isa.h"
 #include "machine.h"
 
@@ -37,6 +37,8 @@ void vrun_print_usage(FILE *out)
 "  --mem-out FILE      write the final memory (same format)\n"
 "  --scratch-out FILE  write the final scratch of every core, core 0 first\n"
 "Output:\n"
+"  -o, --output FILE   write what goes to standard output (the report, the JSON)\n"
+"                      to FILE instead, replaced when the run ends\n"
 "  --json              one JSON object on standard output instead of the report\n"
 "  -q, --quiet         print only errors; the exit code tells the verdict\n"
 "  --stats             per-engine slot use and utilization\n"
@@ -61,13 +63,15 @@ void vrun_print_usage(FILE *out)
             VRUN_DEFAULT_TRACE_FILE);
 }
 
-__attribute__((format(printf, 3, 4)))
-static vrun_options_result usage_error(char *why, size_t why_size, const char *fmt, ...)
+__attribute__((format(printf, 1, 2)))
+static vrun_options_result usage_error(const char *fmt, ...)
 {
+    char why[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, why_size, fmt, ap);
+    vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
+    cli_usage_error("vrun", "%s", why);
     return VRUN_OPTIONS_USAGE_ERROR;
 }
 
@@ -129,34 +133,34 @@ enum {
     OPT_TRACE_TEXT, OPT_TRACE_CYCLES, OPT_TRACE_ENGINES, OPT_PROFILE, OPT_ANNOTATE, OPT_REPORT,
 };
 
-vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o, char *why,
-                                       size_t why_size)
+vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o)
 {
-    static const struct option longopts[] = {
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"height", required_argument, NULL, OPT_HEIGHT},
-        {"rounds", required_argument, NULL, OPT_ROUNDS},
-        {"batch", required_argument, NULL, OPT_BATCH},
-        {"trials", required_argument, NULL, OPT_TRIALS},
-        {"check", no_argument, NULL, OPT_CHECK},
-        {"cores", required_argument, NULL, OPT_CORES},
-        {"max-cycles", required_argument, NULL, OPT_MAX_CYCLES},
-        {"mem-in", required_argument, NULL, OPT_MEM_IN},
-        {"mem-out", required_argument, NULL, OPT_MEM_OUT},
-        {"scratch-out", required_argument, NULL, OPT_SCRATCH_OUT},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"quiet", no_argument, NULL, 'q'},
-        {"stats", no_argument, NULL, OPT_STATS},
-        {"trace", optional_argument, NULL, OPT_TRACE},
-        {"trace-text", optional_argument, NULL, OPT_TRACE_TEXT},
-        {"trace-cycles", required_argument, NULL, OPT_TRACE_CYCLES},
-        {"trace-engines", required_argument, NULL, OPT_TRACE_ENGINES},
-        {"profile", optional_argument, NULL, OPT_PROFILE},
-        {"annotate", optional_argument, NULL, OPT_ANNOTATE},
-        {"report", required_argument, NULL, OPT_REPORT},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+    static const cli_option options[] = {
+        {OPT_SEED, 0, "seed", CLI_ARG},
+        {OPT_HEIGHT, 0, "height", CLI_ARG},
+        {OPT_ROUNDS, 0, "rounds", CLI_ARG},
+        {OPT_BATCH, 0, "batch", CLI_ARG},
+        {OPT_TRIALS, 0, "trials", CLI_ARG},
+        {OPT_CHECK, 0, "check", CLI_NO_ARG},
+        {OPT_CORES, 0, "cores", CLI_ARG},
+        {OPT_MAX_CYCLES, 0, "max-cycles", CLI_ARG},
+        {OPT_MEM_IN, 0, "mem-in", CLI_ARG},
+        {OPT_MEM_OUT, 0, "mem-out", CLI_ARG},
+        {OPT_SCRATCH_OUT, 0, "scratch-out", CLI_ARG},
+        {OPT_JSON, 0, "json", CLI_NO_ARG},
+        {'q', 'q', "quiet", CLI_NO_ARG},
+        {'o', 'o', "output", CLI_ARG},
+        {OPT_STATS, 0, "stats", CLI_NO_ARG},
+        {OPT_TRACE, 0, "trace", CLI_OPTIONAL_ARG},
+        {OPT_TRACE_TEXT, 0, "trace-text", CLI_OPTIONAL_ARG},
+        {OPT_TRACE_CYCLES, 0, "trace-cycles", CLI_ARG},
+        {OPT_TRACE_ENGINES, 0, "trace-engines", CLI_ARG},
+        {OPT_PROFILE, 0, "profile", CLI_OPTIONAL_ARG},
+        {OPT_ANNOTATE, 0, "annotate", CLI_OPTIONAL_ARG},
+        {OPT_REPORT, 0, "report", CLI_ARG},
+        {'h', 'h', "help", CLI_NO_ARG},
+        {'V', 'V', "version", CLI_NO_ARG},
+        {0, 0, NULL, CLI_NO_ARG},
     };
     const wl_params defaults = WL_DEFAULT_PARAMS;
     memset(o, 0, sizeof *o);
@@ -166,15 +170,19 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o, c
     o->trace_last = UINT64_MAX;
     int trace_filter = 0;
 
-    opterr = 0;
-    optind = 1;
+    const char *optional_without_value = NULL;   /* e.g. "--trace", for the hint below */
+    int nimages = 0;
+    const char *extra = NULL;
+    cli_parser cp;
+    cli_init(&cp, "vrun", options, argc, argv);
     int c;
-    while ((c = getopt_long(argc, argv, ":qhV", longopts, NULL)) != -1) {
+    while ((c = cli_next(&cp)) != CLI_END) {
+        const char *optarg = cp.value;
         uint64_t v;
         switch (c) {
         case OPT_SEED:
             if (parse_number(optarg, 0, UINT64_MAX, &v) != 0)
-                return usage_error(why, why_size, "--seed: '%s' is not a number in 0 .. 2^64-1",
+                return usage_error("--seed: '%s' is not a number in 0 .. 2^64-1",
                                    optarg);
             o->params.seed = v;
             o->seed_given = 1;
@@ -184,7 +192,7 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o, c
         case OPT_BATCH: {
             const char *name = c == OPT_HEIGHT ? "height" : c == OPT_ROUNDS ? "rounds" : "batch";
             if (parse_number(optarg, 0, UINT32_MAX, &v) != 0)
-                return usage_error(why, why_size, "--%s: '%s' is not a number in 0 .. 2^32-1",
+                return usage_error("--%s: '%s' is not a number in 0 .. 2^32-1",
                                    name, optarg);
             *(c == OPT_HEIGHT ? &o->params.height
               : c == OPT_ROUNDS ? &o->params.rounds : &o->params.batch) = (uint32_t)v;
@@ -192,7 +200,7 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o, c
         }
         case OPT_TRIALS:
             if (parse_number(optarg, 1, 1000000, &v) != 0)
-                return usage_error(why, why_size, "--trials: '%s' is not a number in 1 .. 1000000",
+                return usage_error("--trials: '%s' is not a number in 1 .. 1000000",
                                    optarg);
             o->trials = v;
             break;
@@ -201,13 +209,13 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o, c
             break;
         case OPT_CORES:
             if (parse_number(optarg, 1, SIM_MAX_CORES, &v) != 0)
-                return usage_error(why, why_size, "--cores: '%s' is not a number in 1 .. %d",
+                return usage_error("--cores: '%s' is not a number in 1 .. %d",
                                    optarg, SIM_MAX_CORES);
             o->cores = (int)v;
             break;
         case OPT_MAX_CYCLES:
             if (parse_number(optarg, 0, UINT64_MAX, &v) != 0)
-                return usage_error(why, why_size,
+                return usage_error(
                                    "--max-cycles: '%s' is not a number in 0 .. 2^64-1", optarg);
             o->max_cycles = v;
             o->max_cycles_given = 1;
@@ -227,68 +235,78 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o, c
         case 'q':
             o->quiet = 1;
             break;
+        case 'o':
+            o->output = optarg;
+            break;
         case OPT_STATS:
             o->stats = 1;
             break;
         case OPT_TRACE:
             if (optarg && !*optarg)
-                return usage_error(why, why_size, "--trace=: the file name is empty");
+                return usage_error("--trace=: the file name is empty");
             o->trace_file = optarg ? optarg : VRUN_DEFAULT_TRACE_FILE;
             break;
         case OPT_TRACE_TEXT:
             if (optarg && !*optarg)
-                return usage_error(why, why_size, "--trace-text=: the file name is empty");
+                return usage_error("--trace-text=: the file name is empty");
             o->trace_text = optarg ? optarg : "-";
             break;
         case OPT_TRACE_CYCLES:
             if (parse_cycle_range(optarg, &o->trace_first, &o->trace_last) != 0)
-                return usage_error(why, why_size,
+                return usage_error(
                                    "--trace-cycles: '%s' is not a cycle range A:B with A <= B",
                                    optarg);
             trace_filter = 1;
             break;
         case OPT_TRACE_ENGINES:
             if (parse_engines(optarg, &o->trace_engines) != 0)
-                return usage_error(why, why_size,
+                return usage_error(
                                    "--trace-engines: '%s' is not a list of engines "
                                    "(alu, valu, load, store, flow)", optarg);
             trace_filter = 1;
             break;
         case OPT_PROFILE:
             if (optarg && !*optarg)
-                return usage_error(why, why_size, "--profile=: the file name is empty");
+                return usage_error("--profile=: the file name is empty");
             o->profile_file = optarg ? optarg : "-";
             o->profile_file_given = optarg != NULL;
             break;
         case OPT_ANNOTATE:
             if (optarg && !*optarg)
-                return usage_error(why, why_size, "--annotate=: the file name is empty");
+                return usage_error("--annotate=: the file name is empty");
             o->annotate_file = optarg ? optarg : "-";
             break;
         case OPT_REPORT:
             if (!*optarg)
-                return usage_error(why, why_size, "--report: the file name is empty");
+                return usage_error("--report: the file name is empty");
             o->report_file = optarg;
             break;
         case 'h':
             vrun_print_usage(stdout);
             return VRUN_OPTIONS_DONE;
         case 'V':
-            printf("vrun (vliwkit) " PACKAGE_VERSION "\n");
+            cli_print_version("vrun");
             return VRUN_OPTIONS_DONE;
-        case ':':
-            return usage_error(why, why_size, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            if (optopt)
-                return usage_error(why, why_size, "unknown option '-%c'", optopt);
-            return usage_error(why, why_size, "unknown option '%s'", argv[optind - 1]);
+        case CLI_BAD:
+            return VRUN_OPTIONS_USAGE_ERROR;
+        case CLI_OPERAND:
+            if (nimages++ == 0)
+                o->image = optarg;
+            else if (!extra)
+                extra = optarg;
+            break;
         }
+        if (c == OPT_TRACE || c == OPT_TRACE_TEXT || c == OPT_PROFILE || c == OPT_ANNOTATE)
+            optional_without_value = optarg ? optional_without_value : cp.text;
     }
-    if (optind == argc)
-        return usage_error(why, why_size, "no image given");
-    if (optind + 1 < argc)
-        return usage_error(why, why_size, "one image only ('%s' is extra)", argv[optind + 1]);
-    o->image = argv[optind];
+    if (!nimages)
+        return usage_error("no image given");
+    if (extra && optional_without_value)
+        return usage_error("one image only ('%s' is extra; the file of %s is given with '=': "
+                           "%s=%s)", extra, optional_without_value, optional_without_value,
+                           o->image);
+    if (extra)
+        return usage_error("one image only ('%s' is extra)", extra);
 
     if (!o->max_cycles_given && !o->mem_in) {
         uint64_t scaled = VRUN_MAX_CYCLES_PER_STEP * o->params.rounds * o->params.batch;
@@ -297,25 +315,30 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o, c
     }
     const char *problem = wl_params_problem(&o->params);
     if (problem && !o->mem_in)
-        return usage_error(why, why_size, "workload shape: %s", problem);
+        return usage_error("workload shape: %s", problem);
     if (o->mem_in && (o->trials || o->check))
-        return usage_error(why, why_size, "--mem-in runs without the workload: it cannot be "
+        return usage_error("--mem-in runs without the workload: it cannot be "
                                           "combined with --%s", o->trials ? "trials" : "check");
     if (o->trials && (o->mem_out || o->scratch_out || o->trace_file || o->trace_text ||
                       o->profile_file || o->annotate_file || o->report_file))
-        return usage_error(why, why_size, "--mem-out, --scratch-out, the traces, the profile "
+        return usage_error("--mem-out, --scratch-out, the traces, the profile "
                                           "and the report describe one run: they cannot be "
                                           "combined with --trials");
     if (o->json && o->quiet)
-        return usage_error(why, why_size, "--json and --quiet contradict each other");
+        return usage_error("--json and --quiet contradict each other");
     if (o->json && o->trace_text && strcmp(o->trace_text, "-") == 0)
-        return usage_error(why, why_size, "--json owns standard output: give the text trace a "
+        return usage_error("--json owns standard output: give the text trace a "
                                           "file (--trace-text=FILE)");
     if (o->json && o->annotate_file && strcmp(o->annotate_file, "-") == 0)
-        return usage_error(why, why_size, "--json owns standard output: give the annotation a "
+        return usage_error("--json owns standard output: give the annotation a "
                                           "file (--annotate=FILE)");
     if (trace_filter && !o->trace_file && !o->trace_text)
-        return usage_error(why, why_size, "--trace-cycles and --trace-engines need --trace or "
+        return usage_error("--trace-cycles and --trace-engines need --trace or "
                                           "--trace-text");
+    const char *inputs[] = {o->image, o->mem_in};
+    const char *outputs[] = {o->output, o->mem_out, o->scratch_out, o->trace_file, o->trace_text,
+                             o->profile_file, o->annotate_file, o->report_file};
+    if (cli_check_outputs("vrun", inputs, 2, outputs, sizeof outputs / sizeof outputs[0]) != 0)
+        return VRUN_OPTIONS_USAGE_ERROR;
     return VRUN_OPTIONS_RUN;
 }

@@ -36,16 +36,17 @@ typedef struct {
     int profile_file_given;      /* --profile=FILE (written even with --json) */
     const char *annotate_file;   /* NULL: no --annotate; "-": standard output */
     const char *report_file;     /* NULL: no HTML report */
+    const char *output;          /* -o: what goes to standard output; NULL or "-": stdout */
 } vrun_options;
 
 typedef enum {
     VRUN_OPTIONS_RUN,            /* go on and run */
     VRUN_OPTIONS_DONE,           /* --help or --version was printed */
-    VRUN_OPTIONS_USAGE_ERROR,    /* why holds the message */
+    VRUN_OPTIONS_USAGE_ERROR,    /* reported on standard error (cli_usage_error) */
 } vrun_options_result;
 
-vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o, char *why,
-                                       size_t why_size);
+/* The options (docs/vrun.md) in the shared syntax of docs/cli.md. */
+vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o);
 void vrun_print_usage(FILE *out);
 
 #endif

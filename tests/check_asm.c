@@ -389,6 +389,50 @@ START_TEST(test_unknown_op_and_wrong_engine)
 }
 END_TEST
 
+START_TEST(test_an_unknown_op_suggests_the_nearest_op_of_its_engine_or_the_binop_a_word_names)
+{
+    expect_error("flow hlt\n", "a.vasm:1:6: error: unknown op 'hlt' on the flow engine; did you mean 'halt'?\n");
+    expect_error("alu add 1, 2, 3\n", "a.vasm:1:5: error: unknown op 'add' on the alu engine; did you mean '+'?\n");
+    expect_error("valu XOR 0, 8, 16\n", "a.vasm:1:6: error: unknown op 'XOR' on the valu engine; did you mean '^'?\n");
+    expect_error("load frobnicate 1\n", "a.vasm:1:6: error: unknown op 'frobnicate' on the load engine\n");
+}
+END_TEST
+
+START_TEST(test_an_undefined_symbol_suggests_the_nearest_defined_one)
+{
+    expect_error(".word counter\nalu + countr, counter, counter\n",
+                 "a.vasm:2:7: error: undefined symbol 'countr'; did you mean 'counter'?\n");
+    expect_error(".word counter\nalu + zzz, counter, counter\n", "a.vasm:2:7: error: undefined symbol 'zzz'\n");
+}
+END_TEST
+
+START_TEST(test_an_unknown_directive_suggests_the_nearest_directive)
+{
+    expect_error(".wrod x\n", "a.vasm:1:1: error: unknown directive '.wrod'; did you mean '.word'?\n");
+    expect_error(".inclde \"x.inc\"\n", "a.vasm:1:1: error: unknown directive '.inclde'; did you mean '.include'?\n");
+    expect_error(".frobnicate\n", "a.vasm:1:1: error: unknown directive '.frobnicate'\n");
+}
+END_TEST
+
+START_TEST(test_a_failed_include_does_not_cascade_into_more_errors_on_its_line)
+{
+    result r = assemble(".include nope.inc\n");
+    ck_assert_ptr_null(r.obj);
+    ck_assert_int_eq(r.errors, 1);
+    ck_assert_ptr_nonnull(strstr(r.messages, "a.vasm:1:10: error: unexpected 'nope', expected string"));
+    ck_assert_ptr_nonnull(strstr(r.messages, "note: a string, such as a file name, is written in double quotes"));
+    ck_assert_ptr_null(strstr(r.messages, ".inc'"));
+    release(&r);
+    r = assemble(".include \"nope.inc\"\n.include \"nope.inc\"\n");   /* each line still reported */
+    ck_assert_int_eq(r.errors, 2);
+    release(&r);
+    r = assemble(".include nope.inc\n.bogus\n");   /* the next line is scanned as usual */
+    ck_assert_int_eq(r.errors, 2);
+    ck_assert_ptr_nonnull(strstr(r.messages, "a.vasm:2:1: error: unknown directive '.bogus'"));
+    release(&r);
+}
+END_TEST
+
 START_TEST(test_operand_count_is_checked)
 {
     expect_error("alu + 1, 2\n",
@@ -1282,6 +1326,10 @@ static Suite *asm_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("slots");
     tcase_add_test(tc, test_unknown_op_and_wrong_engine);
+    tcase_add_test(tc, test_an_unknown_op_suggests_the_nearest_op_of_its_engine_or_the_binop_a_word_names);
+    tcase_add_test(tc, test_an_unknown_directive_suggests_the_nearest_directive);
+    tcase_add_test(tc, test_an_undefined_symbol_suggests_the_nearest_defined_one);
+    tcase_add_test(tc, test_a_failed_include_does_not_cascade_into_more_errors_on_its_line);
     tcase_add_test(tc, test_operand_count_is_checked);
     tcase_add_test(tc, test_trace_keys_and_comments_encode);
     tcase_add_test(tc, test_slot_limits_per_engine_with_a_note_on_each_extra_slot);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "testdir.h"
 
 typedef struct {
     char *text;
@@ -101,6 +102,121 @@ START_TEST(test_warning_is_named_and_werror_makes_it_an_error)
 }
 END_TEST
 
+START_TEST(test_a_message_about_a_whole_file_leads_with_the_tool)
+{
+    captured c;
+    capture(&c);
+    diag_loc loc = {"a.vo", 0, 0, 0};
+    diag_error(c.d, &loc, "bad magic");
+    ck_assert_str_eq(output(&c), "tool: error: a.vo: bad magic\n");
+    release(&c);
+}
+END_TEST
+
+START_TEST(test_werror_for_one_flag_overrides_the_general_setting)
+{
+    captured c;
+    capture(&c);
+    diag_set_werror_flag(c.d, "user", 1);
+    diag_warning(c.d, NULL, "user", "u1");
+    diag_warning(c.d, NULL, "double-write", "d1");
+    diag_set_werror(c.d, 1);
+    diag_set_werror_flag(c.d, "double-write", 0);
+    diag_warning(c.d, NULL, "double-write", "d2");
+    ck_assert_str_eq(output(&c), "tool: error: u1 [-Werror,-Wuser]\n"
+                                 "tool: warning: d1 [-Wdouble-write]\n"
+                                 "tool: warning: d2 [-Wdouble-write]\n");
+    ck_assert_int_eq(diag_error_count(c.d), 1);
+    ck_assert_int_eq(diag_warning_count(c.d), 2);
+    release(&c);
+}
+END_TEST
+
+START_TEST(test_the_summary_counts_errors_and_warnings_and_is_silent_without_any)
+{
+    captured c;
+    capture(&c);
+    diag_print_summary(c.d);
+    ck_assert_ptr_null(c.text && *output(&c) ? c.text : NULL);
+    diag_error(c.d, NULL, "e");
+    diag_error(c.d, NULL, "e");
+    diag_warning(c.d, NULL, "user", "w");
+    diag_print_summary(c.d);
+    ck_assert_ptr_nonnull(strstr(output(&c), "tool: 2 errors and 1 warning generated.\n"));
+    release(&c);
+    capture(&c);
+    diag_warning(c.d, NULL, "user", "w");
+    diag_print_summary(c.d);
+    ck_assert_ptr_nonnull(strstr(output(&c), "tool: 1 warning generated.\n"));
+    release(&c);
+}
+END_TEST
+
+START_TEST(test_colour_marks_the_kind_the_text_and_the_caret_and_is_off_by_default)
+{
+    captured c;
+    capture(&c);
+    diag_add_source(c.d, "k.vasm", source, strlen(source));
+    diag_loc loc = {"k.vasm", 1, 1, 5};
+    diag_error(c.d, &loc, "plain");
+    ck_assert_ptr_null(strchr(output(&c), '\033'));
+    diag_set_color(c.d, 1);
+    diag_error(c.d, &loc, "coloured");
+    const char *out = output(&c);
+    ck_assert_ptr_nonnull(strstr(out, "\033[1mk.vasm:1:1: \033[1;31merror: \033[0m\033[1mcoloured\033[0m\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\033[1;32m^~~~~\033[0m"));
+    release(&c);
+}
+END_TEST
+
+START_TEST(test_lines_of_unregistered_files_are_read_from_disk_only_when_asked)
+{
+    char dir[256], path[300];
+    testdir_make(dir, sizeof dir, "check_diag");
+    snprintf(path, sizeof path, "%s/m.vasm", dir);
+    FILE *f = fopen(path, "w");
+    fputs("first\n    flow jump helper\n", f);
+    fclose(f);
+    captured c;
+    capture(&c);
+    diag_loc loc = {path, 2, 0, 0};
+    diag_error(c.d, &loc, "undefined symbol 'helper'");
+    ck_assert_ptr_null(strstr(output(&c), "flow jump helper"));
+    diag_read_sources(c.d, 1);
+    diag_error(c.d, &loc, "undefined symbol 'helper'");
+    ck_assert_ptr_nonnull(strstr(output(&c), "    2 |     flow jump helper\n"));
+    release(&c);
+    testdir_remove(dir);
+}
+END_TEST
+
+START_TEST(test_held_messages_come_out_in_source_order_with_their_notes)
+{
+    captured c;
+    capture(&c);
+    diag_hold(c.d);
+    diag_loc l5 = {"a.vasm", 5, 1, 1}, l2 = {"a.vasm", 2, 7, 1}, l2b = {"a.vasm", 2, 3, 1};
+    diag_loc other = {"b.vasm", 1, 1, 1};
+    diag_error(c.d, &l5, "five");
+    diag_note(c.d, &l2, "note of five");
+    diag_error(c.d, &l2, "two, column 7");
+    diag_error(c.d, NULL, "no place");
+    diag_error(c.d, &other, "other file");
+    diag_error(c.d, &l2b, "two, column 3");
+    ck_assert_str_eq(output(&c) ? output(&c) : "", "");   /* nothing yet */
+    diag_flush(c.d);
+    ck_assert_str_eq(output(&c), "a.vasm:2:3: error: two, column 3\n"
+                                 "a.vasm:2:7: error: two, column 7\n"
+                                 "a.vasm:5:1: error: five\n"
+                                 "a.vasm:2:7: note: note of five\n"
+                                 "b.vasm:1:1: error: other file\n"
+                                 "tool: error: no place\n");
+    diag_error(c.d, &l5, "after the flush: at once");
+    ck_assert_ptr_nonnull(strstr(output(&c), "after the flush"));
+    release(&c);
+}
+END_TEST
+
 /* A stream that counts the writes it is given. */
 typedef struct {
     int writes;
@@ -162,6 +278,12 @@ static Suite *diag_suite(void)
     tcase_add_test(tc, test_unregistered_file_and_no_location);
     tcase_add_test(tc, test_warning_is_named_and_werror_makes_it_an_error);
     tcase_add_test(tc, test_a_message_is_written_in_one_call_even_unbuffered);
+    tcase_add_test(tc, test_a_message_about_a_whole_file_leads_with_the_tool);
+    tcase_add_test(tc, test_held_messages_come_out_in_source_order_with_their_notes);
+    tcase_add_test(tc, test_lines_of_unregistered_files_are_read_from_disk_only_when_asked);
+    tcase_add_test(tc, test_werror_for_one_flag_overrides_the_general_setting);
+    tcase_add_test(tc, test_the_summary_counts_errors_and_warnings_and_is_silent_without_any);
+    tcase_add_test(tc, test_colour_marks_the_kind_the_text_and_the_caret_and_is_off_by_default);
     tcase_add_test(tc, test_a_message_longer_than_the_first_buffer_is_whole);
     suite_add_tcase(s, tc);
     return s;

@@ -740,7 +740,7 @@ START_TEST(test_memory_segments_of_two_modules_must_not_overlap)
     img_add_segment(objs[0], 10, words, 4);
     img_add_segment(objs[1], 13, words, 2);
     char *msg = link_fails(objs, 2);
-    ck_assert_has(msg, "b.vo: error: memory segment 13..14 overlaps segment 10..13 of a.vo");
+    ck_assert_has(msg, "vld: error: b.vo: memory segment 13..14 overlaps segment 10..13 of a.vo");
     free(msg);
     free_all(objs, 2);
 }
@@ -773,7 +773,7 @@ START_TEST(test_malformed_object_is_rejected_without_crashing)
     halt_bundle(o, "bad.vasm", 1);
     img_add_reloc(o, 0, 0, IMG_REL_CODE_ABS, 42, 0);   /* no symbol 42; halt has no operand 0 */
     char *msg = link_fails(&o, 1);
-    ck_assert_has(msg, "a.vo: error: malformed object: relocation 0");
+    ck_assert_has(msg, "vld: error: a.vo: malformed object: relocation 0");
     free(msg);
     img_free(o);
     vimage *exe = img_new(IMG_EXECUTABLE);
@@ -1198,7 +1198,8 @@ START_TEST(test_vld_reports_a_bad_object_by_the_readers_error_name)
     fclose(f);
     ck_assert_int_eq(run_vld("junk.vo -o k.bin"), 2);
     char *err = slurp(path_in_tmp("stderr.txt"));
-    ck_assert_has(err, "junk.vo: error:");
+    ck_assert_has(err, "vld: error: ");
+    ck_assert_has(err, "junk.vo: ");
     ck_assert_has(err, "BAD_MAGIC");
     free(err);
     ck_assert(!exists(path_in_tmp("k.bin")));

@@ -1283,11 +1283,28 @@ START_TEST(test_checking_run_end_mismatch_names_the_checkpoint)
     static const uint32_t mem[1];
     load_machine(1, mem, 1, 0, 1);
     fake_checkpoints fc = {.expected = {0, 5}};   /* checkpoint 0 wants the start value */
-    char why[256];
+    char why[1024];
     ck_assert_int_eq(sim_checking_run(mach, 2, fake_checkpoint, &fc, why, sizeof why),
                      SIM_CHECKED_FAIL);
     ck_assert_str_eq(why, "the end of the run (standing for checkpoint 0) does not match it: "
-                          "item 0: expected 0, got 100");
+                          "item 0: expected 0, got 100 (the program never paused, so its end was "
+                          "compared with checkpoint 0, the values before the first round; a "
+                          "checking run expects a 'flow pause' at each checkpoint: one before the "
+                          "first round and one after the last, see docs/vrun.md#checking-runs)");
+}
+END_TEST
+
+START_TEST(test_checking_run_end_mismatch_after_a_pause_has_no_hint_about_pauses)
+{
+    build_pausing_program(1);
+    static const uint32_t mem[1];
+    load_machine(1, mem, 1, 0, 1);
+    fake_checkpoints fc = {.expected = {1, 5}};   /* pause 1 matches; the end does not */
+    char why[1024];
+    ck_assert_int_eq(sim_checking_run(mach, 2, fake_checkpoint, &fc, why, sizeof why),
+                     SIM_CHECKED_FAIL);
+    ck_assert_ptr_nonnull(strstr(why, "standing for checkpoint 1"));
+    ck_assert_ptr_null(strstr(why, "never paused"));
 }
 END_TEST
 
@@ -1583,6 +1600,7 @@ static Suite *machine_suite(void)
         CASE(test_checking_run_fails_on_more_pauses_than_checkpoints),
         CASE(test_checking_run_end_stands_for_the_remaining_checkpoints),
         CASE(test_checking_run_end_mismatch_names_the_checkpoint),
+        CASE(test_checking_run_end_mismatch_after_a_pause_has_no_hint_about_pauses),
         CASE(test_debug_compare_holds_against_the_reference),
         CASE(test_debug_compare_mismatch_stops_the_checking_run),
         CASE(test_debug_vcompare_names_the_first_mismatching_lane),

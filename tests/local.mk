@@ -1,5 +1,8 @@
 # tests/: end-to-end tests of the tools together (golden programs, samples).
 TESTS += tests/golden.sh
+# The conventions of docs/cli.md, the same cases for every tool.
+TESTS += tests/cli.sh
+EXTRA_DIST += tests/cli.sh docs/cli.md
 EXTRA_DIST += tests/golden.sh tests/golden
 TESTS += tests/samples.sh
 EXTRA_DIST += tests/samples.sh samples

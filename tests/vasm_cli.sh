@@ -50,8 +50,22 @@ check version status 0 "$vasm" --version
 check version-text grep -q '^vasm (vliwkit)' "$tmp/out"
 check no-input status 2 "$vasm"
 check unknown-option status 2 "$vasm" --frobnicate "$tmp/good.vasm"
-check unknown-warning status 2 "$vasm" -Wfrobnicate "$tmp/good.vasm"
-check c-with-two-inputs status 2 "$vasm" -c "$tmp/good.vasm" "$tmp/good.vasm"
+check unknown-warning status 0 "$vasm" -Wfrobnicate "$tmp/good.vasm" -o "$tmp/uw.bin"
+check unknown-warning-named grep -q "vasm: warning: unknown warning option '-Wfrobnicate'" "$tmp/err"
+check unknown-warning-suggests status 0 "$vasm" -Wdouble-wrte "$tmp/good.vasm" -o "$tmp/uw.bin"
+check unknown-warning-suggestion grep -q "did you mean '-Wdouble-write'" "$tmp/err"
+check unknown-no-warning-ignored status 0 "$vasm" -Wno-frobnicate "$tmp/good.vasm" -o "$tmp/uw.bin"
+check unknown-no-warning-quiet test ! -s "$tmp/err"
+# -c with several sources writes NAME.vo for each (as gcc -c does); -o
+# cannot name them all, and objects are not assembled again.
+mkdir "$tmp/two"
+cp "$tmp/good.vasm" "$tmp/two/one.vasm"
+cp "$tmp/warn.vasm" "$tmp/two/other.vasm"
+check c-with-two-inputs status 0 sh -c "cd '$tmp/two' && \"$vasm\" -c one.vasm other.vasm"
+check c-with-two-inputs-objects test -s "$tmp/two/one.vo" -a -s "$tmp/two/other.vo"
+check c-with-two-inputs-and-o status 2 "$vasm" -c "$tmp/two/one.vasm" "$tmp/two/other.vasm" -o "$tmp/x.vo"
+check c-with-two-inputs-and-o-says grep -q "each gets its own" "$tmp/err"
+check c-with-an-object status 2 "$vasm" -c "$tmp/two/one.vo"
 check missing-input status 2 "$vasm" "$tmp/nothere.vasm" -o "$tmp/x.bin"
 check missing-input-no-output test ! -e "$tmp/x.bin"
 
@@ -89,6 +103,8 @@ printf '.extern helper\n.entry\nflow jump helper\n' >"$tmp/main.vasm"
 check two-modules status 0 "$vasm" "$tmp/lib.vasm" "$tmp/main.vasm" -o "$tmp/two.bin" --map "$tmp/two.map"
 check map-written grep -q 'main.vasm' "$tmp/two.map"
 check undefined-extern status 1 "$vasm" "$tmp/main.vasm" -o "$tmp/one.bin"
+check undefined-extern-cites-source grep -q "main.vasm:3: error: undefined symbol 'helper'" "$tmp/err"
+check undefined-extern-shows-line grep -q '^ *3 | flow jump helper' "$tmp/err"
 check undefined-extern-no-output test ! -e "$tmp/one.bin"
 
 # -D and -I.
@@ -111,6 +127,43 @@ check optional-warning status 0 "$vasm" -Wsame-bundle-read "$tmp/warn.vasm" -o "
 check optional-warning-shown grep -q 'Wsame-bundle-read' "$tmp/err"
 check all-warnings-off status 0 "$vasm" -w "$tmp/warn.vasm" -o "$tmp/w.bin"
 check all-warnings-off-quiet test ! -s "$tmp/err"
+
+# Messages in source order, whichever stage found them (symbols are
+# resolved after the syntax of every line is read).
+printf '.word a\nalu + a, zz, a\nalu frob 1, 2, 3\n.wrod\n' >"$tmp/order.vasm"
+check order status 1 "$vasm" "$tmp/order.vasm" -o "$tmp/order.bin"
+check order-lines sh -c "grep -o '^[^ ]*order.vasm:[0-9]*' '$tmp/err' | cut -d: -f2 | tr '\n' ' ' | grep -qx '2 3 4 '"
+
+# gcc's and clang's warning options, the closing count, colour.
+check wall status 0 "$vasm" -Wall "$tmp/warn.vasm" -o "$tmp/w.bin"
+check wall-default-warning grep -q 'Wdouble-write' "$tmp/err"
+check wall-not-optional sh -c "! grep -q 'Wsame-bundle-read' '$tmp/err'"
+check wextra status 0 "$vasm" -Wextra "$tmp/warn.vasm" -o "$tmp/w.bin"
+check wextra-optional grep -q 'Wsame-bundle-read' "$tmp/err"
+check summary sh -c "n=\$(grep -c ': warning: ' '$tmp/err'); [ \$n -ge 2 ] && grep -q \"^vasm: \$n warnings generated\\.\$\" '$tmp/err'"
+check werror-name status 1 "$vasm" -Werror=double-write "$tmp/warn.vasm" -o "$tmp/we.bin"
+check werror-name-message grep -q 'error: slots 1 and 2 .*\[-Werror,-Wdouble-write\]' "$tmp/err"
+check werror-name-summary grep -q '^vasm: 1 error generated\.$' "$tmp/err"
+check werror-name-no-output test ! -e "$tmp/we.bin"
+check werror-other-name status 0 "$vasm" -Werror=same-bundle-read -Wno-same-bundle-read "$tmp/warn.vasm" -o "$tmp/w.bin"
+check wno-error-name status 0 "$vasm" -Werror -Wno-error=double-write "$tmp/warn.vasm" -o "$tmp/w.bin"
+check wno-error-name-warns grep -q 'warning: slots 1 and 2' "$tmp/err"
+check errors-summary status 1 "$vasm" "$tmp/bad.vasm" -o "$tmp/bad.bin"
+check errors-summary-line grep -q '^vasm: 1 error generated\.$' "$tmp/err"
+check color-always status 0 "$vasm" -fdiagnostics-color=always "$tmp/warn.vasm" -o "$tmp/w.bin"
+check color-always-escapes grep -q "$(printf '\033')\[1;35mwarning" "$tmp/err"
+check color-never status 0 "$vasm" -fdiagnostics-color=never "$tmp/warn.vasm" -o "$tmp/w.bin"
+check color-never-plain sh -c "! grep -q \"$(printf '\033')\" '$tmp/err'"
+check color-auto-not-a-tty status 0 "$vasm" "$tmp/warn.vasm" -o "$tmp/w.bin"
+check color-auto-plain sh -c "! grep -q \"$(printf '\033')\" '$tmp/err'"
+check color-bad status 2 "$vasm" -fdiagnostics-color=sometimes "$tmp/warn.vasm" -o "$tmp/w.bin"
+if command -v script >/dev/null 2>&1; then
+    # On a terminal, colour by default, unless NO_COLOR is set.
+    check color-tty status 0 script -qec "\"$vasm\" '$tmp/warn.vasm' -o '$tmp/w.bin'" "$tmp/tty.log"
+    check color-tty-escapes grep -q "$(printf '\033')\[1;35mwarning" "$tmp/out"
+    check no-color status 0 env NO_COLOR=1 script -qec "\"$vasm\" '$tmp/warn.vasm' -o '$tmp/w.bin'" "$tmp/tty.log"
+    check no-color-plain sh -c "grep -q 'warning' '$tmp/out' && ! grep -q \"$(printf '\033')\[1\" '$tmp/out'"
+fi
 
 # Listing and disassembly; the disassembly assembles back to the same code.
 check listing status 0 "$vasm" "$tmp/good.vasm" -o "$tmp/l.bin" -l "$tmp/l.lst" --disassemble "$tmp/l.dis"

@@ -74,8 +74,47 @@ done
 run 0 "$tmp/baseline.bin" && {
     expect "$tmp/out" "PASS"
     expect "$tmp/out" "CYCLES: 147734"
-    expect "$tmp/out" "speedup: 1.00x over the baseline (147734 cycles)"
+    expect "$tmp/out" "speedup: 1.00x over the baseline (147734 cycles on H=10 R=16 B=256)"
 }
+# --- a speedup only for a correct run of the baseline's shape
+run 0 --json "$tmp/baseline.bin" && expect "$tmp/out" '"speedup": 1, "speedup_note": null'
+run 0 --height 4 --rounds 6 --batch 16 --seed 0 "$tmp/small.bin" &&
+    expect "$tmp/out" "speedup: none: the baseline's cycle count is for the default shape H=10 R=16 B=256"
+run 0 --json --height 4 --rounds 6 --batch 16 --seed 0 "$tmp/small.bin" &&
+    expect "$tmp/out" '"speedup": null, "speedup_note": "the baseline'"'"'s cycle count is for the default shape'
+run 1 --json "$tmp/empty.bin" && expect "$tmp/out" '"speedup": null, "speedup_note": "the result is wrong"'
+run 1 "$tmp/empty.bin" && ! grep -q speedup "$tmp/out" || fail "a wrong result printed a speedup"
+run 3 --json "$tmp/divzero.bin" && expect "$tmp/out" '"speedup": null, "speedup_note": "the machine faulted"'
+# --- --trials --stats sums the slots of every trial.  The baseline does the
+# same work for every seed, so two trials use twice the slots of one run.
+one= two=
+run 0 --json --stats --height 4 --rounds 6 --batch 16 --seed 7 "$tmp/small.bin" &&
+    one=$(grep -o '"alu": {"slots": [0-9]*' "$tmp/out" | grep -o '[0-9]*$')
+run 0 --json --stats --trials 2 --seed 7 --height 4 --rounds 6 --batch 16 "$tmp/small.bin" &&
+    two=$(grep -o '"alu": {"slots": [0-9]*' "$tmp/out" | grep -o '[0-9]*$')
+checks=$((checks + 1))
+[ -n "$one" ] && [ -n "$two" ] && [ "$two" -eq $((2 * one)) ] ||
+    fail "--trials 2 --stats: alu slots '$two', want twice '$one'"
+run 0 --stats --trials 2 --seed 7 --height 4 --rounds 6 --batch 16 "$tmp/small.bin" &&
+    expect "$tmp/out" "stats over all 2 trials:"
+# --- --trace-engines filters the text trace too: only flow slots, some bundles
+run 0 --trace-text="$tmp/tt" --trace-engines flow --trace-cycles 0:400 "$tmp/baseline.bin" &&
+    expect "$tmp/tt" ": flow "
+checks=$((checks + 1))
+if grep -E '^cycle .*(: |< |; )(alu|valu|load|store) ' "$tmp/tt" >/dev/null; then
+    fail "--trace-engines flow: the text trace shows other engines' slots"
+fi
+# --- --trace says where it wrote
+abs_vrun=$(cd "$bin" && pwd)/vrun
+(cd "$tmp" && "$abs_vrun" --trace "$tmp/baseline.bin" >/dev/null 2>"$tmp/err")
+expect "$tmp/err" "vrun: wrote the Chrome trace to trace.json"
+# --- a checking run of a correct program without pauses explains checkpoint 0
+if [ -x "$top_builddir/vasm" ]; then
+    grep -v 'flow pause' "$top_srcdir/samples/baseline.vasm" >"$tmp/nopause.vasm"
+    "$top_builddir/vasm" "$tmp/nopause.vasm" -o "$tmp/nopause.bin" || fail "vasm nopause.vasm"
+    run 0 "$tmp/nopause.bin"
+    run 1 --check "$tmp/nopause.bin" && expect "$tmp/out" "the program never paused, so its end was compared with checkpoint 0"
+fi
 run 0 --check "$tmp/baseline.bin" && expect "$tmp/out" "CYCLES: 147734"
 run 0 --height 4 --rounds 6 --batch 16 --seed 0 --check "$tmp/small.bin"
 run 0 --quiet "$tmp/baseline.bin" && same "$(cat "$tmp/out")" "" "--quiet prints nothing on a pass"
