@@ -55,6 +55,7 @@ unsigned asm_warning_bit(const char *name);
 /* Limits of the language (docs/language.md), each an error when passed. */
 #define ASM_MAX_MACRO_DEPTH 64        /* macro calls active at once */
 #define ASM_MAX_INCLUDE_DEPTH 32      /* nested .include */
+#define ASM_MAX_SOURCE_SIZE (256u << 20)  /* bytes of one source or included file */
 #define ASM_MAX_REPEAT 1000000        /* iterations of one .rept or .for */
 #define ASM_MAX_STATEMENTS 50000000   /* statements one source may expand to */
 #define ASM_MAX_TEMP_WORDS 1048576    /* words of one .temp/.vtemp array */

@@ -166,8 +166,12 @@ static inline asm_pos asm_loc_pos(asm_ctx *ctx, const asm_loc *loc)
 }
 asm_loc asm_pos_loc(const asm_ctx *ctx, asm_pos pos);
 /* A whole file ("-": standard input) in a malloc'd buffer followed by two
- * NUL bytes, as the scanner wants it; NULL with errno set on failure. */
+ * NUL bytes, as the scanner wants it; NULL with errno set on failure
+ * (EFBIG: more than ASM_MAX_SOURCE_SIZE bytes, EISDIR: a directory). */
 char *asm_read_source(const char *path, size_t *size);
+/* Why a file's bytes cannot be source (an image, an object, a NUL byte:
+ * one message rather than one per byte), or NULL. */
+const char *asm_binary_source(const char *text, size_t size);
 
 typedef enum { ASM_ERROR, ASM_WARNING, ASM_NOTE } asm_severity;
 

@@ -842,12 +842,22 @@ static void expand_include(expander *x, const asm_stmt *s)
         }
     }
     if (!text) {
-        if (saved_errno != ENOENT)
+        if (saved_errno == EFBIG)
+            error(x, &s->u.include.path_loc, "include file '%s' is larger than the limit of %u MiB", name,
+                  ASM_MAX_SOURCE_SIZE >> 20);
+        else if (saved_errno != ENOENT)
             error(x, &s->u.include.path_loc, "cannot read include file '%s': %s", name, strerror(saved_errno));
         else
             error(x, &s->u.include.path_loc, "include file '%s' not found (searched %s%s)", name,
                   name[0] == '/' ? "only that path" : "the including file's directory",
                   name[0] != '/' && opt && opt->ninclude_dirs ? " and the -I directories" : "");
+        return;
+    }
+    const char *binary = asm_binary_source(text, size);
+    if (binary) {
+        error(x, &s->u.include.path_loc, "cannot include '%s': %s", name, binary);
+        free(found);
+        free(text);
         return;
     }
     const char *file = asm_file_name(x->ctx, found);
