@@ -14,6 +14,7 @@
  * I/O errors (an input cannot be read, an output cannot be written).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@ static void usage(FILE *f)
             "  -WNAME, -Wno-NAME    enable or disable a warning\n"
             "  -Werror              treat warnings as errors\n"
             "  -w                   disable all warnings\n"
+            "  -ferror-limit=N, -fmax-errors=N  stop after N errors (default 20; 0: none)\n"
             "  --help, --version\n"
             "\n"
             "Warnings:\n");
@@ -188,6 +190,7 @@ int main(int argc, char **argv)
     const char *out_path = NULL, *listing = NULL, *map = NULL, *disassembly = NULL;
     const char *sched_report = NULL;
     int compile_only = 0, as_source = 0, werror = 0, strip = 0;
+    int error_limit = DIAG_DEFAULT_ERROR_LIMIT;
     size_t n = (size_t)argc;
     input *inputs = calloc(n, sizeof *inputs);
     const char **dirs = calloc(n, sizeof *dirs), **defines = calloc(n, sizeof *defines);
@@ -232,6 +235,13 @@ int main(int argc, char **argv)
                 problem = "%s needs a file name after '='";
         } else if (strcmp(a, "-w") == 0) {
             opt.warnings = 0;
+        } else if (strncmp(a, "-ferror-limit=", 14) == 0 || strncmp(a, "-fmax-errors=", 13) == 0) {
+            const char *n = strchr(a, '=') + 1;
+            char *end;
+            long v = strtol(n, &end, 10);
+            if (!*n || *end || v < 0 || v > INT_MAX)
+                return usage_error("'%s': the error limit must be a number from 0 (no limit)", a);
+            error_limit = (int)v;
         } else if (strcmp(a, "-Werror") == 0) {
             werror = 1;
         } else if (strcmp(a, "-Wno-error") == 0) {
@@ -301,6 +311,7 @@ int main(int argc, char **argv)
 
     diag *d = diag_new(stderr, "vasm");
     diag_set_werror(d, werror);
+    diag_set_error_limit(d, error_limit);
     char *report_text = NULL;
     size_t report_size = 0;
     if (sched_report) {
