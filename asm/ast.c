@@ -384,6 +384,16 @@ static const char *const binop_texts[] = {
     [BIN_NE] = "!=",  [BIN_LAND] = "&&", [BIN_LOR] = "||",
 };
 
+unsigned asm_expr_depth(const asm_expr *a, const asm_expr *b, const asm_expr *c)
+{
+    unsigned d = a ? a->depth : 0;
+    if (b && b->depth > d)
+        d = b->depth;
+    if (c && c->depth > d)
+        d = c->depth;
+    return d + 1;
+}
+
 const char *asm_binop_text(asm_binop op) { return binop_texts[op]; }
 
 const char *asm_unop_text(asm_unop op)

@@ -208,6 +208,8 @@ typedef struct asm_expr asm_expr;
 struct asm_expr {
     uint8_t kind;      /* asm_expr_kind */
     uint8_t op;        /* asm_unop or asm_binop */
+    uint16_t depth;    /* operators down to the deepest leaf (0: a leaf), at most ASM_MAX_EXPR_DEPTH
+                        * in a tree anyone evaluates, so that the recursive walks are bounded */
     asm_loc loc;
     union {
         int64_t value;
@@ -216,6 +218,9 @@ struct asm_expr {
         struct { asm_expr *a, *b, *c; } sub;
     } u;
 };
+
+/* The depth of an operator over a, b and c (NULL: no operand). */
+unsigned asm_expr_depth(const asm_expr *a, const asm_expr *b, const asm_expr *c);
 
 /* The C spelling of an operator ("<<"), for messages and dumps. */
 const char *asm_binop_text(asm_binop op);

@@ -57,6 +57,9 @@ int asm_yylex(ASM_YYSTYPE *lval, asm_ploc *lloc, void *scanner);
 
 #include "isa.h"
 
+/* Symbols on bison's stack (bison's default, named for the message). */
+#define YYMAXDEPTH 10000
+
 /* A span from the first symbol to the last, when they share a line; an
  * empty rule sits just after the symbol before it; a rule of one symbol
  * (most reductions) is where that symbol is. */
@@ -86,7 +89,11 @@ static asm_ploc after(asm_ploc prev)
 static void asm_yyerror(const asm_ploc *loc, void *scanner, asm_parser *ps, const char *msg)
 {
     (void)scanner;
-    asm_parse_error(ps, LOC(*loc), "%s", msg);
+    if (strcmp(msg, "memory exhausted") == 0)   /* its stack is full: YYMAXDEPTH symbols open */
+        asm_parse_error(ps, LOC(*loc), "line nested too deep for the parser (more than %d open parentheses "
+                        "or operators)", YYMAXDEPTH);
+    else
+        asm_parse_error(ps, LOC(*loc), "%s", msg);
 }
 
 static void *node(asm_parser *ps, size_t size) { return asm_zalloc(&ps->arena, size); }
@@ -131,6 +138,7 @@ static asm_expr *ex_int(asm_parser *ps, int64_t v, const asm_loc *loc)
     asm_expr *e = asm_alloc(&ps->arena, sizeof *e);
     e->kind = EX_INT;
     e->op = 0;
+    e->depth = 0;
     e->loc = *loc;
     e->u.value = v;
     return e;
@@ -141,6 +149,7 @@ static asm_expr *ex_name(asm_parser *ps, asm_expr_kind kind, asm_name *n, const 
     asm_expr *e = asm_alloc(&ps->arena, sizeof *e);
     e->kind = (uint8_t)kind;
     e->op = 0;
+    e->depth = 0;
     e->loc = *loc;
     e->u.name = n;
     return e;
@@ -173,12 +182,25 @@ static asm_word *word_param(asm_parser *ps, asm_name *n, const asm_loc *loc)
     return new_word(ps, NULL, n, loc, 1);
 }
 
+/* An operator node; past ASM_MAX_EXPR_DEPTH, one error and a leaf that
+ * stands for the whole (its depth over the limit says so, so that the
+ * operators above it add no more errors): evaluating the expression would
+ * recurse that deep. */
 static asm_expr *ex_op(asm_parser *ps, asm_expr_kind kind, int op, asm_expr *a, asm_expr *b,
                        asm_expr *c, const asm_loc *loc)
 {
+    unsigned depth = asm_expr_depth(a, b, c);
+    if (depth > ASM_MAX_EXPR_DEPTH) {
+        if (depth == ASM_MAX_EXPR_DEPTH + 1)   /* crossing now, not above a leaf that did */
+            asm_parse_error(ps, loc, "expression nested more than %d operators deep", ASM_MAX_EXPR_DEPTH);
+        asm_expr *leaf = ex_int(ps, 0, loc);
+        leaf->depth = ASM_MAX_EXPR_DEPTH + 1;
+        return leaf;
+    }
     asm_expr *e = asm_alloc(&ps->arena, sizeof *e);
     e->kind = (uint8_t)kind;
     e->op = (uint8_t)op;
+    e->depth = (uint16_t)depth;
     e->loc = *loc;
     e->u.sub.a = a;
     e->u.sub.b = b;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,6 +110,8 @@ static int write_words_file(const char *path, const uint32_t *const *parts, cons
     return commit_output(&out, path);
 }
 
+#define MEM_IN_MAX_BYTES (256u << 20)   /* --mem-in: 64 Mi words */
+
 static int read_words_file(const char *path, uint32_t **words, size_t *count)
 {
     FILE *f = fopen(path, "rb");
@@ -116,9 +119,18 @@ static int read_words_file(const char *path, uint32_t **words, size_t *count)
         error("cannot read %s: %s", path, strerror(errno));
         return -1;
     }
+    /* Bounded: checked against the size first, and a device or pipe is
+     * read no further than the limit (/dev/zero has no end). */
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        error("cannot read %s: %s", path, strerror(EISDIR));
+        fclose(f);
+        return -1;
+    }
     size_t cap = 1 << 16, size = 0;
+    int too_big = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > MEM_IN_MAX_BYTES;
     uint8_t *bytes = xmalloc(cap);
-    for (;;) {
+    while (!too_big) {
         if (size == cap) {
             cap *= 2;
             bytes = realloc(bytes, cap);
@@ -129,10 +141,16 @@ static int read_words_file(const char *path, uint32_t **words, size_t *count)
         size += n;
         if (n == 0)
             break;
+        too_big = size > MEM_IN_MAX_BYTES;
     }
     int bad = ferror(f);
     int saved = errno;
     fclose(f);
+    if (too_big) {
+        error("%s: larger than the limit of %u MiB for a memory image", path, MEM_IN_MAX_BYTES >> 20);
+        free(bytes);
+        return -1;
+    }
     if (bad) {
         error("cannot read %s: %s", path, strerror(saved));
         free(bytes);

@@ -90,4 +90,64 @@ printf '.include "/dev/zero"\n' >"$tmp/zero.vasm"
 check include-dev-zero status 1 "$vasm" "$tmp/zero.vasm" -o "$tmp/x.bin"
 check include-dev-zero-named grep -q "include file '/dev/zero' is larger than the limit of 256 MiB" "$tmp/err"
 
+# Macro recursion: one error (its notes capped), and expansion stops there.
+printf '.macro m\nm\nm\n.endm\nm\n' >"$tmp/recurse.vasm"
+check macro-recursion status 1 "$vasm" "$tmp/recurse.vasm" -o "$tmp/x.bin"
+check macro-recursion-one-error test "$(count ': error: ' "$tmp/err")" -eq 1
+check macro-recursion-named grep -q "macro calls nested more than 64 deep (does 'm' call itself without end?)" "$tmp/err"
+check macro-recursion-small size_below "$tmp/err" 10240
+
+# Deep nesting is an error, not a stack overflow (exit 1, not a signal).
+awk 'BEGIN { for (i = 0; i < 30000; i++) print ".if 1"; print "flow halt"; for (i = 0; i < 30000; i++) print ".endif" }' \
+    >"$tmp/deep-if.vasm"
+check deep-if status 1 "$vasm" "$tmp/deep-if.vasm" -o "$tmp/x.bin"
+check deep-if-named grep -q 'deep-if.vasm:257:1: error: blocks (.if, .rept, .for, .macro) nested more than 256 deep' "$tmp/err"
+check deep-if-one-error test "$(count ': error: ' "$tmp/err")" -eq 1
+awk 'BEGIN { for (i = 0; i < 30000; i++) print ".rept 1"; print "flow halt"; for (i = 0; i < 30000; i++) print ".endr" }' \
+    >"$tmp/deep-rept.vasm"
+check deep-rept status 1 "$vasm" "$tmp/deep-rept.vasm" -o "$tmp/x.bin"
+check deep-rept-named grep -q 'nested more than 256 deep' "$tmp/err"
+# 255 blocks deep is allowed; a macro calling one 64 deep is within the limit
+# of nested expansion (1024): 64 calls of 20 blocks each are not.
+awk 'BEGIN { for (i = 0; i < 255; i++) print ".if 1"; print "flow halt"; for (i = 0; i < 255; i++) print ".endif" }' \
+    >"$tmp/deep-ok.vasm"
+check deep-255-ok status 0 "$vasm" "$tmp/deep-ok.vasm" -o "$tmp/ok.bin"
+awk 'BEGIN { print ".macro m n"; for (i = 0; i < 20; i++) print ".if 1"; print ".if \\n > 0"; print "m \\n - 1";
+             print ".endif"; for (i = 0; i < 20; i++) print ".endif"; print ".endm"; print "m 60"; print "flow halt" }' \
+    >"$tmp/deep-macro.vasm"
+check deep-expansion status 1 "$vasm" "$tmp/deep-macro.vasm" -o "$tmp/x.bin"
+check deep-expansion-named grep -q 'blocks, macro calls and includes nested more than 1024 deep' "$tmp/err"
+awk 'BEGIN { printf ".equ X, 1"; for (i = 0; i < 1000000; i++) printf " + 1"; print ""; print "flow halt" }' >"$tmp/sum.vasm"
+check deep-sum status 1 "$vasm" "$tmp/sum.vasm" -o "$tmp/x.bin"
+check deep-sum-named grep -q 'sum.vasm:1:9: error: expression nested more than 256 operators deep' "$tmp/err"
+check deep-sum-one-error test "$(count ': error: ' "$tmp/err")" -eq 1
+awk 'BEGIN { printf ".equ X, "; for (i = 0; i < 20000; i++) printf "("; printf "1"; for (i = 0; i < 20000; i++) printf ")"; print "" }' \
+    >"$tmp/parens.vasm"
+check deep-parens status 1 "$vasm" "$tmp/parens.vasm" -o "$tmp/x.bin"
+check deep-parens-named grep -q 'line nested too deep for the parser' "$tmp/err"
+# A macro argument put in place of its parameter deepens the expression.
+# (L is a label defined later: the sums are not folded to a number.)
+awk 'BEGIN { printf ".macro m a\nflow jump \\a"; for (i = 0; i < 200; i++) printf " + 0"; print "\n.endm";
+             printf "m L"; for (i = 0; i < 200; i++) printf " + 0"; print "\nL: flow halt" }' >"$tmp/deep-arg.vasm"
+check deep-argument status 1 "$vasm" "$tmp/deep-arg.vasm" -o "$tmp/x.bin"
+check deep-argument-named grep -q 'expression nested more than 256 operators deep once macro arguments are in place' "$tmp/err"
+
+# The program's size: a .rept in a .rept stops at the bundle limit, before
+# it takes gigabytes (the run's memory is checked by make bench, not here).
+printf '.rept 1000000\n.rept 1000000\nflow halt\n.endr\n.endr\n' >"$tmp/rept2.vasm"
+check rept-in-rept status 1 "$vasm" "$tmp/rept2.vasm" -o "$tmp/x.bin"
+check rept-in-rept-named grep -q 'the program grows past the limit of 4194304 bundles' "$tmp/err"
+
+# Objects, images and memory files from devices and pipes are bounded reads.
+vld="$(cd "$bin" && pwd)/vld"
+vrun="$(cd "$bin" && pwd)/vrun"
+check vld-dev-zero status 2 "$vld" /dev/zero -o "$tmp/x.bin"
+check vld-dev-zero-named grep -q 'BAD_MAGIC' "$tmp/err"
+check vld-pipe-garbage-after status 2 sh -c "cat '$tmp/halt.vo' /dev/zero | '$vld' - -o '$tmp/x.bin'"
+check vld-pipe-size-named grep -q 'SIZE_MISMATCH' "$tmp/err"
+check vrun-mem-in-dev-zero status 2 "$vrun" --mem-in /dev/zero "$tmp/halt.bin"
+check vrun-mem-in-named grep -q '/dev/zero: larger than the limit of 256 MiB for a memory image' "$tmp/err"
+check vrun-mem-in-directory status 2 "$vrun" --mem-in "$tmp" "$tmp/halt.bin"
+check no-output-left test ! -e "$tmp/x.bin"
+
 [ "$fail" -eq 0 ] || exit 1
