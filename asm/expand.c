@@ -1025,10 +1025,29 @@ static void expand_scratch(expander *x, const asm_stmt *s)
     }
 }
 
+/* .extern NAME[N]: the extent, 1..ISA_SCRATCH_WORDS, or 0 (reported). */
+static uint32_t extern_extent(expander *x, asm_expr *count)
+{
+    int64_t v;
+    if (eval_const(x, count, ".extern extent", &v) != 0)
+        return 0;
+    if (v < 1 || v > ISA_SCRATCH_WORDS) {
+        error(x, &count->loc, ".extern extent %" PRId64 " is outside 1..%d", v, ISA_SCRATCH_WORDS);
+        return 0;
+    }
+    return (uint32_t)v;
+}
+
 static void expand_linkage(expander *x, const asm_stmt *s)
 {
     for (uint32_t i = 0; i < s->u.names.count; i++) {
         asm_expr *e = s->u.names.names[i];
+        uint32_t extent = 0;
+        if (e->kind == EX_INDEX) {
+            if (!(extent = extern_extent(x, e->u.sub.b)))
+                continue;
+            e = e->u.sub.a;
+        }
         asm_name *n = def_name(x, e);
         if (!n)
             continue;
@@ -1051,6 +1070,15 @@ static void expand_linkage(expander *x, const asm_stmt *s)
             sym->loc = e->loc;
             sym->frame = kept_frame(x);
             sym->order = ++x->definitions;
+            if (extent) {   /* a scratch variable of that many words (the linker checks) */
+                sym->size = extent;
+                sym->extern_kind = IMG_SYM_SCRATCH;
+                sym->use_loc = e->loc;
+            }
+        } else if (sym->kind == SYM_EXTERN && extent && sym->size != extent) {
+            error(x, &e->loc, "'%s' is declared .extern again with %" PRIu32 " words", n->text, extent);
+            note(x, &sym->loc, sym->size ? "the first declaration gives it %" PRIu32 " words"
+                                         : "the first declaration gives it no extent", sym->size);
         } else if (sym->kind != SYM_EXTERN) {
             error(x, &e->loc, "'%s' is %s of this module; .extern is for names defined in other modules",
                   n->text, sym->kind == SYM_UNDEFINED ? "exported with .global" : asm_sym_noun(sym));

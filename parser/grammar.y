@@ -371,7 +371,7 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 %token DSLASH "//" SHL "<<" SHR ">>" EQ "==" NE "!=" LE "<=" GE ">=" ANDAND "&&" OROR "||"
 %token BAD              "invalid token"
 
-%type <expr> name operand marg
+%type <expr> name ext_name operand marg
 %type <word> opword placed
 %type <text> word
 %type <expr> expr oexpr
@@ -389,7 +389,7 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 %left '+' '-'
 %left '*' '/' '%'
 %precedence UNARY
-%type <list> operands margs margs_opt items names decls params
+%type <list> operands margs margs_opt items names ext_names decls params
 %type <ptr> slot call decl param
 %type <expr> text
 
@@ -568,6 +568,17 @@ names:
   | names ',' name                      { $$ = list_add(ps, $1, $3); }
   ;
 
+/* .extern NAME[N]: a scratch variable of N words, kept as name[N]. */
+ext_names:
+    ext_name                            { $$ = list_one(ps, $1); }
+  | ext_names ',' ext_name              { $$ = list_add(ps, $1, $3); }
+  ;
+
+ext_name:
+    name
+  | name '[' expr ']'                   { $$ = ex_op(ps, EX_INDEX, 0, $1, $3, NULL, LOC(@$)); }
+  ;
+
 decls:
     decl                                { $$ = list_one(ps, $1); }
   | decls ',' decl                      { $$ = list_add(ps, $1, $3); }
@@ -611,7 +622,7 @@ directive:
   | ".priority" expr                    { add_def(ps, ST_PRIORITY, NULL, $2, LOC(@1)); }
   | ".fence"                            { add_def(ps, ST_FENCE, NULL, NULL, LOC(@1)); }
   | ".global" names                     { add_names(ps, ST_GLOBAL, $2, LOC(@1)); }
-  | ".extern" names                     { add_names(ps, ST_EXTERN, $2, LOC(@1)); }
+  | ".extern" ext_names                 { add_names(ps, ST_EXTERN, $2, LOC(@1)); }
   | ".entry"                            { add_def(ps, ST_ENTRY, NULL, NULL, LOC(@1)); }
   | ".entry" name                       { add_def(ps, ST_ENTRY, $2, NULL, LOC(@1)); }
   | ".include" text                     { asm_stmt *s = stmt(ps, ST_INCLUDE, LOC(@1));

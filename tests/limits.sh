@@ -148,6 +148,26 @@ check vld-pipe-size-named grep -q 'SIZE_MISMATCH' "$tmp/err"
 check vrun-mem-in-dev-zero status 2 "$vrun" --mem-in /dev/zero "$tmp/halt.bin"
 check vrun-mem-in-named grep -q '/dev/zero: larger than the limit of 256 MiB for a memory image' "$tmp/err"
 check vrun-mem-in-directory status 2 "$vrun" --mem-in "$tmp" "$tmp/halt.bin"
+# Extents across modules: a vector op, or w + 1, on a one-word variable of
+# another module is a link error, as it is in one file.
+printf '.global w\n.word w, after\nflow halt\n' >"$tmp/lib.vasm"
+printf '.extern w\n.entry\nvalu + w, w, w\nalu + w + 1, w, w\nflow halt\n' >"$tmp/main.vasm"
+check extent-link-error status 1 "$vasm" "$tmp/lib.vasm" "$tmp/main.vasm" -o "$tmp/x.bin"
+check extent-vector-named grep -q "main.vasm:3: error: vector operand w+0 covers words 0..7 of 'w', which has 1 (0..0)" "$tmp/err"
+check extent-scalar-named grep -q "main.vasm:4: error: w+1 is outside 'w', which has 1 word (0..0)" "$tmp/err"
+check extent-declared-at grep -q "lib.vasm:2: note: 'w' is declared here" "$tmp/err"
+"$vasm" -c "$tmp/lib.vasm" -o "$tmp/lib.vo" && "$vasm" -c "$tmp/main.vasm" -o "$tmp/main.vo" || fail=$((fail + 1))
+check extent-vld status 1 "$vld" "$tmp/lib.vo" "$tmp/main.vo" -o "$tmp/x.bin"
+check extent-vld-named grep -q "covers words 0..7 of 'w'" "$tmp/err"
+# .extern NAME[N] declares the extent; the definition must be that big.
+printf '.extern w[8]\n.entry\nvalu + w, w, w\nflow halt\n' >"$tmp/main8.vasm"
+check extent-declared-too-big status 1 "$vasm" "$tmp/lib.vasm" "$tmp/main8.vasm" -o "$tmp/x.bin"
+check extent-declared-named grep -q "main8.vasm:1: error: 'w' is declared here with 8 words, but it has 1" "$tmp/err"
+printf '.global w\n.vec w\nflow halt\n' >"$tmp/lib8.vasm"
+check extent-fits status 0 "$vasm" "$tmp/lib8.vasm" "$tmp/main8.vasm" -o "$tmp/ok.bin"
+check extent-kept-by-S status 0 "$vasm" -S "$tmp/main8.vasm" -o "$tmp/main8.s.vasm"
+check extent-printed-by-S grep -q '^\.extern w\[8\]$' "$tmp/main8.s.vasm"
+
 check no-output-left test ! -e "$tmp/x.bin"
 
 [ "$fail" -eq 0 ] || exit 1
