@@ -240,8 +240,9 @@ int main(int argc, char **argv)
             char *end;
             long v = strtol(n, &end, 10);
             if (!*n || *end || v < 0 || v > INT_MAX)
-                return usage_error("'%s': the error limit must be a number from 0 (no limit)", a);
-            error_limit = (int)v;
+                problem = "'%s': the error limit must be a number from 0 (no limit)";
+            else
+                error_limit = (int)v;
         } else if (strcmp(a, "-Werror") == 0) {
             werror = 1;
         } else if (strcmp(a, "-Wno-error") == 0) {
