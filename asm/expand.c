@@ -1361,6 +1361,11 @@ asm_expander *asm_expander_new(asm_ctx *ctx, asm_program *p)
         abort();
     x->ctx = ctx;
     x->p = p;
+    /* The program's arrays exist even when empty: the stages index them
+     * (&slots[first]), and arithmetic on NULL is undefined even at 0. */
+    p->bundles = asm_grow(p->bundles, &p->cap_bundles, 1, sizeof *p->bundles);
+    p->slots = asm_grow(p->slots, &p->cap_slots, 1, sizeof *p->slots);
+    p->args = asm_grow(p->args, &p->cap_args, 1, sizeof *p->args);
     for (int op = 0; op < ISA_OP_COUNT; op++) {
         int engine = isa_ops[op].engine;
         uint32_t h = text_hash(isa_ops[op].mnemonic, engine) % OPTAB_SIZE;
