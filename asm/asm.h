@@ -54,10 +54,18 @@ unsigned asm_warning_bit(const char *name);
 
 /* Limits of the language (docs/language.md), each an error when passed. */
 #define ASM_MAX_MACRO_DEPTH 64        /* macro calls active at once */
+#define ASM_MAX_BLOCK_DEPTH 256       /* .if/.rept/.for/.macro blocks open at once in one file */
+#define ASM_MAX_NESTING 1024          /* blocks, macro calls and includes being expanded at once */
+#define ASM_MAX_EXPR_DEPTH 256        /* operators above the deepest operand of an expression */
 #define ASM_MAX_INCLUDE_DEPTH 32      /* nested .include */
+#define ASM_MAX_SOURCE_SIZE (256u << 20)  /* bytes of one source or included file */
 #define ASM_MAX_REPEAT 1000000        /* iterations of one .rept or .for */
 #define ASM_MAX_STATEMENTS 50000000   /* statements one source may expand to */
 #define ASM_MAX_TEMP_WORDS 1048576    /* words of one .temp/.vtemp array */
+#define ASM_MAX_BUNDLES 4194304       /* bundles of one source's program */
+#define ASM_MAX_SLOTS 4194304         /* slots of one source's program */
+#define ASM_STR_(x) #x
+#define ASM_STR(x) ASM_STR_(x)        /* a limit spelled in a message */
 
 typedef struct {
     const char *const *include_dirs;   /* -I, searched in order after the including file's directory */

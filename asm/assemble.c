@@ -81,6 +81,13 @@ static vimage *assemble(const char *name, char *text, size_t size, const asm_opt
         asm_options_init(&defaults);
         opt = &defaults;
     }
+    const char *binary = asm_binary_source(text, size);
+    if (binary) {
+        diag_loc loc = {name, 0, 0, 0};
+        diag_error(d, &loc, "%s", binary);
+        free(text);
+        return NULL;
+    }
     asm_ctx ctx;
     asm_ctx_init(&ctx, d, opt);
     int before = diag_error_count(d);
@@ -124,7 +131,10 @@ vimage *asm_assemble_file(const char *path, const asm_options *opt, diag *d)
     char *text = asm_read_source(path, &size);
     if (!text) {
         diag_loc loc = {name, 0, 0, 0};
-        diag_error(d, &loc, "cannot read the source: %s", strerror(errno));
+        if (errno == EFBIG)
+            diag_error(d, &loc, "the source is larger than the limit of %u MiB", ASM_MAX_SOURCE_SIZE >> 20);
+        else
+            diag_error(d, &loc, "cannot read the source: %s", strerror(errno));
         return NULL;
     }
     return assemble(name, text, size, opt, d);

@@ -185,10 +185,24 @@ char *asm_read_source(const char *path, size_t *size)
      * file that grows meanwhile makes the buffer double. */
     struct stat st;
     size_t cap = 1 << 16, n = 0;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < SIZE_MAX / 2)
-        cap = (size_t)st.st_size + 3;
-    char *buf = xmalloc(cap);
-    for (;;) {
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (!is_stdin)
+            fclose(f);
+        errno = EISDIR;
+        return NULL;
+    }
+    /* Bounded: a file over the limit (or /dev/zero, a pipe without end)
+     * is an error once the limit is passed, not a read until memory runs
+     * out. */
+    int too_big = 0;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
+        if ((uint64_t)st.st_size > ASM_MAX_SOURCE_SIZE)
+            too_big = 1;
+        else
+            cap = (size_t)st.st_size + 3;
+    }
+    char *buf = too_big ? NULL : xmalloc(cap);
+    while (!too_big) {
         if (cap - n < 3) {
             cap *= 2;
             buf = realloc(buf, cap);
@@ -199,9 +213,10 @@ char *asm_read_source(const char *path, size_t *size)
         n += got;
         if (got == 0)
             break;
+        too_big = n > ASM_MAX_SOURCE_SIZE;
     }
-    int failed = ferror(f);
-    int saved = errno;
+    int failed = too_big || ferror(f);
+    int saved = too_big ? EFBIG : errno;
     if (!is_stdin)
         fclose(f);
     if (failed) {
@@ -212,6 +227,20 @@ char *asm_read_source(const char *path, size_t *size)
     buf[n] = buf[n + 1] = '\0';
     *size = n;
     return buf;
+}
+
+const char *asm_binary_source(const char *text, size_t size)
+{
+    if (size >= 8 && memcmp(text, IMG_MAGIC, 4) == 0) {
+        if (text[6] == IMG_EXECUTABLE && text[7] == 0)
+            return "this is a vliwkit image, not assembly source; did you mean vdis or vrun?";
+        if (text[6] == IMG_OBJECT && text[7] == 0)
+            return "this is a vliwkit object, not assembly source; name it NAME.vo to link it, or read it "
+                   "with vdis";
+    }
+    if (memchr(text, '\0', size))
+        return "this file holds a NUL byte: it looks binary, not assembly source";
+    return NULL;
 }
 
 void asm_ctx_init(asm_ctx *ctx, diag *d, const asm_options *opt)
@@ -354,6 +383,16 @@ static const char *const binop_texts[] = {
     [BIN_LT] = "<",   [BIN_GT] = ">",   [BIN_LE] = "<=",  [BIN_GE] = ">=",   [BIN_EQ] = "==",
     [BIN_NE] = "!=",  [BIN_LAND] = "&&", [BIN_LOR] = "||",
 };
+
+unsigned asm_expr_depth(const asm_expr *a, const asm_expr *b, const asm_expr *c)
+{
+    unsigned d = a ? a->depth : 0;
+    if (b && b->depth > d)
+        d = b->depth;
+    if (c && c->depth > d)
+        d = c->depth;
+    return d + 1;
+}
 
 const char *asm_binop_text(asm_binop op) { return binop_texts[op]; }
 

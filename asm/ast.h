@@ -166,8 +166,12 @@ static inline asm_pos asm_loc_pos(asm_ctx *ctx, const asm_loc *loc)
 }
 asm_loc asm_pos_loc(const asm_ctx *ctx, asm_pos pos);
 /* A whole file ("-": standard input) in a malloc'd buffer followed by two
- * NUL bytes, as the scanner wants it; NULL with errno set on failure. */
+ * NUL bytes, as the scanner wants it; NULL with errno set on failure
+ * (EFBIG: more than ASM_MAX_SOURCE_SIZE bytes, EISDIR: a directory). */
 char *asm_read_source(const char *path, size_t *size);
+/* Why a file's bytes cannot be source (an image, an object, a NUL byte:
+ * one message rather than one per byte), or NULL. */
+const char *asm_binary_source(const char *text, size_t size);
 
 typedef enum { ASM_ERROR, ASM_WARNING, ASM_NOTE } asm_severity;
 
@@ -204,6 +208,8 @@ typedef struct asm_expr asm_expr;
 struct asm_expr {
     uint8_t kind;      /* asm_expr_kind */
     uint8_t op;        /* asm_unop or asm_binop */
+    uint16_t depth;    /* operators down to the deepest leaf (0: a leaf), at most ASM_MAX_EXPR_DEPTH
+                        * in a tree anyone evaluates, so that the recursive walks are bounded */
     asm_loc loc;
     union {
         int64_t value;
@@ -212,6 +218,9 @@ struct asm_expr {
         struct { asm_expr *a, *b, *c; } sub;
     } u;
 };
+
+/* The depth of an operator over a, b and c (NULL: no operand). */
+unsigned asm_expr_depth(const asm_expr *a, const asm_expr *b, const asm_expr *c);
 
 /* The C spelling of an operator ("<<"), for messages and dumps. */
 const char *asm_binop_text(asm_binop op);

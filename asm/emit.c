@@ -36,7 +36,7 @@ static uint32_t add_symbol(vimage *img, const asm_symbol *s)
         return img_add_symbol(img, s->name->text, IMG_SYM_CONST, bind, 0, (uint32_t)s->value, 0, line);
     case SYM_EXTERN:
         return img_add_symbol(img, s->name->text, s->extern_kind ? (img_sym_kind)s->extern_kind : IMG_SYM_CONST,
-                              bind, 0, 0, 0, line);
+                              bind, 0, 0, s->size, line);
     case SYM_UNDEFINED:
         break;
     }

@@ -61,8 +61,10 @@ struct asm_expander {
     const macro_env *env;
     int in_bundle;               /* a call inside < > is adding slots to it */
     int include_depth, macro_depth, feed_depth;
+    int nesting;                 /* expand_body calls active (ASM_MAX_NESTING) */
     int kept;                    /* a macro definition points into the statements */
     uint64_t statements;
+    uint64_t frames_kept;        /* times kept_frame handed the current frame out */
     int stopped;                 /* over ASM_MAX_STATEMENTS: expand nothing more */
     uint64_t expansions;         /* numbers the private labels of expansions */
     uint32_t definitions;        /* numbers the symbols as they are defined */
@@ -118,6 +120,23 @@ static const char *nearest_op(int engine, const char *text)
     return spell_result(&m);
 }
 
+/* The current frame, for something that keeps it (a bundle, a symbol).
+ * A loop reuses its iteration's frame when nothing kept it, so that a
+ * loop of statements that make nothing (.equ, .if) takes no memory. */
+static const asm_frame *kept_frame(expander *x)
+{
+    x->frames_kept++;
+    return x->frame;
+}
+
+/* An iteration's frame: the last one again when nothing kept it. */
+static asm_frame *iteration_frame(expander *x, asm_frame *last, uint64_t kept_before)
+{
+    if (last && x->frames_kept == kept_before)
+        return last;
+    return asm_alloc(&x->ctx->arena, sizeof *last);
+}
+
 static void error(expander *x, const asm_loc *loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void error(expander *x, const asm_loc *loc, const char *fmt, ...)
 {
@@ -148,6 +167,7 @@ static asm_expr *new_int(expander *x, int64_t v, const asm_loc *loc)
     asm_expr *e = asm_alloc(&x->temp, sizeof *e);
     e->kind = EX_INT;
     e->op = 0;
+    e->depth = 0;
     e->loc = *loc;
     e->u.value = v;
     return e;
@@ -175,7 +195,7 @@ static asm_symbol *sym_define(expander *x, asm_name *n, const asm_loc *loc)
     asm_symbol *s = sym_get(x, n);
     if (s->kind == SYM_UNDEFINED) {
         s->loc = *loc;
-        s->frame = x->frame;
+        s->frame = kept_frame(x);
         s->order = ++x->definitions;
         return s;
     }
@@ -203,6 +223,22 @@ static asm_expr *param_value(expander *x, const asm_expr *e)
             return env->args[i];
     error(x, &e->loc, "macro '%s' has no parameter '%s'", env->macro->name->text, e->u.name->text);
     return NULL;
+}
+
+/* r, a new operator node over operands just substituted: a macro
+ * argument put in place of a parameter deepens the tree, which must stay
+ * within ASM_MAX_EXPR_DEPTH like the source's own.  NULL: too deep. */
+static asm_expr *deepened(expander *x, asm_expr *r)
+{
+    unsigned depth = asm_expr_depth(r->u.sub.a, r->kind == EX_UNARY ? NULL : r->u.sub.b,
+                                    r->kind == EX_COND ? r->u.sub.c : NULL);
+    if (depth > ASM_MAX_EXPR_DEPTH) {
+        error(x, &r->loc, "expression nested more than %d operators deep once macro arguments are in place",
+              ASM_MAX_EXPR_DEPTH);
+        return NULL;
+    }
+    r->depth = (uint16_t)depth;
+    return r;
 }
 
 /* e with macro parameters and private labels replaced; with fold, also
@@ -243,7 +279,7 @@ static asm_expr *subst(expander *x, asm_expr *e, int fold)
             return e;
         asm_expr *r = new_expr(x, e);
         r->u.sub.a = a;
-        return r;
+        return deepened(x, r);
     }
     case EX_BINARY: {
         asm_expr *a = subst(x, e->u.sub.a, fold);
@@ -270,7 +306,7 @@ static asm_expr *subst(expander *x, asm_expr *e, int fold)
         asm_expr *r = new_expr(x, e);
         r->u.sub.a = a;
         r->u.sub.b = b;
-        return r;
+        return deepened(x, r);
     }
     case EX_COND: {
         asm_expr *c = subst(x, e->u.sub.a, fold);
@@ -285,7 +321,7 @@ static asm_expr *subst(expander *x, asm_expr *e, int fold)
         r->u.sub.a = c;
         r->u.sub.b = b;
         r->u.sub.c = d;
-        return r;
+        return deepened(x, r);
     }
     case EX_INDEX: {
         asm_expr *base = subst(x, e->u.sub.a, 0), *index = subst(x, e->u.sub.b, fold);
@@ -300,7 +336,7 @@ static asm_expr *subst(expander *x, asm_expr *e, int fold)
         asm_expr *r = new_expr(x, e);
         r->u.sub.a = base;
         r->u.sub.b = index;
-        return r;
+        return deepened(x, r);
     }
     }
     return e;
@@ -482,7 +518,7 @@ static const char *word_of(expander *x, const asm_word *w, const asm_loc **loc)
     *loc = &w->loc;
     if (!w->param)
         return w->text;
-    asm_expr param = {EX_PARAM, 0, w->loc, {.name = w->name}};
+    asm_expr param = {EX_PARAM, 0, 0, w->loc, {.name = w->name}};
     asm_expr *e = param_value(x, &param);
     if (!e)
         return NULL;
@@ -620,7 +656,7 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
     p->slots = asm_grow(p->slots, &p->cap_slots, p->nslots + 1, sizeof *p->slots);
     p->slots[p->nslots++] = (asm_pslot){(uint16_t)op, (uint8_t)place_of(&s->engine), (uint8_t)x->fence,
                                         asm_loc_pos(x->ctx, &s->loc), (uint32_t)p->nargs,
-                                        x->region ? x->priority : 0, x->frame};
+                                        x->region ? x->priority : 0, kept_frame(x)};
     x->fence = 0;
     p->nargs += (size_t)info->nargs;
 }
@@ -702,6 +738,7 @@ static void expand_call(expander *x, const asm_slot_ast *call)
     if (x->macro_depth >= ASM_MAX_MACRO_DEPTH) {
         error(x, &call->loc, "macro calls nested more than %d deep (does '%s' call itself without end?)",
               ASM_MAX_MACRO_DEPTH, name->text);
+        x->stopped = 1;   /* the callers' other calls would only say it again */
         return;
     }
     const asm_stmt *def = m->def;
@@ -789,6 +826,15 @@ static void expand_bundle(expander *x, const asm_stmt *s)
         }
     }
     asm_program *p = x->p;
+    /* Checked here, before the arrays grow: a .rept in a .rept would take
+     * gigabytes before the statement limit. */
+    if (!x->in_bundle && (p->nbundles >= ASM_MAX_BUNDLES || p->nslots + s->u.bundle.nslots > ASM_MAX_SLOTS)) {
+        error(x, &s->loc, "the program grows past %s (a runaway .rept or macro?)",
+              p->nbundles >= ASM_MAX_BUNDLES ? "the limit of " ASM_STR(ASM_MAX_BUNDLES) " bundles"
+                                             : "the limit of " ASM_STR(ASM_MAX_SLOTS) " slots");
+        x->stopped = 1;
+        return;
+    }
     size_t first = p->nslots;
     int outer = x->in_bundle;
     x->in_bundle = 1;
@@ -804,7 +850,7 @@ static void expand_bundle(expander *x, const asm_stmt *s)
         return;   /* the slots joined the bundle being built */
     p->bundles = asm_grow(p->bundles, &p->cap_bundles, p->nbundles + 1, sizeof *p->bundles);
     p->bundles[p->nbundles++] = (asm_pbundle){(uint32_t)first, (uint32_t)(p->nslots - first),
-                                              asm_loc_pos(x->ctx, &s->loc), x->region, x->frame};
+                                              asm_loc_pos(x->ctx, &s->loc), x->region, kept_frame(x)};
 }
 
 /* ---- includes ----------------------------------------------------------------------- */
@@ -860,12 +906,22 @@ static void expand_include(expander *x, const asm_stmt *s)
         }
     }
     if (!text) {
-        if (saved_errno != ENOENT)
+        if (saved_errno == EFBIG)
+            error(x, &s->u.include.path_loc, "include file '%s' is larger than the limit of %u MiB", name,
+                  ASM_MAX_SOURCE_SIZE >> 20);
+        else if (saved_errno != ENOENT)
             error(x, &s->u.include.path_loc, "cannot read include file '%s': %s", name, strerror(saved_errno));
         else
             error(x, &s->u.include.path_loc, "include file '%s' not found (searched %s%s)", name,
                   name[0] == '/' ? "only that path" : "the including file's directory",
                   name[0] != '/' && opt && opt->ninclude_dirs ? " and the -I directories" : "");
+        return;
+    }
+    const char *binary = asm_binary_source(text, size);
+    if (binary) {
+        error(x, &s->u.include.path_loc, "cannot include '%s': %s", name, binary);
+        free(found);
+        free(text);
         return;
     }
     const char *file = asm_file_name(x->ctx, found);
@@ -987,10 +1043,29 @@ static void expand_scratch(expander *x, const asm_stmt *s)
     }
 }
 
+/* .extern NAME[N]: the extent, 1..ISA_SCRATCH_WORDS, or 0 (reported). */
+static uint32_t extern_extent(expander *x, asm_expr *count)
+{
+    int64_t v;
+    if (eval_const(x, count, ".extern extent", &v) != 0)
+        return 0;
+    if (v < 1 || v > ISA_SCRATCH_WORDS) {
+        error(x, &count->loc, ".extern extent %" PRId64 " is outside 1..%d", v, ISA_SCRATCH_WORDS);
+        return 0;
+    }
+    return (uint32_t)v;
+}
+
 static void expand_linkage(expander *x, const asm_stmt *s)
 {
     for (uint32_t i = 0; i < s->u.names.count; i++) {
         asm_expr *e = s->u.names.names[i];
+        uint32_t extent = 0;
+        if (e->kind == EX_INDEX) {
+            if (!(extent = extern_extent(x, e->u.sub.b)))
+                continue;
+            e = e->u.sub.a;
+        }
         asm_name *n = def_name(x, e);
         if (!n)
             continue;
@@ -1011,8 +1086,17 @@ static void expand_linkage(expander *x, const asm_stmt *s)
         } else if (sym->kind == SYM_UNDEFINED && !sym->global) {
             sym->kind = SYM_EXTERN;
             sym->loc = e->loc;
-            sym->frame = x->frame;
+            sym->frame = kept_frame(x);
             sym->order = ++x->definitions;
+            if (extent) {   /* a scratch variable of that many words (the linker checks) */
+                sym->size = extent;
+                sym->extern_kind = IMG_SYM_SCRATCH;
+                sym->use_loc = e->loc;
+            }
+        } else if (sym->kind == SYM_EXTERN && extent && sym->size != extent) {
+            error(x, &e->loc, "'%s' is declared .extern again with %" PRIu32 " words", n->text, extent);
+            note(x, &sym->loc, sym->size ? "the first declaration gives it %" PRIu32 " words"
+                                         : "the first declaration gives it no extent", sym->size);
         } else if (sym->kind != SYM_EXTERN) {
             error(x, &e->loc, "'%s' is %s of this module; .extern is for names defined in other modules",
                   n->text, sym->kind == SYM_UNDEFINED ? "exported with .global" : asm_sym_noun(sym));
@@ -1070,8 +1154,11 @@ static void expand_rept(expander *x, const asm_stmt *s)
         return;
     }
     const asm_frame *saved = x->frame;
+    asm_frame *f = NULL;
+    uint64_t kept = 0;
     for (int64_t i = 0; i < count && !x->stopped; i++) {
-        asm_frame *f = asm_alloc(&x->ctx->arena, sizeof *f);
+        f = iteration_frame(x, f, kept);
+        kept = x->frames_kept;
         *f = (asm_frame){saved, ASM_FRAME_REPT, ".rept", i, s->loc};
         x->frame = f;
         expand_body(x, &s->u.loop.body);
@@ -1107,13 +1194,16 @@ static void expand_for(expander *x, const asm_stmt *s)
     }
     asm_symbol saved_sym = *sym;
     const asm_frame *saved = x->frame;
+    asm_frame *f = NULL;
+    uint64_t kept = 0;
     for (int64_t i = 0; i < (int64_t)count && !x->stopped; i++) {
         int64_t v = start + i * step;
         sym->kind = SYM_CONST;
         sym->redefinable = 1;
         sym->value = v;
         sym->loc = s->u.loop.var->loc;
-        asm_frame *f = asm_alloc(&x->ctx->arena, sizeof *f);
+        f = iteration_frame(x, f, kept);
+        kept = x->frames_kept;
         *f = (asm_frame){saved, ASM_FRAME_FOR, var->text, v, s->loc};
         x->frame = f;
         expand_body(x, &s->u.loop.body);
@@ -1155,7 +1245,7 @@ static void expand_entry(expander *x, const asm_stmt *s)
     }
     p->has_entry = 1;
     p->entry_loc = s->loc;
-    p->entry_frame = x->frame;
+    p->entry_frame = kept_frame(x);
     asm_expr *name = s->u.def.name ? subst(x, s->u.def.name, 0) : NULL;
     p->entry_name = name ? persist(x, name) : NULL;
 }
@@ -1180,7 +1270,7 @@ static void expand_linear(expander *x, const asm_stmt *s)
     }
     p->regions = asm_grow(p->regions, &p->cap_regions, p->nregions + 1, sizeof *p->regions);
     p->regions[p->nregions++] =
-        (asm_region){(uint32_t)p->nbundles, (uint32_t)p->nbundles, (uint8_t)noalias, s->loc, x->frame};
+        (asm_region){(uint32_t)p->nbundles, (uint32_t)p->nbundles, (uint8_t)noalias, s->loc, kept_frame(x)};
     x->region = (uint32_t)p->nregions;
     x->priority = 0;
 }
@@ -1252,15 +1342,34 @@ static void expand_stmt(expander *x, const asm_stmt *s)
 
 static void expand_body(expander *x, const asm_body *body)
 {
+    if (x->stopped)
+        return;
+    /* Each level recurses in C: bounded, so that no source overflows the
+     * stack (blocks are bounded per file, but macros and includes stack
+     * them). */
+    if (x->nesting >= ASM_MAX_NESTING) {
+        if (body->first)
+            error(x, &body->first->loc, "blocks, macro calls and includes nested more than %d deep",
+                  ASM_MAX_NESTING);
+        x->stopped = 1;
+        return;
+    }
+    x->nesting++;
     for (const asm_stmt *s = body->first; s && !x->stopped; s = s->next) {
         if (++x->statements > ASM_MAX_STATEMENTS) {
             error(x, &s->loc, "the source expands to more than %d statements (a runaway .rept or macro?)",
                   ASM_MAX_STATEMENTS);
             x->stopped = 1;
-            return;
+            break;
+        }
+        /* After the error limit nothing more would be shown. */
+        if (diag_stopped(x->ctx->d)) {
+            x->stopped = 1;
+            break;
         }
         expand_stmt(x, s);
     }
+    x->nesting--;
 }
 
 asm_expander *asm_expander_new(asm_ctx *ctx, asm_program *p)
@@ -1270,6 +1379,11 @@ asm_expander *asm_expander_new(asm_ctx *ctx, asm_program *p)
         abort();
     x->ctx = ctx;
     x->p = p;
+    /* The program's arrays exist even when empty: the stages index them
+     * (&slots[first]), and arithmetic on NULL is undefined even at 0. */
+    p->bundles = asm_grow(p->bundles, &p->cap_bundles, 1, sizeof *p->bundles);
+    p->slots = asm_grow(p->slots, &p->cap_slots, 1, sizeof *p->slots);
+    p->args = asm_grow(p->args, &p->cap_args, 1, sizeof *p->args);
     for (int op = 0; op < ISA_OP_COUNT; op++) {
         int engine = isa_ops[op].engine;
         uint32_t h = text_hash(isa_ops[op].mnemonic, engine) % OPTAB_SIZE;

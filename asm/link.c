@@ -717,6 +717,72 @@ static void report_out_of_range(linker *L, module *m, uint32_t slot, const char 
         diag_error(L->d, &loc, "relocation out of range: %s in '%s'", why, text);
 }
 
+/* A relocated scratch operand must stay inside the symbol it lands in,
+ * as the assembler checks within one file (bind.c): a vector op on a
+ * one-word extern would otherwise write over its neighbours.  An offset
+ * that is itself relocated is left to the machine's range check.
+ * rels: the relocations of the operand's slot.  Returns whether it
+ * reported (once per slot is enough: the operands share a line). */
+static int check_extent(linker *L, module *m, const img_reloc *r, const img_reloc *rels, size_t nrels)
+{
+    sym_ref def = m->binding[r->symbol];
+    if (r->kind != IMG_REL_SCRATCH || def.module == NO_INDEX)
+        return 0;
+    const module *dm = &L->mods[def.module];
+    const img_symbol *ds = &dm->obj->symbols[def.symbol];
+    const isa_slot *slot = &m->obj->slots[r->slot];
+    const char *kinds = isa_ops[slot->op].kinds, *imm = strchr(kinds, 'i');
+    char k = kinds[r->operand];
+    int64_t first = r->addend;
+    if ((k == 'e' || k == 'f') && imm) {
+        int at = (int)(imm - kinds);
+        for (size_t i = 0; i < nrels; i++)
+            if (rels[i].operand == at)
+                return 0;
+        first += slot->arg[at];
+    }
+    int64_t width = (k == 'D' || k == 'S') ? ISA_VLEN : 1;
+    if (first >= 0 && first + width <= ds->size)
+        return 0;
+    const char *name = sym_name(dm, ds);
+    diag_loc loc = slot_loc(m, r->slot);
+    if (width > 1)
+        diag_error(L->d, &loc,
+                   "vector operand %s%+" PRId64 " covers words %" PRId64 "..%" PRId64 " of '%s', which has %" PRIu32
+                   " (0..%" PRIu32 ")",
+                   name, first, first, first + width - 1, name, ds->size, ds->size - 1);
+    else
+        diag_error(L->d, &loc, "%s%+" PRId64 " is outside '%s', which has %" PRIu32 " word%s (0..%" PRIu32 ")", name,
+                   first, name, ds->size, ds->size == 1 ? "" : "s", ds->size - 1);
+    diag_loc dloc = symbol_loc(dm, ds);
+    diag_note(L->d, &dloc, "'%s' is declared here", name);
+    return 1;
+}
+
+/* An extern declared with an extent (.extern NAME[N]) must be defined at
+ * least that big. */
+static void check_declared_extents(linker *L)
+{
+    for (size_t i = 0; i < L->ninputs; i++) {
+        module *m = &L->mods[i];
+        for (uint32_t k = 0; k < m->obj->nsymbols; k++) {
+            const img_symbol *s = &m->obj->symbols[k];
+            sym_ref def = m->binding[k];
+            if (s->binding != IMG_BIND_EXTERN || !s->size || def.module == NO_INDEX)
+                continue;
+            const module *dm = &L->mods[def.module];
+            const img_symbol *ds = &dm->obj->symbols[def.symbol];
+            if (ds->kind != IMG_SYM_SCRATCH || ds->size >= s->size)
+                continue;   /* a kind mismatch is reported at its use */
+            diag_loc loc = symbol_loc(m, s);
+            diag_error(L->d, &loc, "'%s' is declared here with %" PRIu32 " words, but it has %" PRIu32,
+                       sym_name(m, s), s->size, ds->size);
+            diag_loc dloc = symbol_loc(dm, ds);
+            diag_note(L->d, &dloc, "'%s' is defined here", sym_name(dm, ds));
+        }
+    }
+}
+
 /* Total order, so that the result never depends on the sort. */
 static int by_slot(const void *a, const void *b)
 {
@@ -761,6 +827,9 @@ static void apply_relocations(linker *L)
                     s->arg[rel[k].operand] = v;
                 complete &= ok;
             }
+            for (uint32_t j = first; complete && j < k; j++)
+                if (check_extent(L, m, &rel[j], &rel[first], k - first))
+                    break;
             char why[160];
             int bad_arg;
             if (complete && isa_check_slot(s, why, sizeof why, &bad_arg) != 0)
@@ -966,6 +1035,7 @@ vimage *lnk_link(const lnk_input *inputs, size_t ninputs, const lnk_options *opt
     index_symbols(&L, &globals, IMG_BIND_GLOBAL, 1);
     bind_symbols(&L, &globals);
     free(globals.slots);
+    check_declared_extents(&L);
 
     scratch_layout lay = {0};
     layout_scratch(&L, &lay);

@@ -88,9 +88,15 @@ void asm_parse_close(asm_parser *ps, asm_stmt_kind kind, const asm_loc *loc)
     ps->block_loc = *loc;
 }
 
+/* A block opened more than ASM_MAX_BLOCK_DEPTH deep is one error and is
+ * left out of the tree (its lines still go in it, so that the block ends
+ * match): what walks the tree recurses once per level. */
 static void open_block(asm_parser *ps, asm_stmt *s)
 {
-    body_append(current_body(ps), s);
+    if (ps->nblocks < ASM_MAX_BLOCK_DEPTH)
+        body_append(current_body(ps), s);
+    else if (ps->nblocks == ASM_MAX_BLOCK_DEPTH)
+        asm_parse_error(ps, &s->loc, "blocks (.if, .rept, .for, .macro) nested more than %d deep", ASM_MAX_BLOCK_DEPTH);
     if (ps->nblocks == ps->cap_blocks) {
         ps->cap_blocks = ps->cap_blocks ? 2 * ps->cap_blocks : 16;
         ps->blocks = realloc(ps->blocks, ps->cap_blocks * sizeof *ps->blocks);

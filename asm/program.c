@@ -6,7 +6,7 @@
 
 void *asm_grow(void *v, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
+    if (need <= *cap && v)   /* never NULL: &v[n] on NULL is undefined, even for n = 0 */
         return v;
     size_t c = *cap ? *cap : 64;
     while (c < need)

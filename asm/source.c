@@ -72,6 +72,8 @@ int asm_print_source(FILE *f, const vimage *obj)
         if (sym->binding == IMG_BIND_EXTERN) {
             fputs(".extern ", f);
             put_name(f, name);
+            if (sym->size)
+                fprintf(f, "[%" PRIu32 "]", sym->size);
             fputc('\n', f);
             continue;
         }

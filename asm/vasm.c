@@ -15,6 +15,7 @@
  * output cannot be written).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,7 @@ static void usage(FILE *f)
             "  -w                   disable all warnings\n"
             "  -fdiagnostics-color[=WHEN]  colour messages: auto (on a terminal, unless\n"
             "                       NO_COLOR is set; the default), always or never\n"
+            "  -ferror-limit=N, -fmax-errors=N  stop after N errors (default 20; 0: none)\n"
             "  -h, --help           show this help and exit\n"
             "  -V, --version        show the version and exit\n"
             "\n"
@@ -296,6 +298,7 @@ int main(int argc, char **argv)
     const char *out_path = NULL, *listing = NULL, *map = NULL, *disassembly = NULL;
     const char *sched_report = NULL;
     int compile_only = 0, as_source = 0, strip = 0;
+    int error_limit = DIAG_DEFAULT_ERROR_LIMIT;
     size_t n = (size_t)argc;
     input *inputs = calloc(n, sizeof *inputs);
     const char **dirs = calloc(n, sizeof *dirs), **defines = calloc(n, sizeof *defines);
@@ -388,14 +391,25 @@ int main(int argc, char **argv)
         case 'D':
             defines[opt.ndefines++] = p.value;
             break;
-        case OPT_COLOR:
-            if (set_color(d, p.value) != 0) {
+        case OPT_COLOR:   /* -fNAME: the diagnostics' colour or error limit */
+            if (p.value && (strncmp(p.value, "error-limit=", 12) == 0 || strncmp(p.value, "max-errors=", 11) == 0)) {
+                const char *v = strchr(p.value, '=') + 1;
+                char *end;
+                long limit = strtol(v, &end, 10);
+                if (!*v || *end || limit < 0 || limit > INT_MAX) {
+                    cli_usage_error("vasm", "'%s': the error limit must be a number from 0 (no limit)", p.text);
+                    rc = CLI_EXIT_USAGE;
+                    goto early;
+                }
+                error_limit = (int)limit;
+            } else if (set_color(d, p.value) != 0) {
                 rc = CLI_EXIT_USAGE;
                 goto early;
             }
             break;
         }
     }
+    diag_set_error_limit(d, error_limit);
     for (size_t i = 0; i < nunknown; i++)
         report_unknown_warning(d, unknown_warnings[i]);
     int object_input = 0;

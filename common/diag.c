@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,18 @@ typedef struct {
     size_t nlines;
 } diag_source;
 
+/* An error or warning shown lately: the same one again (a statement inside
+ * a .rept, a bad index in a .for) is counted rather than printed. */
+typedef struct {
+    uint64_t key;     /* hash of its first line, location and text */
+    char *where;      /* its "file:line:col" to cite in the summary */
+    long repeats;
+} diag_recent;
+
+#define DIAG_RECENT 16
+#define DIAG_WINDOW 120     /* columns of a long source line shown around the caret */
+#define DIAG_MAX_NOTES 10   /* notes shown under one error or warning */
+
 struct diag {
     FILE *out;
     char *program;
@@ -32,6 +45,14 @@ struct diag {
     } *flags;            /* -Werror=NAME, -Wno-error=NAME */
     size_t nflags;
     int errors, warnings;
+    int limit;            /* errors shown before stopping; 0: no limit */
+    int shown_errors;
+    int stopped;          /* the limit was reached: nothing more is shown */
+    int hiding;           /* the last error or warning was not shown, nor are its notes */
+    int notes;            /* notes shown since the last error or warning */
+    long hidden_notes;    /* and those held back */
+    diag_recent recent[DIAG_RECENT];
+    unsigned next_recent;
     diag_source *sources;
     size_t nsources, cap;
     src_cache *disk;     /* diag_read_sources: other files' lines, read on first use */
@@ -62,6 +83,7 @@ diag *diag_new(FILE *out, const char *program)
     diag *d = xcalloc(1, sizeof *d);
     d->out = out;
     d->program = dup_bytes(program, strlen(program));
+    d->limit = DIAG_DEFAULT_ERROR_LIMIT;
     return d;
 }
 
@@ -69,7 +91,7 @@ void diag_free(diag *d)
 {
     if (!d)
         return;
-    diag_flush(d);   /* nothing held is lost */
+    diag_flush(d);   /* nothing held or counted is lost */
     for (size_t i = 0; i < d->nsources; i++) {
         free(d->sources[i].file);
         free(d->sources[i].text);
@@ -116,6 +138,8 @@ static int promoted(const diag *d, const char *flag)
     return d->werror;
 }
 
+void diag_set_error_limit(diag *d, int limit) { d->limit = limit > 0 ? limit : 0; }
+int diag_stopped(const diag *d) { return d->stopped; }
 int diag_error_count(const diag *d) { return d->errors; }
 int diag_warning_count(const diag *d) { return d->warnings; }
 
@@ -268,26 +292,60 @@ static void put_int(msg_buf *m, int v, int width)
         put_char(m, digits[--n]);
 }
 
+/* A count with thousands separators: "99,985". */
+static void put_count(msg_buf *m, long v)
+{
+    char digits[32];
+    int n = 0;
+    unsigned long u = (unsigned long)v;
+    do {
+        if (n % 4 == 3)
+            digits[n++] = ',';
+        digits[n++] = (char)('0' + u % 10);
+    } while ((u /= 10) != 0);
+    while (n > 0)
+        put_char(m, digits[--n]);
+}
+
+/* The line, or for a long one a window of about DIAG_WINDOW columns
+ * around the caret with "..." where it is cut, so that a message costs
+ * the same on a line of a megabyte as on a short one. */
 static void show_source(diag *d, msg_buf *m, const diag_loc *loc)
 {
     size_t len;
     const char *text = find_line(d, loc->file, loc->line, &len);
     if (!text)
         return;
+    size_t caret = loc->col > 0 ? (size_t)loc->col - 1 : 0;
+    size_t from = 0, to = len;
+    if (len > DIAG_WINDOW) {
+        from = caret > DIAG_WINDOW / 3 ? caret - DIAG_WINDOW / 3 : 0;
+        to = from + DIAG_WINDOW < len ? from + DIAG_WINDOW : len;
+        from = to - DIAG_WINDOW;
+        if (caret >= to)   /* a column past the line's end: show its end */
+            caret = to;
+    }
     put_int(m, loc->line, 5);
     put_bytes(m, " | ", 3);
-    put_bytes(m, text, len);
+    if (from > 0)
+        put_bytes(m, "...", 3);
+    put_bytes(m, text + from, to - from);
+    if (to < len)
+        put_bytes(m, "...", 3);
     put_char(m, '\n');
     if (loc->col <= 0)
         return;
     put_bytes(m, "      | ", 8);
+    if (from > 0)
+        put_bytes(m, "   ", 3);
     /* Keep tabs so the caret lines up under the same columns. */
-    for (int c = 1; c < loc->col && (size_t)(c - 1) < len; c++)
-        put_char(m, text[c - 1] == '\t' ? '\t' : ' ');
+    for (size_t c = from; c < caret && c < to; c++)
+        put_char(m, text[c] == '\t' ? '\t' : ' ');
     if (d->color)
         put_str(m, "\033[1;32m");
     put_char(m, '^');
-    for (int c = 1; c < loc->len; c++)
+    size_t room = to > caret ? to - caret : 1;
+    for (int c = 1; c < loc->len && (size_t)c < room; c++)
         put_char(m, '~');
     if (d->color)
         put_str(m, RESET);
@@ -345,7 +403,8 @@ static int held_order(const void *a, const void *b)
 
 void diag_hold(diag *d) { d->holding = 1; }
 
-void diag_flush(diag *d)
+/* Writes the held messages in source order. */
+static void release_held(diag *d)
 {
     if (d->nheld)   /* qsort wants a valid pointer even for nothing */
         qsort(d->held, d->nheld, sizeof *d->held, held_order);
@@ -358,13 +417,113 @@ void diag_flush(diag *d)
     d->holding = 0;
 }
 
-static void report(diag *d, const diag_loc *loc, const char *kind, const char *flag, const char *fmt,
-                   va_list ap)
+/* 64-bit FNV-1a. */
+static uint64_t hash_bytes(const char *p, size_t n)
 {
+    uint64_t h = 1469598103934665603u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211u;
+    return h;
+}
+
+/* One message, held for source order (diag_hold) or written whole: a
+ * buffered stream is flushed, so that messages of tools sharing a terminal
+ * do not interleave mid-line.  A note joins the message before it. */
+static void write_msg(diag *d, const diag_loc *loc, const char *kind, msg_buf *m)
+{
+    if (d->holding) {
+        hold(d, loc, kind, m->buf, m->len);
+    } else {
+        fwrite(m->buf, 1, m->len, d->out);
+        fflush(d->out);
+    }
+    if (m->buf != m->local)
+        free(m->buf);
+}
+
+static void init_msg(msg_buf *m)
+{
+    m->buf = m->local;
+    m->len = 0;
+    m->cap = sizeof m->local;
+}
+
+/* "... and N more" under the notes of the last error, once it is over. */
+static void flush_notes(diag *d)
+{
+    if (d->hidden_notes) {
+        msg_buf m;
+        init_msg(&m);
+        put_str(&m, d->program);
+        put_bytes(&m, ": note: ... and ", 16);
+        put_count(&m, d->hidden_notes);
+        put_str(&m, d->hidden_notes == 1 ? " more note\n" : " more notes\n");
+        write_msg(d, NULL, "note", &m);
+    }
+    d->hidden_notes = 0;
+    d->notes = 0;
+}
+
+static void flush_recent(diag *d, diag_recent *r)
+{
+    if (r->repeats) {
+        msg_buf m;
+        init_msg(&m);
+        put_str(&m, r->where);
+        put_bytes(&m, ": note: the message here was repeated ", 38);
+        put_count(&m, r->repeats);
+        put_str(&m, r->repeats == 1 ? " more time (not shown)\n" : " more times (not shown)\n");
+        write_msg(d, NULL, "note", &m);
+    }
+    free(r->where);
+    *r = (diag_recent){0, NULL, 0};
+}
+
+void diag_flush(diag *d)
+{
+    flush_notes(d);
+    for (unsigned i = 0; i < DIAG_RECENT; i++)
+        flush_recent(d, &d->recent[(d->next_recent + i) % DIAG_RECENT]);
+    release_held(d);
+}
+
+/* Whether an error or warning whose first line is m's is one of the last
+ * few shown: then it is only counted. */
+static int is_repeat(diag *d, const msg_buf *m, size_t where_len)
+{
+    uint64_t key = hash_bytes(m->buf, m->len);
+    for (unsigned i = 0; i < DIAG_RECENT; i++)
+        if (d->recent[i].where && d->recent[i].key == key) {
+            d->recent[i].repeats++;
+            return 1;
+        }
+    diag_recent *r = &d->recent[d->next_recent];
+    d->next_recent = (d->next_recent + 1) % DIAG_RECENT;
+    flush_recent(d, r);
+    r->key = key;
+    r->where = dup_bytes(m->buf, where_len);
+    return 0;
+}
+
+/* kind: "error", "warning" or "note"; returns whether it was shown. */
+static int report(diag *d, const diag_loc *loc, const char *kind, const char *flag, const char *fmt,
+                  va_list ap)
+{
+    int is_note = kind[0] == 'n';
+    if (is_note && (d->hiding || d->stopped))
+        return 0;
+    if (is_note && d->notes >= DIAG_MAX_NOTES) {
+        d->hidden_notes++;
+        return 0;
+    }
+    if (!is_note) {
+        flush_notes(d);
+        d->hiding = 1;
+        if (d->stopped)
+            return 0;
+    }
     msg_buf m;
-    m.buf = m.local;
-    m.len = 0;
-    m.cap = sizeof m.local;
+    init_msg(&m);
     /* "file:line:col: kind: ..." for a place in a source; otherwise the
      * tool's name leads, as in "vasm: error: k.vo: ..." (docs/cli.md). */
     int in_source = loc && loc->file && loc->line > 0;
@@ -374,16 +533,15 @@ static void report(diag *d, const diag_loc *loc, const char *kind, const char *f
         put_str(&m, loc->file);
         put_char(&m, ':');
         put_int(&m, loc->line, 0);
-        put_char(&m, ':');
         if (loc->col > 0) {
-            put_int(&m, loc->col, 0);
             put_char(&m, ':');
+            put_int(&m, loc->col, 0);
         }
-        put_char(&m, ' ');
     } else {
         put_str(&m, d->program);
-        put_bytes(&m, ": ", 2);
     }
+    size_t where_len = m.len;   /* what a repeated message is told by */
+    put_bytes(&m, ": ", 2);
     if (d->color)
         put_str(&m, kind_color(kind));
     put_str(&m, kind);
@@ -402,27 +560,35 @@ static void report(diag *d, const diag_loc *loc, const char *kind, const char *f
     }
     if (d->color)
         put_str(&m, RESET);
+    if (!is_note && is_repeat(d, &m, where_len)) {
+        if (m.buf != m.local)
+            free(m.buf);
+        return 0;
+    }
+    if (kind[0] == 'e' && d->limit && d->shown_errors >= d->limit) {
+        d->stopped = 1;
+        m.len = 0;
+        put_str(&m, d->program);
+        put_str(&m, ": fatal error: too many errors emitted, stopping now [-ferror-limit=]\n");
+        write_msg(d, NULL, "error", &m);
+        return 0;
+    }
     put_char(&m, '\n');
     if (in_source)
         show_source(d, &m, loc);
-    if (d->holding) {
-        hold(d, loc, kind, m.buf, m.len);
-    } else {
-        /* A buffered stream gets the message whole too: it is flushed, so
-         * that messages of tools sharing a terminal do not interleave
-         * mid-line. */
-        fwrite(m.buf, 1, m.len, d->out);
-        fflush(d->out);
-    }
-    if (m.buf != m.local)
-        free(m.buf);
+    write_msg(d, loc, kind, &m);
+    if (is_note)
+        d->notes++;
+    else
+        d->hiding = 0;
+    return 1;
 }
 
 void diag_error(diag *d, const diag_loc *loc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    report(d, loc, "error", NULL, fmt, ap);
+    d->shown_errors += report(d, loc, "error", NULL, fmt, ap);
     va_end(ap);
     d->errors++;
 }
@@ -432,12 +598,14 @@ void diag_warning(diag *d, const diag_loc *loc, const char *flag, const char *fm
     va_list ap;
     va_start(ap, fmt);
     int error = promoted(d, flag);
-    report(d, loc, error ? "error" : "warning", flag, fmt, ap);
+    int shown = report(d, loc, error ? "error" : "warning", flag, fmt, ap);
     va_end(ap);
-    if (error)
+    if (error) {
         d->errors++;
-    else
+        d->shown_errors += shown;
+    } else {
         d->warnings++;
+    }
 }
 
 void diag_note(diag *d, const diag_loc *loc, const char *fmt, ...)

@@ -9,6 +9,12 @@
  * diag_add_source are reprinted under their messages with a caret; other
  * locations print the first line only (e.g. a linker citing an object's
  * line map).  Warnings are named (-Wname) and become errors under -Werror.
+ *
+ * What one bad input can print is bounded: a long line is shown as a
+ * window around the caret; an error or warning repeated (the same text at
+ * the same place, as in a loop) is counted and summed up at diag_flush;
+ * an error shows at most 10 notes, then "... and N more"; after the
+ * error limit, "too many errors emitted, stopping now" and nothing more.
  */
 #ifndef VLIW_DIAG_H
 #define VLIW_DIAG_H
@@ -33,6 +39,15 @@ void diag_set_werror_flag(diag *d, const char *flag, int on);
 /* Colours the messages as gcc and clang do on a terminal (cli_use_color
  * decides when). */
 void diag_set_color(diag *d, int on);
+#define DIAG_DEFAULT_ERROR_LIMIT 20
+/* Errors shown before stopping (-ferror-limit=N); 0: no limit. */
+void diag_set_error_limit(diag *d, int limit);
+/* Whether the limit was reached: a stage may stop early, as nothing it
+ * reports will be shown (errors are still counted). */
+int diag_stopped(const diag *d);
+/* Prints what is held back (the count of hidden notes and of repeated
+ * messages); diag_free does it too. */
+void diag_flush(diag *d);
 /* Registers a file's text so its lines can be reprinted (copied). */
 void diag_add_source(diag *d, const char *file, const char *text, size_t size);
 /* on: the lines of files not registered are read from disk when a

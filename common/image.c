@@ -1881,14 +1881,18 @@ int img_write_file(const vimage *img, const char *path, img_status *st)
 }
 
 /* Reads a stream to its end into a malloc'd buffer. */
-static uint8_t *read_stream(FILE *f, size_t *size)
+/* A stream (standard input, a pipe, a device) read no further than an
+ * image can be: past the size its header gives, at once when it has no
+ * magic (img_decode then names what is wrong), and never past
+ * IMG_MAX_FILE_SIZE (*too_big), so /dev/zero is not read until memory
+ * runs out. */
+static uint8_t *read_stream(FILE *f, size_t *size, int *too_big)
 {
     size_t cap = 1 << 16, n = 0;
     uint8_t *buf = xrealloc(NULL, cap);
+    *too_big = 0;
     for (;;) {
         if (n == cap) {
-            if (cap > SIZE_MAX / 2)
-                abort();
             cap *= 2;
             buf = xrealloc(buf, cap);
         }
@@ -1896,6 +1900,12 @@ static uint8_t *read_stream(FILE *f, size_t *size)
         n += got;
         if (got == 0)
             break;
+        if (n >= 12 && (memcmp(buf, IMG_MAGIC, 4) != 0 || n > get_u32(buf + 8)))
+            break;
+        if (n > IMG_MAX_FILE_SIZE) {
+            *too_big = 1;
+            break;
+        }
     }
     *size = n;
     return buf;
@@ -1931,10 +1941,16 @@ static int load_file(const char *path, const uint8_t **data, size_t *size, void 
         close(fd);
         return fail(st, IMG_ERR_IO, "%s: %s", path, strerror(err));
     }
-    *owned = read_stream(f, size);
+    int too_big;
+    *owned = read_stream(f, size, &too_big);
     int err = ferror(f) ? errno : 0;
     if (!is_stdin)
         fclose(f);
+    if (too_big) {
+        free(*owned);
+        *owned = NULL;
+        return fail(st, IMG_ERR_TOO_BIG, "%s: more than %u MiB", path, IMG_MAX_FILE_SIZE >> 20);
+    }
     if (err) {
         free(*owned);
         *owned = NULL;

@@ -44,6 +44,9 @@
 
 #define IMG_MAGIC "VLWK"
 #define IMG_VERSION 2
+/* The largest file the readers take from a stream (a mapped file is
+ * checked against its header's size instead). */
+#define IMG_MAX_FILE_SIZE (1u << 30)
 
 typedef enum { IMG_EXECUTABLE = 1, IMG_OBJECT = 2 } img_type;
 
@@ -166,7 +169,8 @@ typedef struct vimage {
     X(BAD_MEMORY,    "malformed memory segment") \
     X(BAD_RELOC,     "malformed relocation") \
     X(WRONG_TYPE,    "wrong file type for this use") \
-    X(RESERVED,      "reserved field is not zero")
+    X(RESERVED,      "reserved field is not zero") \
+    X(TOO_BIG,       "file is larger than the readers accept")
 
 typedef enum {
 #define IMG_ERR_ENUM(id, text) IMG_ERR_##id,

@@ -92,12 +92,15 @@ int isa_scratch_operands(int op, isa_operand_effect out[ISA_MAX_RANGES])
 {
     const isa_op_info *info = &isa_ops[op];
     int n = 0, imm = imm_arg(info);
+    /* The first three are written: one array, so that k can be compared
+     * with it (two equal literals need not be one object). */
+    static const char scratch_kinds[] = "dDesSf";
     for (int a = 0; info->kinds[a]; a++) {
-        const char *k = strchr("dDesSf", info->kinds[a]);
+        const char *k = strchr(scratch_kinds, info->kinds[a]);
         if (!k)
             continue;
         int displaced = *k == 'e' || *k == 'f';
-        out[n++] = (isa_operand_effect){(uint8_t)a, k < "dDesSf" + 3, (*k == 'D' || *k == 'S') ? ISA_VLEN : 1,
+        out[n++] = (isa_operand_effect){(uint8_t)a, k - scratch_kinds < 3, (*k == 'D' || *k == 'S') ? ISA_VLEN : 1,
                                         (int8_t)(displaced ? imm : -1)};
     }
     return n;

@@ -58,6 +58,9 @@ int asm_yylex(ASM_YYSTYPE *lval, asm_ploc *lloc, void *scanner);
 #include "isa.h"
 #include "spell.h"
 
+/* Symbols on bison's stack (bison's default, named for the message). */
+#define YYMAXDEPTH 10000
+
 /* A span from the first symbol to the last, when they share a line; an
  * empty rule sits just after the symbol before it; a rule of one symbol
  * (most reductions) is where that symbol is. */
@@ -87,7 +90,11 @@ static asm_ploc after(asm_ploc prev)
 static void asm_yyerror(const asm_ploc *loc, void *scanner, asm_parser *ps, const char *msg)
 {
     (void)scanner;
-    asm_parse_error(ps, LOC(*loc), "%s", msg);
+    if (strcmp(msg, "memory exhausted") == 0)   /* its stack is full: YYMAXDEPTH symbols open */
+        asm_parse_error(ps, LOC(*loc), "line nested too deep for the parser (more than %d open parentheses "
+                        "or operators)", YYMAXDEPTH);
+    else
+        asm_parse_error(ps, LOC(*loc), "%s", msg);
 }
 
 static void *node(asm_parser *ps, size_t size) { return asm_zalloc(&ps->arena, size); }
@@ -132,6 +139,7 @@ static asm_expr *ex_int(asm_parser *ps, int64_t v, const asm_loc *loc)
     asm_expr *e = asm_alloc(&ps->arena, sizeof *e);
     e->kind = EX_INT;
     e->op = 0;
+    e->depth = 0;
     e->loc = *loc;
     e->u.value = v;
     return e;
@@ -142,6 +150,7 @@ static asm_expr *ex_name(asm_parser *ps, asm_expr_kind kind, asm_name *n, const 
     asm_expr *e = asm_alloc(&ps->arena, sizeof *e);
     e->kind = (uint8_t)kind;
     e->op = 0;
+    e->depth = 0;
     e->loc = *loc;
     e->u.name = n;
     return e;
@@ -174,12 +183,25 @@ static asm_word *word_param(asm_parser *ps, asm_name *n, const asm_loc *loc)
     return new_word(ps, NULL, n, loc, 1);
 }
 
+/* An operator node; past ASM_MAX_EXPR_DEPTH, one error and a leaf that
+ * stands for the whole (its depth over the limit says so, so that the
+ * operators above it add no more errors): evaluating the expression would
+ * recurse that deep. */
 static asm_expr *ex_op(asm_parser *ps, asm_expr_kind kind, int op, asm_expr *a, asm_expr *b,
                        asm_expr *c, const asm_loc *loc)
 {
+    unsigned depth = asm_expr_depth(a, b, c);
+    if (depth > ASM_MAX_EXPR_DEPTH) {
+        if (depth == ASM_MAX_EXPR_DEPTH + 1)   /* crossing now, not above a leaf that did */
+            asm_parse_error(ps, loc, "expression nested more than %d operators deep", ASM_MAX_EXPR_DEPTH);
+        asm_expr *leaf = ex_int(ps, 0, loc);
+        leaf->depth = ASM_MAX_EXPR_DEPTH + 1;
+        return leaf;
+    }
     asm_expr *e = asm_alloc(&ps->arena, sizeof *e);
     e->kind = (uint8_t)kind;
     e->op = (uint8_t)op;
+    e->depth = (uint16_t)depth;
     e->loc = *loc;
     e->u.sub.a = a;
     e->u.sub.b = b;
@@ -350,7 +372,7 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 %token DSLASH "//" SHL "<<" SHR ">>" EQ "==" NE "!=" LE "<=" GE ">=" ANDAND "&&" OROR "||"
 %token BAD              "invalid token"
 
-%type <expr> name operand marg
+%type <expr> name ext_name operand marg
 %type <word> opword placed
 %type <text> word
 %type <expr> expr oexpr
@@ -368,7 +390,7 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 %left '+' '-'
 %left '*' '/' '%'
 %precedence UNARY
-%type <list> operands margs margs_opt items names decls params
+%type <list> operands margs margs_opt items names ext_names decls params
 %type <ptr> slot call decl param
 %type <expr> text
 
@@ -547,6 +569,17 @@ names:
   | names ',' name                      { $$ = list_add(ps, $1, $3); }
   ;
 
+/* .extern NAME[N]: a scratch variable of N words, kept as name[N]. */
+ext_names:
+    ext_name                            { $$ = list_one(ps, $1); }
+  | ext_names ',' ext_name              { $$ = list_add(ps, $1, $3); }
+  ;
+
+ext_name:
+    name
+  | name '[' expr ']'                   { $$ = ex_op(ps, EX_INDEX, 0, $1, $3, NULL, LOC(@$)); }
+  ;
+
 decls:
     decl                                { $$ = list_one(ps, $1); }
   | decls ',' decl                      { $$ = list_add(ps, $1, $3); }
@@ -590,7 +623,7 @@ directive:
   | ".priority" expr                    { add_def(ps, ST_PRIORITY, NULL, $2, LOC(@1)); }
   | ".fence"                            { add_def(ps, ST_FENCE, NULL, NULL, LOC(@1)); }
   | ".global" names                     { add_names(ps, ST_GLOBAL, $2, LOC(@1)); }
-  | ".extern" names                     { add_names(ps, ST_EXTERN, $2, LOC(@1)); }
+  | ".extern" ext_names                 { add_names(ps, ST_EXTERN, $2, LOC(@1)); }
   | ".entry"                            { add_def(ps, ST_ENTRY, NULL, NULL, LOC(@1)); }
   | ".entry" name                       { add_def(ps, ST_ENTRY, $2, NULL, LOC(@1)); }
   | ".include" text                     { asm_stmt *s = stmt(ps, ST_INCLUDE, LOC(@1));

@@ -5,7 +5,8 @@ libvliwsim_a_SOURCES = sim/machine.h sim/machine.c sim/machine_step.inc \
                        sim/harness.h sim/harness.c \
                        sim/trace.h sim/trace.c \
                        sim/profile.h sim/profile.c \
-                       sim/report.h sim/report.c
+                       sim/report.h sim/report.c \
+                       sim/memfile.h sim/memfile.c
 
 bin_PROGRAMS += vrun
 vrun_SOURCES = sim/vrun.c sim/vrun_options.h sim/vrun_options.c sim/sha256.h sim/sha256.c

@@ -14,6 +14,7 @@
 #include "harness.h"
 #include "image.h"
 #include "machine.h"
+#include "memfile.h"
 #include "outfile.h"
 #include "profile.h"
 #include "report.h"
@@ -109,55 +110,6 @@ static int write_words_file(const char *path, const uint32_t *const *parts, cons
         free(bytes);
     }
     return commit_output(&out, path);
-}
-
-static int read_words_file(const char *path, uint32_t **words, size_t *count)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        error("cannot read %s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 1 << 16, size = 0;
-    uint8_t *bytes = xmalloc(cap);
-    for (;;) {
-        if (size == cap) {
-            cap *= 2;
-            bytes = realloc(bytes, cap);
-            if (!bytes)
-                abort();
-        }
-        size_t n = fread(bytes + size, 1, cap - size, f);
-        size += n;
-        if (n == 0)
-            break;
-    }
-    int bad = ferror(f);
-    int saved = errno;
-    fclose(f);
-    if (bad) {
-        error("cannot read %s: %s", path, strerror(saved));
-        free(bytes);
-        return -1;
-    }
-    if (size % 4 != 0) {
-        error("%s: its size, %zu bytes, is not a multiple of 4 (raw 32-bit words expected)",
-              path, size);
-        free(bytes);
-        return -1;
-    }
-    if (size / 4 > UINT32_MAX) {
-        error("%s: more than 2^32-1 words", path);
-        free(bytes);
-        return -1;
-    }
-    *count = size / 4;
-    *words = xmalloc(size);
-    for (size_t i = 0; i < *count; i++)
-        (*words)[i] = (uint32_t)bytes[4 * i] | (uint32_t)bytes[4 * i + 1] << 8 |
-                      (uint32_t)bytes[4 * i + 2] << 16 | (uint32_t)bytes[4 * i + 3] << 24;
-    free(bytes);
-    return 0;
 }
 
 static void sha256_words(const uint32_t *words, size_t n, char hex[65])
@@ -640,8 +592,11 @@ static int single_run(const vrun_options *o, const img_view *img, const sim_prog
     size_t words;
     wl_instance *w = NULL;
     if (o->mem_in) {
-        if (read_words_file(o->mem_in, &memory, &words) != 0)
+        char why[512];
+        if (mem_read_words(o->mem_in, &memory, &words, why, sizeof why) != 0) {
+            error("%s", why);
             return EXIT_USAGE;
+        }
     } else {
         w = build_workload(&o->params);
         words = w->memory_words;

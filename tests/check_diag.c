@@ -183,7 +183,7 @@ START_TEST(test_lines_of_unregistered_files_are_read_from_disk_only_when_asked)
     diag_error(c.d, &loc, "undefined symbol 'helper'");
     ck_assert_ptr_null(strstr(output(&c), "flow jump helper"));
     diag_read_sources(c.d, 1);
-    diag_error(c.d, &loc, "undefined symbol 'helper'");
+    diag_error(c.d, &loc, "undefined symbol 'helper' (read from disk)");
     ck_assert_ptr_nonnull(strstr(output(&c), "    2 |     flow jump helper\n"));
     release(&c);
     testdir_remove(dir);
@@ -269,6 +269,132 @@ START_TEST(test_a_message_longer_than_the_first_buffer_is_whole)
 }
 END_TEST
 
+START_TEST(test_a_long_line_is_shown_as_a_window_around_the_caret)
+{
+    captured c;
+    capture(&c);
+    /* 10,000 columns: "x" everywhere, "HERE" at column 5001 */
+    char *line = malloc(10001);
+    memset(line, 'x', 10000);
+    memcpy(line + 5000, "HERE", 4);
+    line[10000] = '\0';
+    diag_add_source(c.d, "k.vasm", line, 10000);
+    diag_loc loc = {"k.vasm", 1, 5001, 4};
+    diag_error(c.d, &loc, "bad");
+    const char *out = output(&c);
+    ck_assert_uint_lt(strlen(out), 400);
+    const char *src = strstr(out, "    1 | ...");
+    ck_assert_ptr_nonnull(src);
+    const char *here = strstr(src, "HERE");
+    ck_assert_ptr_nonnull(here);
+    ck_assert_ptr_nonnull(strstr(here, "...\n"));
+    /* the caret stands under the H */
+    const char *caret_line = strchr(src, '\n') + 1;
+    ck_assert_int_eq(strchr(caret_line, '^') - caret_line, here - src);
+    ck_assert_ptr_nonnull(strstr(caret_line, "^~~~\n"));
+    free(line);
+    release(&c);
+}
+END_TEST
+
+START_TEST(test_a_short_line_is_shown_whole)
+{
+    captured c;
+    capture(&c);
+    char line[121];
+    memset(line, 'y', 120);
+    line[120] = '\0';
+    diag_add_source(c.d, "k.vasm", line, 120);
+    diag_loc loc = {"k.vasm", 1, 120, 1};
+    diag_error(c.d, &loc, "bad");
+    ck_assert_ptr_null(strstr(output(&c), "..."));
+    ck_assert_ptr_nonnull(strstr(output(&c), line));
+    release(&c);
+}
+END_TEST
+
+static int count_of(const char *text, const char *what)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, what)); p++)
+        n++;
+    return n;
+}
+
+START_TEST(test_notes_under_one_error_are_capped_with_a_count)
+{
+    captured c;
+    capture(&c);
+    diag_error(c.d, NULL, "too many slots");
+    for (int i = 0; i < 100000; i++)
+        diag_note(c.d, NULL, "slot %d", i);
+    diag_error(c.d, NULL, "next");
+    diag_note(c.d, NULL, "a note of the next error");
+    const char *out = output(&c);
+    ck_assert_int_eq(count_of(out, "note: slot"), 10);
+    ck_assert_ptr_nonnull(strstr(out, "tool: note: ... and 99,990 more notes\ntool: error: next\n"));
+    ck_assert_ptr_nonnull(strstr(out, "a note of the next error"));
+    release(&c);
+}
+END_TEST
+
+START_TEST(test_a_repeated_error_is_shown_once_then_counted)
+{
+    captured c;
+    capture(&c);
+    diag_loc a = {"k.vasm", 2, 1, 1}, b = {"k.vasm", 3, 1, 1};
+    for (int i = 0; i < 1000; i++) {
+        diag_error(c.d, &a, "bad a");
+        diag_note(c.d, NULL, "in repetition %d", i);
+        diag_error(c.d, &b, "bad b");
+    }
+    ck_assert_int_eq(diag_error_count(c.d), 2000);
+    diag_flush(c.d);
+    const char *out = output(&c);
+    ck_assert_int_eq(count_of(out, "error: bad a"), 1);
+    ck_assert_int_eq(count_of(out, "error: bad b"), 1);
+    ck_assert_int_eq(count_of(out, "in repetition"), 1);
+    ck_assert_ptr_nonnull(strstr(out, "k.vasm:2:1: note: the message here was repeated 999 more times"));
+    ck_assert_ptr_nonnull(strstr(out, "k.vasm:3:1: note: the message here was repeated 999 more times"));
+    release(&c);
+}
+END_TEST
+
+START_TEST(test_the_error_limit_stops_the_output)
+{
+    captured c;
+    capture(&c);
+    diag_set_error_limit(c.d, 3);
+    for (int i = 0; i < 10; i++)
+        diag_error(c.d, NULL, "error %d", i);
+    ck_assert(diag_stopped(c.d));
+    diag_warning(c.d, NULL, "w", "not shown either");
+    ck_assert_str_eq(output(&c), "tool: error: error 0\ntool: error: error 1\ntool: error: error 2\n"
+                                 "tool: fatal error: too many errors emitted, stopping now [-ferror-limit=]\n");
+    ck_assert_int_eq(diag_error_count(c.d), 10);
+    release(&c);
+}
+END_TEST
+
+START_TEST(test_the_default_limit_is_20_and_0_means_none)
+{
+    captured c;
+    capture(&c);
+    for (int i = 0; i < 25; i++)
+        diag_error(c.d, NULL, "error %d", i);
+    ck_assert_int_eq(count_of(output(&c), "tool: error:"), DIAG_DEFAULT_ERROR_LIMIT);
+    ck_assert_int_eq(DIAG_DEFAULT_ERROR_LIMIT, 20);
+    release(&c);
+    capture(&c);
+    diag_set_error_limit(c.d, 0);
+    for (int i = 0; i < 1000; i++)
+        diag_error(c.d, NULL, "error %d", i);
+    ck_assert_int_eq(count_of(output(&c), "tool: error:"), 1000);
+    ck_assert(!diag_stopped(c.d));
+    release(&c);
+}
+END_TEST
+
 static Suite *diag_suite(void)
 {
     Suite *s = suite_create("diag");
@@ -285,6 +411,12 @@ static Suite *diag_suite(void)
     tcase_add_test(tc, test_the_summary_counts_errors_and_warnings_and_is_silent_without_any);
     tcase_add_test(tc, test_colour_marks_the_kind_the_text_and_the_caret_and_is_off_by_default);
     tcase_add_test(tc, test_a_message_longer_than_the_first_buffer_is_whole);
+    tcase_add_test(tc, test_a_long_line_is_shown_as_a_window_around_the_caret);
+    tcase_add_test(tc, test_a_short_line_is_shown_whole);
+    tcase_add_test(tc, test_notes_under_one_error_are_capped_with_a_count);
+    tcase_add_test(tc, test_a_repeated_error_is_shown_once_then_counted);
+    tcase_add_test(tc, test_the_error_limit_stops_the_output);
+    tcase_add_test(tc, test_the_default_limit_is_20_and_0_means_none);
     suite_add_tcase(s, tc);
     return s;
 }

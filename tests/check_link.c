@@ -612,6 +612,64 @@ START_TEST(test_immediate_relocated_out_of_range)
 }
 END_TEST
 
+/* The assembler checks scratch operands against their declarations in one
+ * file; across modules the linker does, with the same message. */
+START_TEST(test_vector_op_on_a_one_word_extern_is_a_link_error)
+{
+    vimage *objs[2];
+    vimage *a = objs[0] = img_new(IMG_OBJECT), *b = objs[1] = img_new(IMG_OBJECT);
+    uint32_t e = sym(a, "w", IMG_SYM_SCRATCH, IMG_BIND_EXTERN, 0, 0, 0, 0);
+    uint32_t v = bundle1(a, "main.vasm", 3, mk(ISA_OP_VALU_ADD, 0, 0, 0, 0));
+    for (int op = 0; op < 3; op++)
+        img_add_reloc(a, v, op, IMG_REL_SCRATCH, e, 0);
+    uint32_t s = bundle1(a, "main.vasm", 4, mk(ISA_OP_ALU_ADD, 0, 0, 0, 0));
+    img_add_reloc(a, s, 0, IMG_REL_SCRATCH, e, 1);
+    sym(b, "w", IMG_SYM_SCRATCH, IMG_BIND_GLOBAL, 0, 0, 1, 2);
+    sym(b, "next", IMG_SYM_SCRATCH, IMG_BIND_LOCAL, 0, 0, 8, 3);
+    halt_bundle(b, "lib.vasm", 5);
+    char *msg = link_fails(objs, 2);
+    ck_assert_has(msg, "main.vasm:3: error: vector operand w+0 covers words 0..7 of 'w', which has 1 (0..0)\n");
+    ck_assert_has(msg, "lib.vasm:2: note: 'w' is declared here");
+    ck_assert_has(msg, "main.vasm:4: error: w+1 is outside 'w', which has 1 word (0..0)");
+    free(msg);
+    free_all(objs, 2);
+}
+END_TEST
+
+START_TEST(test_operands_inside_an_extern_link)
+{
+    vimage *objs[2];
+    vimage *a = objs[0] = img_new(IMG_OBJECT), *b = objs[1] = img_new(IMG_OBJECT);
+    uint32_t e = sym(a, "w", IMG_SYM_SCRATCH, IMG_BIND_EXTERN, 0, 0, 8, 0);
+    uint32_t v = bundle1(a, "main.vasm", 3, mk(ISA_OP_VALU_ADD, 0, 0, 0, 0));
+    for (int op = 0; op < 3; op++)
+        img_add_reloc(a, v, op, IMG_REL_SCRATCH, e, op == 2 ? 1 : 0);   /* w+1..8 of 9 */
+    uint32_t s = bundle1(a, "main.vasm", 4, mk(ISA_OP_ALU_ADD, 0, 0, 0, 0));
+    img_add_reloc(a, s, 0, IMG_REL_SCRATCH, e, 8);
+    sym(b, "w", IMG_SYM_SCRATCH, IMG_BIND_GLOBAL, 0, 0, 9, 2);
+    halt_bundle(b, "lib.vasm", 5);
+    vimage *exe = link_ok(objs, 2);
+    img_free(exe);
+    free_all(objs, 2);
+}
+END_TEST
+
+START_TEST(test_an_extern_declared_bigger_than_its_definition_is_an_error)
+{
+    vimage *objs[2];
+    vimage *a = objs[0] = img_new(IMG_OBJECT), *b = objs[1] = img_new(IMG_OBJECT);
+    sym(a, "w", IMG_SYM_SCRATCH, IMG_BIND_EXTERN, 0, 0, 8, 1);
+    halt_bundle(a, "main.vasm", 2);
+    sym(b, "w", IMG_SYM_SCRATCH, IMG_BIND_GLOBAL, 0, 0, 4, 2);
+    halt_bundle(b, "lib.vasm", 5);
+    char *msg = link_fails(objs, 2);
+    ck_assert_has(msg, "main.vasm:1: error: 'w' is declared here with 8 words, but it has 4");
+    ck_assert_has(msg, "lib.vasm:2: note: 'w' is defined here");
+    free(msg);
+    free_all(objs, 2);
+}
+END_TEST
+
 START_TEST(test_kind_mismatch_between_use_and_definition)
 {
     vimage *objs[2];
@@ -1259,6 +1317,9 @@ static Suite *link_suite(void)
     tcase_add_test(tc, test_vector_relocated_past_scratch_end_is_out_of_range);
     tcase_add_test(tc, test_immediate_relocated_out_of_range);
     tcase_add_test(tc, test_kind_mismatch_between_use_and_definition);
+    tcase_add_test(tc, test_vector_op_on_a_one_word_extern_is_a_link_error);
+    tcase_add_test(tc, test_operands_inside_an_extern_link);
+    tcase_add_test(tc, test_an_extern_declared_bigger_than_its_definition_is_an_error);
     tcase_add_test(tc, test_kind_mismatch_between_extern_declaration_and_definition);
     tcase_add_test(tc, test_two_entry_claims_are_an_error);
     tcase_add_test(tc, test_entry_label_must_be_at_bundle_zero);

@@ -16,3 +16,6 @@ EXTRA_DIST += tests/vliwkit.sh tests/test_vliwkit.py docs/python.md \
               python/pyproject.toml python/gen_isa.py python/build_backend/vliwkit_build.py \
               python/vliwkit/__init__.py python/vliwkit/__main__.py python/vliwkit/convert.py \
               python/vliwkit/isa.py python/vliwkit/tools.py
+# What one bad input may cost: bounded messages, limits, binary input.
+TESTS += tests/limits.sh
+EXTRA_DIST += tests/limits.sh

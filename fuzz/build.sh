@@ -1,0 +1,33 @@
+#!/bin/sh
+# Builds the libFuzzer harnesses with clang (not needed by the normal
+# build): every library source once with -fsanitize=fuzzer-no-link plus
+# ASan and UBSan, then each harness with -fsanitize=fuzzer.
+#   build.sh SRCDIR BUILDDIR OUTDIR
+set -eu
+src=$1
+build=$2
+out=$3
+CLANG=${CLANG:-clang}
+command -v "$CLANG" >/dev/null || { echo "fuzz: $CLANG not found (apt-get install clang)" >&2; exit 2; }
+flags="-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
+incs="-I$src/common -I$src/sim -I$src/asm -I$src/lexer -I$src/parser -I$build/lexer -I$build/parser -I$src/fuzz"
+mkdir -p "$out/obj"
+libs="common/isa.c common/image.c common/diag.c common/text.c common/srclines.c common/xalloc.c
+      common/outfile.c asm/ast.c asm/parse.c asm/program.c asm/expand.c asm/bind.c asm/opt.c
+      asm/opt_sched.c asm/layout.c asm/source.c asm/emit.c asm/assemble.c asm/listing.c asm/link.c
+      asm/disasm.c sim/machine.c sim/harness.c sim/trace.c sim/profile.c sim/report.c sim/memfile.c
+      fuzz/common.c"
+objs=
+for f in $libs lexer/scanner.c parser/grammar.c; do
+    case $f in lexer/*|parser/*) path=$build/$f ;; *) path=$src/$f ;; esac
+    o="$out/obj/$(echo "$f" | tr / _).o"
+    if [ ! -e "$o" ] || [ "$path" -nt "$o" ]; then
+        # shellcheck disable=SC2086
+        "$CLANG" $flags -fsanitize=fuzzer-no-link $incs -c "$path" -o "$o"
+    fi
+    objs="$objs $o"
+done
+for h in asm link image memfile; do
+    # shellcheck disable=SC2086
+    "$CLANG" $flags -fsanitize=fuzzer $incs "$src/fuzz/fuzz_$h.c" $objs -lm -o "$out/fuzz_$h"
+done

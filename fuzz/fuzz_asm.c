@@ -1,0 +1,95 @@
+/*
+ * fuzz_asm: the assembler front end from text to object, then on to an
+ * executable and a short run, so that inputs the assembler accepts also
+ * exercise the optimizer, the linker and the machine.
+ *
+ * The first byte picks the options (bits 0-1: -O level, bit 2: -Werror),
+ * the rest is the source.  .include finds "inc.vasm" in a temporary
+ * directory made once; an input naming a path with a '/' is skipped, so
+ * that the fuzzer cannot wander into /dev or /proc.
+ */
+#define _GNU_SOURCE   /* memmem, mkdtemp */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "asm.h"
+#include "fuzz.h"
+#include "image.h"
+#include "link.h"
+#include "machine.h"
+
+static const char *include_dir(void)
+{
+    static char dir[] = "/tmp/vliw-fuzz-XXXXXX";
+    static int made;
+    if (!made) {
+        if (!mkdtemp(dir))
+            abort();
+        char path[64];
+        snprintf(path, sizeof path, "%s/inc.vasm", dir);
+        FILE *f = fopen(path, "w");
+        if (!f)
+            abort();
+        fputs(".equ INC, 3\n.macro twice x\nalu + \\x, \\x, \\x\nalu + \\x, \\x, \\x\n.endm\n", f);
+        fclose(f);
+        made = 1;
+    }
+    return dir;
+}
+
+/* A bounded run of the program on a small zeroed memory. */
+static void run(const vimage *exe)
+{
+    char why[256];
+    sim_program *p = sim_program_new(exe, why, sizeof why);
+    if (!p)
+        return;
+    sim_config cfg = SIM_CONFIG_DEFAULT;
+    cfg.max_cycles = 2000;
+    size_t words = 4096;
+    uint32_t *memory = calloc(words, sizeof *memory);
+    sim_machine *m = memory ? sim_new(p, &cfg, memory, words, why, sizeof why) : NULL;
+    if (m) {
+        sim_run(m);
+        sim_free(m);
+    }
+    free(memory);
+    sim_program_free(p);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1 || (memmem(data, size, "include", 7) && memchr(data, '/', size)))
+        return 0;
+    asm_options opt;
+    asm_options_init(&opt);
+    opt.opt_level = data[0] & 3;
+    if (opt.opt_level == 3)
+        opt.opt_level = 2;
+    const char *dirs[1] = {include_dir()};
+    opt.include_dirs = dirs;
+    opt.ninclude_dirs = 1;
+    diag *d = diag_new(fuzz_sink(), "vasm");
+    diag_set_werror(d, (data[0] & 4) != 0);
+    char name[64];
+    snprintf(name, sizeof name, "%s/fuzz.vasm", dirs[0]);
+    vimage *obj = asm_assemble_text(name, (const char *)data + 1, size - 1, &opt, d);
+    if (obj) {
+        lnk_input in = {obj, "fuzz.vo"};
+        lnk_options lo = {0};
+        lo.map = fuzz_sink();
+        vimage *exe = lnk_link(&in, 1, &lo, d);
+        if (exe) {
+            uint8_t *bytes;
+            size_t n;
+            if (img_encode(exe, &bytes, &n) == 0)
+                free(bytes);
+            run(exe);
+            img_free(exe);
+        }
+        img_free(obj);
+    }
+    diag_free(d);
+    return 0;
+}
