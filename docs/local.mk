@@ -2,7 +2,7 @@
 # shipped in the tarball: everything README.md links to).
 dist_doc_DATA = README.md docs/cli.md docs/vasm.md docs/language.md docs/objects.md \
                 docs/vdis.md docs/vrun.md docs/vrun-report.png docs/workload.md \
-                docs/image-format.md docs/internals.md docs/python.md
+                docs/image-format.md docs/internals.md docs/python.md docs/kernel.md
 samplesdir = $(docdir)/samples
 dist_samples_DATA = samples/baseline.vasm samples/kernel.vasm samples/kernel-steps.vasm \
                     samples/linear.vasm samples/vector.vasm
