@@ -16,10 +16,13 @@ libs="common/isa.c common/image.c common/diag.c common/text.c common/srclines.c 
       common/outfile.c asm/ast.c asm/parse.c asm/program.c asm/expand.c asm/bind.c asm/opt.c
       asm/opt_sched.c asm/layout.c asm/source.c asm/emit.c asm/assemble.c asm/listing.c asm/link.c
       asm/disasm.c sim/machine.c sim/harness.c sim/trace.c sim/profile.c sim/report.c sim/memfile.c
-      fuzz/common.c"
+      common/spell.c fuzz/common.c"
 objs=
 for f in $libs lexer/scanner.c parser/grammar.c; do
-    case $f in lexer/*|parser/*) path=$build/$f ;; *) path=$src/$f ;; esac
+    # the scanner and the grammar are generated: in the build tree, or (from a
+    # tarball or after make distclean in the source tree) beside their sources
+    path=$src/$f
+    case $f in lexer/*|parser/*) [ -e "$build/$f" ] && path=$build/$f ;; esac
     o="$out/obj/$(echo "$f" | tr / _).o"
     if [ ! -e "$o" ] || [ "$path" -nt "$o" ]; then
         # shellcheck disable=SC2086
