@@ -35,9 +35,14 @@ typedef struct {
     uint32_t offset;             /* in the pool */
 } temp_piece;
 
+/* The pieces, and an open-addressing index of them by (symbol, first word):
+ * a region may hold tens of thousands of pieces (a macro's temporaries are
+ * renamed per call), so neither planning nor rewriting scans them. */
 typedef struct {
     temp_piece *pieces;
     size_t npieces, cap;
+    uint32_t *index;             /* piece number + 1; 0: empty */
+    size_t index_mask;           /* index size - 1, a power of two (0: no index) */
     uint32_t peak;
 } temp_plan;
 
@@ -76,6 +81,43 @@ static uint32_t access_cycle(const opt_schedule *s, uint32_t i, uint32_t lane)
     return s->first_place[i + 1] - at > 1 ? s->places[at + lane].cycle : s->places[at].cycle;
 }
 
+static size_t piece_hash(const asm_symbol *sym, uint32_t first)
+{
+    uint64_t h = (uint64_t)(uintptr_t)sym * 0x9E3779B97F4A7C15u ^ (uint64_t)first * 0xC2B2AE3D27D4EB4Fu;
+    return (size_t)(h ^ h >> 29);
+}
+
+/* The slot of (sym, first) in plan's index: its piece, or the empty slot
+ * where it goes. */
+static uint32_t *piece_slot(const temp_plan *plan, const asm_symbol *sym, uint32_t first)
+{
+    for (size_t h = piece_hash(sym, first) & plan->index_mask;; h = (h + 1) & plan->index_mask) {
+        uint32_t *at = &plan->index[h];
+        if (!*at || (plan->pieces[*at - 1].sym == sym && plan->pieces[*at - 1].first == first))
+            return at;
+    }
+}
+
+/* Indexes every piece again, in a table at most half full. */
+static void index_pieces(temp_plan *plan)
+{
+    size_t size = 16;
+    while (size < 2 * plan->npieces + 2)
+        size *= 2;
+    free(plan->index);
+    plan->index = xcalloc(size, sizeof *plan->index);
+    plan->index_mask = size - 1;
+    for (size_t a = 0; a < plan->npieces; a++)
+        *piece_slot(plan, plan->pieces[a].sym, plan->pieces[a].first) = (uint32_t)a + 1;
+}
+
+static void free_plan(temp_plan *plan)
+{
+    free(plan->pieces);
+    free(plan->index);
+    memset(plan, 0, sizeof *plan);
+}
+
 /* Pieces of the region's temporaries with their spans, then first-fit
  * offsets; returns the peak in words. */
 static uint32_t plan_temps(const asm_program *p, const asm_region *r, const opt_schedule *s, temp_plan *plan)
@@ -83,6 +125,7 @@ static uint32_t plan_temps(const asm_program *p, const asm_region *r, const opt_
     uint32_t n = r->end_bundle - r->first_bundle;
     plan->npieces = 0;
     plan->peak = 0;
+    index_pieces(plan);
     /* Which arrays are read or written across elements: those are one piece. */
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t i = 0; i < n; i++) {
@@ -111,18 +154,16 @@ static uint32_t plan_temps(const asm_program *p, const asm_region *r, const opt_
                         uint32_t piece_first = sym->temp_unit == NONE ? 0 : (uint32_t)(word / sym->elem) * sym->elem;
                         uint32_t c = access_cycle(s, i, w);
                         uint64_t t = dir ? 2 * (uint64_t)c + 1 : 2 * (uint64_t)c;
-                        /* find or add the piece (pieces of one symbol are few and recent) */
-                        size_t x = plan->npieces;
-                        while (x-- > 0)
-                            if (plan->pieces[x].sym == sym && plan->pieces[x].first == piece_first)
-                                break;
-                        if (x == (size_t)-1) {
+                        uint32_t *slot_of = piece_slot(plan, sym, piece_first), x = *slot_of;
+                        if (!x) {
                             plan->pieces = asm_grow(plan->pieces, &plan->cap, plan->npieces + 1, sizeof *plan->pieces);
-                            x = plan->npieces++;
                             uint32_t size = sym->temp_unit == NONE ? sym->size : sym->elem;
-                            plan->pieces[x] = (temp_piece){sym, piece_first, size, UINT64_MAX, 0, 0};
+                            plan->pieces[plan->npieces++] = (temp_piece){sym, piece_first, size, UINT64_MAX, 0, 0};
+                            x = *slot_of = (uint32_t)plan->npieces;
+                            if (2 * plan->npieces > plan->index_mask)
+                                index_pieces(plan);
                         }
-                        temp_piece *pc = &plan->pieces[x];
+                        temp_piece *pc = &plan->pieces[x - 1];
                         if (dir && t < pc->start)
                             pc->start = t;
                         if (t > pc->end)
@@ -176,6 +217,7 @@ static uint32_t plan_temps(const asm_program *p, const asm_region *r, const opt_
     free(active);
     for (size_t a = 0; a < np; a++)
         ((asm_symbol *)plan->pieces[a].sym)->temp_unit = 0;
+    index_pieces(plan);   /* the sort moved them */
     return plan->peak;
 }
 
@@ -193,9 +235,12 @@ typedef struct {
 /* The pool offset of word `word` of temporary sym in region result rr. */
 static int64_t temp_word(const region_result *rr, const asm_symbol *sym, int64_t word)
 {
-    for (size_t a = 0; a < rr->temps.npieces; a++) {
-        const temp_piece *pc = &rr->temps.pieces[a];
-        if (pc->sym == sym && word >= pc->first && word < (int64_t)pc->first + pc->size)
+    /* its element's piece, or the whole array's */
+    uint32_t firsts[2] = {(uint32_t)(word / sym->elem) * sym->elem, 0};
+    for (int k = 0; k < 2; k++) {
+        uint32_t x = *piece_slot(&rr->temps, sym, firsts[k]);
+        const temp_piece *pc = x ? &rr->temps.pieces[x - 1] : NULL;
+        if (pc && word >= pc->first && word < (int64_t)pc->first + pc->size)
             return pc->offset + (word - pc->first);
     }
     return word;   /* never touched in the region: declared only */
@@ -398,7 +443,7 @@ static void schedule_region(const optimizer *o, const asm_region *r, const opt_g
             cand = keep;
         }
         opt_schedule_free(&cand.sched);
-        free(cand.temps.pieces);
+        free_plan(&cand.temps);
     }
 }
 
@@ -484,8 +529,7 @@ int opt_run(asm_ctx *ctx, asm_program *p)
         for (uint32_t budget = free_words - step; rr->temps.peak > free_words && budget > free_words / 2;
              budget -= step) {
             opt_schedule_free(&rr->sched);
-            free(rr->temps.pieces);
-            memset(&rr->temps, 0, sizeof rr->temps);
+            free_plan(&rr->temps);
             schedule_region(&o, r, g, 0, budget, rr);
         }
         for (uint32_t window = n - n / 8; rr->temps.peak > free_words && window >= 1;
@@ -503,7 +547,7 @@ int opt_run(asm_ctx *ctx, asm_program *p)
     if (diag_error_count(ctx->d) != before) {
         for (size_t i = 0; i < p->nregions; i++) {
             opt_schedule_free(&res[i].sched);
-            free(res[i].temps.pieces);
+            free_plan(&res[i].temps);
         }
         free(res);
         return -1;
@@ -541,7 +585,7 @@ int opt_run(asm_ctx *ctx, asm_program *p)
     remap[p->nbundles] = (uint32_t)nb.nbundles;
     for (size_t i = 0; i < p->nregions; i++) {
         opt_schedule_free(&res[i].sched);
-        free(res[i].temps.pieces);
+        free_plan(&res[i].temps);
     }
     free(res);
     free(p->bundles);
