@@ -503,30 +503,25 @@ static int before(const rank *r, uint32_t x, uint32_t y)
     return r[x].major != r[y].major ? r[x].major < r[y].major : r[x].minor < r[y].minor;
 }
 
-/* Sorts nodes v[0..n) by rank (merge sort; tmp holds n). */
-static void sort_nodes(uint32_t *v, uint32_t *tmp, size_t n, const rank *r)
-{
-    for (size_t width = 1; width < n; width *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * width) {
-            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
-            size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi)
-                tmp[k++] = before(r, v[j], v[i]) ? v[j++] : v[i++];
-            while (i < mid)
-                tmp[k++] = v[i++];
-            while (j < hi)
-                tmp[k++] = v[j++];
-        }
-        memcpy(v, tmp, n * sizeof *v);
-    }
-}
-
+/* The ready list is kept in rank order (ranks never tie: the tie-break
+ * keys are distinct), so that each pass over it meets the candidates in the
+ * order of choice without sorting them every cycle. */
 static void make_ready(sched *s, uint32_t node)
 {
     if (s->in_ready[node])
         return;
     s->in_ready[node] = 1;
-    s->ready[s->nready++] = node;
+    size_t lo = 0, hi = s->nready;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (before(s->rank, s->ready[mid], node))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    memmove(&s->ready[lo + 1], &s->ready[lo], (s->nready - lo) * sizeof *s->ready);
+    s->ready[lo] = node;
+    s->nready++;
 }
 
 static void place_unit(sched *s, uint32_t u, uint32_t c)
@@ -578,7 +573,7 @@ static int schedule_forward(const opt_graph *g, const opt_heuristic *h, opt_sche
     s.rank = xmalloc((n + 1) * sizeof *s.rank);
     s.ready = xmalloc((n + 1) * sizeof *s.ready);
     s.in_ready = xcalloc(n + 1, 1);
-    uint32_t *cand = xmalloc((n + 1) * sizeof *cand), *tmp = xmalloc((n + 1) * sizeof *tmp);
+    uint32_t *cand = xmalloc((n + 1) * sizeof *cand);
     for (uint32_t i = 0; i < n; i++) {
         s.rank[i] = node_rank(g, i, h->seed ? mix(i ^ mix(h->seed)) : i, h->jitter);
         s.left[i] = g->unit_base[i + 1] - g->unit_base[i];
@@ -615,7 +610,6 @@ static int schedule_forward(const opt_graph *g, const opt_heuristic *h, opt_sche
                 if (ok)
                     cand[ncand++] = node;
             }
-            sort_nodes(cand, tmp, ncand, s.rank);
             /* With fixed_first, ops that only one engine can run go first, so
              * that the valu is not taken by ops that could run as alu lanes. */
             for (int pass = h->fixed_first ? 0 : 1; pass < 2; pass++) {
@@ -709,7 +703,6 @@ static int schedule_forward(const opt_graph *g, const opt_heuristic *h, opt_sche
     out->throttled = throttled;
     free(renum);
     free(cand);
-    free(tmp);
     free(s.npred);
     free(s.earliest);
     free(s.cycle);
