@@ -185,6 +185,21 @@ static void note_piece(builder *b, const asm_sym_range *r, uint32_t node, int wr
         w->readers = node;
 }
 
+/* Whether a slot touches a word known only after linking: one displaced by
+ * a relocated offset, or a literal address, which may be where the linker
+ * put a variable. */
+static int touches_unknown(const asm_program *p, const asm_pslot *slot)
+{
+    asm_sym_range ranges[ISA_MAX_RANGES];
+    for (int writes = 0; writes < 2; writes++) {
+        int n = asm_slot_ranges(p, slot, writes, ranges);
+        for (int i = 0; i < n; i++)
+            if (ranges[i].unknown || !ranges[i].sym)
+                return 1;
+    }
+    return 0;
+}
+
 static void node_effects(builder *b, uint32_t node, uint32_t *last_store, uint32_t **loads, size_t *nloads,
                          size_t *cap_loads, uint32_t *last_ordered, uint32_t *barrier, int noalias)
 {
@@ -196,19 +211,11 @@ static void node_effects(builder *b, uint32_t node, uint32_t *last_store, uint32
     asm_sym_range reads[ISA_MAX_RANGES], writes[ISA_MAX_RANGES];
     int nr = asm_slot_ranges(p, slot, 0, reads), nw = asm_slot_ranges(p, slot, 1, writes);
 
-    /* A word known only after linking -- displaced by a relocated offset,
-     * or a literal address, which may be where the linker put a variable
-     * -- is ordered against everything. */
-    int unknown = 0;
-    for (int i = 0; i < nr; i++)
-        unknown |= reads[i].unknown || !reads[i].sym;
-    for (int i = 0; i < nw; i++)
-        unknown |= writes[i].unknown || !writes[i].sym;
-    if (unknown) {
+    /* A slot touching a word known only after linking is ordered against
+     * everything (and is one unit: touches_unknown keeps it whole). */
+    if (touches_unknown(p, slot)) {
         for (uint32_t u = 0; u < base; u++)
             add_edge(b, u, base, 1);
-        for (uint32_t u = 1; u < nunits; u++)
-            add_edge(b, base, base + u, 0);
         *barrier = base;
         return;
     }
@@ -345,7 +352,7 @@ opt_graph *opt_graph_build(asm_ctx *ctx, const asm_program *p, uint32_t first, u
         g->place[i] = slot->place;
         g->prio[i] = slot->priority;
         g->splittable[i] = isa_ops[slot->op].lane_op >= 0 && slot->place != ASM_PLACE_VALU &&
-                           !lanes_cross(p, slot);
+                           !lanes_cross(p, slot) && !touches_unknown(p, slot);
         g->unit_base[i] = units;
         units += g->splittable[i] ? ISA_VLEN : 1;
     }

@@ -1755,6 +1755,22 @@ START_TEST(test_vbroadcast_from_a_word_of_its_own_destination_assembles)
 }
 END_TEST
 
+START_TEST(test_a_vector_op_on_literal_addresses_is_scheduled_whole)
+{
+    /* A literal address is ordered against everything, so its op is not
+     * split into lanes; split, its lanes waited on each other and the
+     * scheduler stopped (found by the speed work on canonical sources). */
+    const char *src = ".vec out\n"
+                      ".linear\n"
+                      "    load const 1000, 5\n"
+                      "    valu vbroadcast 1400, 1000\n"
+                      "    valu + out, 1400, 1400\n"
+                      ".endlinear\n"
+                      "flow halt\n";
+    expect_at_every_level(src, EXPECT({"out", 0, 10}, {"out", 3, 10}, {"out", 7, 10}));
+}
+END_TEST
+
 START_TEST(test_a_numeric_scratch_address_is_ordered_against_named_scratch)
 {
     /* a is the first variable the linker places: word 0.  The region
@@ -1856,6 +1872,7 @@ static Suite *opt_suite(void)
     tcase_add_test(fixed, test_a_late_write_to_one_word_of_a_vector_temporary_does_not_clobber_another);
     tcase_add_test(fixed, test_split_lanes_of_an_op_reading_its_own_destination_see_old_values);
     tcase_add_test(fixed, test_vbroadcast_from_a_word_of_its_own_destination_assembles);
+    tcase_add_test(fixed, test_a_vector_op_on_literal_addresses_is_scheduled_whole);
     tcase_add_test(fixed, test_a_numeric_scratch_address_is_ordered_against_named_scratch);
     tcase_add_test(fixed, test_messages_name_a_temporary_as_written);
     tcase_add_test(fixed, test_unknown_linear_option_is_the_only_error);
