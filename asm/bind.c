@@ -314,10 +314,11 @@ static int check_extent(resolver *r, const asm_pslot *slot, const asm_operand *a
 
 static const char *const trace_key_list = "idx, val, node_val, hash_stage, hashed_val, next_idx, wrapped_idx";
 
-static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
+/* Binds a slot's operands (args, read out of the program), checking what
+ * needs no machine ranges; *late: some operand is left for layout. */
+static int resolve_args(resolver *r, size_t bundle, const asm_pslot *slot, asm_operand *args, int *late_out)
 {
     const isa_op_info *info = &isa_ops[slot->op];
-    asm_operand *args = &r->p->args[slot->first_arg];
     int ok = 1, late = 0;
     for (int a = 0; a < info->nargs; a++) {
         asm_operand *op = &args[a];
@@ -372,6 +373,7 @@ static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
         bound.late = 0;
         *op = bound;
     }
+    *late_out = 1;   /* (no machine check after an error) */
     if (!ok)
         return -1;
     for (int a = 0; a < info->nargs && !r->final; a++)
@@ -379,8 +381,30 @@ static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
             ok = 0;
     for (int a = 0; a < info->nargs; a++)
         late |= args[a].late;
-    if (late)
-        return ok ? 0 : -1;   /* the whole slot is checked when bound again */
+    *late_out = late;
+    return ok ? 0 : -1;
+}
+
+static int resolve_slot(resolver *r, size_t bundle, const asm_pslot *slot)
+{
+    const isa_op_info *info = &isa_ops[slot->op];
+    asm_program *p = r->p;
+    /* Plain numbers need nothing here but the machine check below. */
+    int plain = 1;
+    for (int a = 0; a < info->nargs; a++)
+        plain &= p->args[slot->first_arg + (size_t)a].tag != ASM_ARG_FULL;
+    asm_operand args[ISA_MAX_ARGS];
+    asm_slot_args(p, slot, args);
+    int ok = 1;
+    if (!plain) {
+        int late;
+        ok = resolve_args(r, bundle, slot, args, &late) == 0;
+        for (int a = 0; a < info->nargs; a++)
+            if (p->args[slot->first_arg + (size_t)a].tag == ASM_ARG_FULL)
+                asm_arg_set(p, slot->pos, slot->first_arg + (size_t)a, &args[a]);
+        if (late)
+            return ok ? 0 : -1;   /* the whole slot is checked when bound again */
+    }
 
     /* The absolute operands against the machine; symbolic ones were checked
      * against their declarations above and are re-checked after linking. */
@@ -489,11 +513,10 @@ int asm_bind_late(asm_ctx *ctx, asm_program *p)
     for (size_t b = 0; b < p->nbundles; b++) {
         const asm_pbundle *bundle = &p->bundles[b];
         for (uint32_t i = 0; i < bundle->nslots; i++) {
-            asm_pslot *slot = &p->slots[bundle->first_slot + i];
-            const asm_operand *args = &p->args[slot->first_arg];
+            const asm_pslot *slot = &p->slots[bundle->first_slot + i];
             int late = 0;
             for (int a = 0; a < isa_ops[slot->op].nargs; a++)
-                late |= args[a].late;
+                late |= asm_arg_late(p, slot->first_arg + (size_t)a);
             if (late)
                 resolve_slot(&r, b, slot);
         }

@@ -384,7 +384,7 @@ static asm_expr *persist(expander *x, const asm_expr *e)
     return c;
 }
 
-/* The compact form of an operand the program keeps. */
+/* The form of an operand the program keeps. */
 static void store_operand(expander *x, asm_operand *o, const asm_expr *e)
 {
     o->pos = asm_loc_pos(x->ctx, &e->loc);
@@ -621,8 +621,7 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
         return;
 
     asm_program *p = x->p;
-    p->args = asm_grow(p->args, &p->cap_args, p->nargs + (size_t)info->nargs, sizeof *p->args);
-    asm_operand *args = &p->args[p->nargs];
+    asm_operand args[ISA_MAX_ARGS];
     int ok = 1;
     for (int a = 0; a < info->nargs; a++) {
         char k = info->kinds[a];
@@ -653,10 +652,15 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
     }
     if (!ok)
         return;
+    asm_pos at = asm_loc_pos(x->ctx, &s->loc);
+    p->args = asm_grow(p->args, &p->cap_args, p->nargs + (size_t)info->nargs, sizeof *p->args);
+    for (int a = 0; a < info->nargs; a++) {
+        p->args[p->nargs + (size_t)a].tag = ASM_ARG_POS;   /* no opds entry yet */
+        asm_arg_set(p, at, p->nargs + (size_t)a, &args[a]);
+    }
     p->slots = asm_grow(p->slots, &p->cap_slots, p->nslots + 1, sizeof *p->slots);
-    p->slots[p->nslots++] = (asm_pslot){(uint16_t)op, (uint8_t)place_of(&s->engine), (uint8_t)x->fence,
-                                        asm_loc_pos(x->ctx, &s->loc), (uint32_t)p->nargs,
-                                        x->region ? x->priority : 0, kept_frame(x)};
+    p->slots[p->nslots++] = (asm_pslot){(uint16_t)op, (uint8_t)place_of(&s->engine), (uint8_t)x->fence, at,
+                                        (uint32_t)p->nargs, x->region ? x->priority : 0, kept_frame(x)};
     x->fence = 0;
     p->nargs += (size_t)info->nargs;
 }

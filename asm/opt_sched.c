@@ -218,7 +218,9 @@ static void node_effects(builder *b, uint32_t node, uint32_t *last_store, uint32
     for (int i = 0; i < nr; i++) {
         const asm_sym_range *r = &reads[i];
         if (r->sym && r->sym->temp && temp_unwritten(b, r->sym, r->first, r->count)) {
-            asm_loc loc = asm_pos_loc(b->ctx, p->args[slot->first_arg + r->arg].pos);
+            asm_operand op;
+            asm_arg_get(p, slot->pos, slot->first_arg + (size_t)r->arg, &op);
+            asm_loc loc = asm_pos_loc(b->ctx, op.pos);
             const char *name = r->sym->name->text;   /* as written: before ".N" and ".rN" */
             asm_report(b->ctx, ASM_ERROR, NULL, &loc, slot->frame,
                        "temporary '%.*s' is read here before it is written in this region",
