@@ -394,9 +394,9 @@ static int resolve_slot(resolver *r, size_t bundle, const asm_pslot *slot)
     for (int a = 0; a < info->nargs; a++)
         plain &= p->args[slot->first_arg + (size_t)a].tag != ASM_ARG_FULL;
     asm_operand args[ISA_MAX_ARGS];
-    asm_slot_args(p, slot, args);
     int ok = 1;
     if (!plain) {
+        asm_slot_args(p, slot, args);
         int late;
         ok = resolve_args(r, bundle, slot, args, &late) == 0;
         for (int a = 0; a < info->nargs; a++)
@@ -413,6 +413,8 @@ static int resolve_slot(resolver *r, size_t bundle, const asm_pslot *slot)
     char why[160];
     int bad;
     if (ok && isa_check_slot(&check, why, sizeof why, &bad) != 0) {
+        if (plain)
+            asm_slot_args(p, slot, args);
         int in_range = bad >= 0 && bad < info->nargs;
         int symbolic = in_range && args[bad].form == OPD_SYM;
         const char *imm = strchr(info->kinds, 'i');

@@ -74,6 +74,7 @@ struct asm_expander {
     asm_name **temps;            /* names given an alias by the open region's .temp */
     size_t ntemps, cap_temps;
     op_entry optab[OPTAB_SIZE];
+    int8_t key_at[ISA_OP_COUNT];  /* per op, its trace key operand, or -1 */
 };
 
 static void expand_body(expander *x, const asm_body *body);
@@ -593,8 +594,7 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
     }
 
     const isa_op_info *info = &isa_ops[op];
-    const char *kpos = strchr(info->kinds, 'k');
-    int key_at = kpos ? (int)(kpos - info->kinds) : -1;
+    int key_at = x->key_at[op];
     int with_stage = 0;
     asm_expr *key = NULL;
     if (key_at >= 0 && s->nargs > (uint32_t)key_at) {
@@ -630,7 +630,7 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
             args[a] = (asm_operand){0, {NULL}, args[a - 1].pos, OPD_INT, 0, 0};
             continue;
         }
-        asm_expr *e = a == key_at ? key : subst(x, s->args[a], k != 'k');
+        asm_expr *e = a == key_at ? key : s->args[a]->kind == EX_INT ? s->args[a] : subst(x, s->args[a], k != 'k');
         if (!e) {
             ok = 0;
             continue;
@@ -1394,6 +1394,8 @@ asm_expander *asm_expander_new(asm_ctx *ctx, asm_program *p)
         while (x->optab[h].text)
             h = (h + 1) % OPTAB_SIZE;
         x->optab[h] = (op_entry){isa_ops[op].mnemonic, engine, op};
+        const char *k = strchr(isa_ops[op].kinds, 'k');
+        x->key_at[op] = (int8_t)(k ? k - isa_ops[op].kinds : -1);
     }
     return x;
 }

@@ -23,26 +23,19 @@ void *asm_grow(void *v, size_t *cap, size_t need, size_t elem)
 
 size_t asm_release(void *v, size_t done, size_t to)
 {
+    if (to < done + ((size_t)2 << 20))
+        return done;   /* a couple of megabytes at a time */
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), base = (uintptr_t)v;
     uintptr_t lo = (base + done + page - 1) & ~(page - 1), hi = (base + to) & ~(page - 1);
-    if (hi < lo + ((uintptr_t)1 << 20))
-        return done;   /* a megabyte at a time */
     /* Whole pages inside the array: never the allocator's bookkeeping
      * before and after it. */
     madvise((void *)lo, hi - lo, MADV_DONTNEED);
     return hi - base;
 }
 
-void asm_arg_set(asm_program *p, asm_pos at, size_t i, const asm_operand *op)
+void asm_arg_set_full(asm_program *p, size_t i, const asm_operand *op)
 {
     asm_arg *a = &p->args[i];
-    uint64_t mag = op->value < 0 ? 0 - (uint64_t)op->value : (uint64_t)op->value;
-    if (op->form == OPD_INT && !op->reloc && !op->late && mag <= UINT32_MAX && op->pos.line == at.line &&
-        op->pos.file == at.file && op->pos.len <= UINT8_MAX) {
-        *a = (asm_arg){(uint32_t)mag, op->pos.col, (uint8_t)op->pos.len,
-                       (uint8_t)(op->value < 0 ? ASM_ARG_NEG : ASM_ARG_POS)};
-        return;
-    }
     if (a->tag != ASM_ARG_FULL) {   /* (an entry of its own, reused when it is rewritten) */
         p->opds = asm_grow(p->opds, &p->cap_opds, p->nopds + 1, sizeof *p->opds);
         *a = (asm_arg){(uint32_t)p->nopds++, 0, 0, ASM_ARG_FULL};

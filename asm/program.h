@@ -172,7 +172,17 @@ static inline void asm_arg_get(const asm_program *p, asm_pos at, size_t i, asm_o
     out->reloc = 0;
     out->late = 0;
 }
-void asm_arg_set(asm_program *p, asm_pos at, size_t i, const asm_operand *op);
+void asm_arg_set_full(asm_program *p, size_t i, const asm_operand *op);
+static inline void asm_arg_set(asm_program *p, asm_pos at, size_t i, const asm_operand *op)
+{
+    uint64_t mag = op->value < 0 ? 0 - (uint64_t)op->value : (uint64_t)op->value;
+    if (op->form == OPD_INT && !op->reloc && !op->late && mag <= UINT32_MAX && op->pos.line == at.line &&
+        op->pos.file == at.file && op->pos.len <= UINT8_MAX && p->args[i].tag != ASM_ARG_FULL)
+        p->args[i] = (asm_arg){(uint32_t)mag, op->pos.col, (uint8_t)op->pos.len,
+                               (uint8_t)(op->value < 0 ? ASM_ARG_NEG : ASM_ARG_POS)};
+    else
+        asm_arg_set_full(p, i, op);
+}
 /* Whether operand i is late (bound again by layout). */
 static inline int asm_arg_late(const asm_program *p, size_t i)
 {

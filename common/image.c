@@ -1926,8 +1926,6 @@ int img_write_stream(const vimage *img, FILE *f, img_status *st)
     img_status local;
     if (!st)
         st = &local;
-    if (img_validate(img, st) != 0)
-        return -1;
     struct stat sb;
     off_t start = ftello(f);
     if (start < 0 || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
@@ -1967,7 +1965,7 @@ int img_write_file(const vimage *img, const char *path, img_status *st)
     outfile out;
     if (outfile_open(&out, path) != 0)
         return fail(st, IMG_ERR_IO, "%s: cannot create a temporary file: %s", path, strerror(errno));
-    if (img_write_stream(img, out.f, st) != 0) {
+    if (img_write_stream(img, out.f, st) != 0) {   /* validated above */
         img_error code = st->code;
         char detail[sizeof st->detail];
         snprintf(detail, sizeof detail, "%s", st->detail);

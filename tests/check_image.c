@@ -372,7 +372,7 @@ START_TEST(test_streaming_writes_the_bytes_of_encoding)
     }
     for (uint32_t k = 0; k < img->nslots; k++)
         img_set_slot_line(img, k, k % 3 ? "big.vasm" : "m.vh", k + 1, k % 3 ? NULL : "big.vasm", k % 3 ? 0 : 7);
-    encoded e = encode_ok(img);
+    encoded e = encode_ok(img);   /* validated, as img_write_stream requires */
     ck_assert_uint_gt(e.size, 2u << 20);
 
     FILE *f = tmpfile();
