@@ -151,7 +151,7 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
                                   (int32_t)op->value);
             }
             img_add_slot(img, &s);
-            asm_loc call = macro_call(slot->frame);
+            asm_loc call = macro_call(asm_frame_of(p, slot->frame));
             src[slot_index] = (slot_source){slot->pos.line, call.line, slot->pos.file,
                                             (uint16_t)(call.file ? 1 + file_index(ctx, call.file, &last_call) : 0)};
             if (release)

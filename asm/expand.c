@@ -65,6 +65,7 @@ struct asm_expander {
     int kept;                    /* a macro definition points into the statements */
     uint64_t statements;
     uint64_t frames_kept;        /* times kept_frame handed the current frame out */
+    uint32_t last_frame;         /* the program's frames entry kept_frame_index gave last */
     int stopped;                 /* over ASM_MAX_STATEMENTS: expand nothing more */
     uint64_t expansions;         /* numbers the private labels of expansions */
     uint32_t definitions;        /* numbers the symbols as they are defined */
@@ -128,6 +129,20 @@ static const asm_frame *kept_frame(expander *x)
 {
     x->frames_kept++;
     return x->frame;
+}
+
+/* The same as an index into the program's frames, for slots and bundles
+ * (consecutive ones mostly share their frame: one entry each time it
+ * changes). */
+static uint32_t kept_frame_index(expander *x)
+{
+    asm_program *p = x->p;
+    const asm_frame *f = kept_frame(x);
+    if (f == p->frames[x->last_frame])
+        return x->last_frame;
+    p->frames = asm_grow(p->frames, &p->cap_frames, p->nframes + 1, sizeof *p->frames);
+    p->frames[p->nframes] = f;
+    return x->last_frame = (uint32_t)p->nframes++;
 }
 
 /* An iteration's frame: the last one again when nothing kept it. */
@@ -659,8 +674,15 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
         asm_arg_set(p, at, p->nargs + (size_t)a, &args[a]);
     }
     p->slots = asm_grow(p->slots, &p->cap_slots, p->nslots + 1, sizeof *p->slots);
+    if (x->region && x->priority) {
+        size_t old = p->npriority;
+        p->priority = asm_grow(p->priority, &p->cap_priority, p->nslots + 1, sizeof *p->priority);
+        memset(p->priority + old, 0, (p->nslots + 1 - old) * sizeof *p->priority);
+        p->npriority = p->nslots + 1;
+        p->priority[p->nslots] = x->priority;
+    }
     p->slots[p->nslots++] = (asm_pslot){(uint16_t)op, (uint8_t)place_of(&s->engine), (uint8_t)x->fence, at,
-                                        (uint32_t)p->nargs, x->region ? x->priority : 0, kept_frame(x)};
+                                        (uint32_t)p->nargs, kept_frame_index(x)};
     x->fence = 0;
     p->nargs += (size_t)info->nargs;
 }
@@ -854,7 +876,7 @@ static void expand_bundle(expander *x, const asm_stmt *s)
         return;   /* the slots joined the bundle being built */
     p->bundles = asm_grow(p->bundles, &p->cap_bundles, p->nbundles + 1, sizeof *p->bundles);
     p->bundles[p->nbundles++] = (asm_pbundle){(uint32_t)first, (uint32_t)(p->nslots - first),
-                                              asm_loc_pos(x->ctx, &s->loc), x->region, kept_frame(x)};
+                                              asm_loc_pos(x->ctx, &s->loc), x->region, kept_frame_index(x)};
 }
 
 /* ---- includes ----------------------------------------------------------------------- */
@@ -1388,6 +1410,8 @@ asm_expander *asm_expander_new(asm_ctx *ctx, asm_program *p)
     p->bundles = asm_grow(p->bundles, &p->cap_bundles, 1, sizeof *p->bundles);
     p->slots = asm_grow(p->slots, &p->cap_slots, 1, sizeof *p->slots);
     p->args = asm_grow(p->args, &p->cap_args, 1, sizeof *p->args);
+    p->frames = asm_grow(p->frames, &p->cap_frames, 1, sizeof *p->frames);
+    p->frames[p->nframes++] = NULL;
     for (int op = 0; op < ISA_OP_COUNT; op++) {
         int engine = isa_ops[op].engine;
         uint32_t h = text_hash(isa_ops[op].mnemonic, engine) % OPTAB_SIZE;

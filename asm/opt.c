@@ -551,6 +551,9 @@ int opt_run(asm_ctx *ctx, asm_program *p)
     free(res);
     free(p->bundles);
     free(p->slots);
+    free(p->priority);   /* (read by scheduling only, and indexed by the old slots) */
+    p->priority = NULL;
+    p->npriority = p->cap_priority = 0;
     p->bundles = nb.bundles;
     p->nbundles = nb.nbundles;
     p->cap_bundles = nb.cap_bundles;

@@ -49,6 +49,8 @@ void asm_program_free(asm_program *p)
     free(p->slots);
     free(p->args);
     free(p->opds);
+    free(p->frames);
+    free(p->priority);
     free(p->symbols);
     free(p->regions);
     free(p->bundle_remap);

@@ -94,21 +94,22 @@ enum { ASM_ARG_POS, ASM_ARG_NEG, ASM_ARG_FULL };
  * author's (valu@valu, valu@alu). */
 typedef enum { ASM_PLACE_AUTO, ASM_PLACE_VALU, ASM_PLACE_ALU } asm_place;
 
+/* A slot: 24 bytes (its .priority, for linear code only, is kept apart:
+ * asm_slot_priority). */
 typedef struct {
     uint16_t op;             /* isa_opcode */
     uint8_t place;           /* asm_place (linear regions) */
     uint8_t fence;           /* a .fence stands before it (linear regions) */
     asm_pos pos;
     uint32_t first_arg;
-    int32_t priority;        /* .priority in force (linear regions) */
-    const asm_frame *frame;
+    uint32_t frame;          /* why it was assembled: asm_frame_of */
 } asm_pslot;
 
 typedef struct {
     uint32_t first_slot, nslots;
     asm_pos pos;
     uint32_t region;         /* 1 + index in regions: a slot of linear code; 0: as written */
-    const asm_frame *frame;
+    uint32_t frame;          /* asm_frame_of */
 } asm_pbundle;
 
 /* A .linear region: bundles [first_bundle, end_bundle) of one slot each,
@@ -129,6 +130,13 @@ typedef struct {
     size_t nargs, cap_args;
     asm_operand *opds;       /* the operands asm_arg cannot hold */
     size_t nopds, cap_opds;
+    /* The expansion frames slots and bundles name by index (4 bytes rather
+     * than a pointer in each of millions); frames[0] is NULL. */
+    const asm_frame **frames;
+    size_t nframes, cap_frames;
+    /* .priority of slot i for i < npriority, else 0 (set in linear code). */
+    int32_t *priority;
+    size_t npriority, cap_priority;
     asm_symbol **symbols;    /* in order of first mention */
     size_t nsymbols, cap_symbols;
     asm_region *regions;
@@ -155,6 +163,16 @@ void *asm_grow(void *v, size_t *cap, size_t need, size_t elem);
  * returns the new done: a stage that reads a big array once, front to
  * back, while it builds the next stage's form does not hold both whole. */
 size_t asm_release(void *v, size_t done, size_t to);
+
+static inline const asm_frame *asm_frame_of(const asm_program *p, uint32_t frame)
+{
+    return p->frames[frame];
+}
+
+static inline int32_t asm_slot_priority(const asm_program *p, size_t slot)
+{
+    return slot < p->npriority ? p->priority[slot] : 0;
+}
 
 /* Operand i of p->args as a whole asm_operand (at: its slot's position),
  * and the other way. */
