@@ -1928,8 +1928,10 @@ int img_write_stream(const vimage *img, FILE *f, img_status *st)
         st = &local;
     struct stat sb;
     off_t start = ftello(f);
-    if (start < 0 || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        /* A pipe or terminal cannot take the checksum afterwards: one buffer. */
+    int flags = fileno(f) >= 0 ? fcntl(fileno(f), F_GETFL) : -1;
+    if (start < 0 || flags < 0 || (flags & O_APPEND) || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        /* A pipe or terminal cannot take the checksum afterwards, and a file
+         * opened to append would put it at the end: one buffer. */
         uint8_t *buf;
         size_t size;
         if (encode_buffer(img, &buf, &size) != 0)

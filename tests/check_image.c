@@ -389,6 +389,24 @@ START_TEST(test_streaming_writes_the_bytes_of_encoding)
     fclose(f);
     free(back);
 
+    /* A file opened to append (vasm -o - >> file): the checksum cannot be
+     * put back into the header, so one buffer, and the same bytes. */
+    char path[] = "/tmp/check_image_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    f = fdopen(fd, "a+");
+    ck_assert_ptr_nonnull(f);
+    fputs("xy", f);
+    ck_assert_int_eq(img_write_stream(img, f, &st), 0);
+    ck_assert_int_eq(fflush(f), 0);
+    rewind(f);
+    back = malloc(e.size + 2);
+    ck_assert_uint_eq(fread(back, 1, e.size + 2, f), e.size + 2);
+    ck_assert_int_eq(memcmp(back + 2, e.data, e.size), 0);
+    fclose(f);
+    unlink(path);
+    free(back);
+
     char *text = NULL;
     size_t size = 0;
     f = open_memstream(&text, &size);   /* no file descriptor: the one-buffer way */
