@@ -290,13 +290,20 @@ static void cite(asm_ctx *ctx, const char *file)
     for (size_t i = 0; file && i < ctx->nsources; i++) {
         asm_source *s = &ctx->sources[i];
         if (s->file == file && !s->registered && s->text) {
+            s->registered = 1;
+            if (!ctx->holds && s->owned) {
+                /* No scanner is in the text any more (a message of binding or
+                 * layout): diag may have it as it is, rather than a copy. */
+                diag_adopt_source(ctx->d, s->file, s->text, s->size);
+                s->owned = 0;
+                continue;
+            }
             char *copy = xmalloc(s->size + 1);
             memcpy(copy, s->text, s->size);
             for (const asm_scan_hold *h = ctx->holds; h; h = h->outer)
                 if (h->at && h->at >= s->text && h->at < s->text + s->size)
                     copy[h->at - s->text] = h->byte;
             diag_adopt_source(ctx->d, s->file, copy, s->size);
-            s->registered = 1;
         }
     }
 }

@@ -80,7 +80,7 @@ static int eval_name(resolver *r, const asm_pslot *slot, asm_name *n, const asm_
     asm_symbol *s = n->sym;
     if (!s || s->kind == SYM_UNDEFINED) {
         const char *near = nearest_symbol(r, n->text);
-        error(r, loc, slot->frame, "undefined symbol '%s'%s%s%s", n->text, near ? "; did you mean '" : "",
+        error(r, loc, asm_frame_of(r->p, slot->frame), "undefined symbol '%s'%s%s%s", n->text, near ? "; did you mean '" : "",
               near ? near : "", near ? "'?" : "");
         if (n->macro)
             note(r, loc, "'%s' is a macro; a macro call is a line (or a slot in < >) of its own", n->text);
@@ -89,7 +89,7 @@ static int eval_name(resolver *r, const asm_pslot *slot, asm_name *n, const asm_
     switch ((asm_sym_kind)s->kind) {
     case SYM_CONST:
         if (s->redefinable) {
-            error(r, loc, slot->frame, "'%s' has no value here: a .set value counts only after its .set",
+            error(r, loc, asm_frame_of(r->p, slot->frame), "'%s' has no value here: a .set value counts only after its .set",
                   n->text);
             note(r, &s->loc, "'%s' is set here", n->text);
             return -1;
@@ -118,12 +118,12 @@ static int eval_elem(resolver *r, const asm_pslot *slot, asm_name *n, int64_t in
         return -1;
     asm_symbol *s = n->sym;
     if (s->kind != SYM_SCRATCH) {
-        error(r, loc, slot->frame, "'%s' is %s; only a scratch array (.word or .vec) can be indexed", n->text,
+        error(r, loc, asm_frame_of(r->p, slot->frame), "'%s' is %s; only a scratch array (.word or .vec) can be indexed", n->text,
               asm_sym_noun(s));
         return -1;
     }
     if (index < 0 || index >= s->count) {
-        error(r, loc, slot->frame, "index %" PRId64 " is outside '%s' (%s[0..%" PRIu32 "])", index, n->text,
+        error(r, loc, asm_frame_of(r->p, slot->frame), "index %" PRId64 " is outside '%s' (%s[0..%" PRIu32 "])", index, n->text,
               n->text, s->count - 1);
         note(r, &s->loc, "'%s' is declared here", n->text);
         return -1;
@@ -135,7 +135,7 @@ static int eval_elem(resolver *r, const asm_pslot *slot, asm_name *n, int64_t in
 
 static int not_relocatable(resolver *r, const asm_pslot *slot, const asm_expr *e)
 {
-    error(r, &e->loc, slot->frame, "expression is not a constant or symbol+offset");
+    error(r, &e->loc, asm_frame_of(r->p, slot->frame), "expression is not a constant or symbol+offset");
     return -1;
 }
 
@@ -151,7 +151,7 @@ static int eval(resolver *r, const asm_pslot *slot, const asm_expr *e, rval *out
         if (eval(r, slot, e->u.sub.b, &a) != 0)
             return -1;
         if (a.sym) {
-            error(r, &e->u.sub.b->loc, slot->frame, "an array index must be a constant");
+            error(r, &e->u.sub.b->loc, asm_frame_of(r->p, slot->frame), "an array index must be a constant");
             return -1;
         }
         return eval_elem(r, slot, e->u.sub.a->u.name, a.value, &e->loc, out);
@@ -175,7 +175,7 @@ static int eval(resolver *r, const asm_pslot *slot, const asm_expr *e, rval *out
             const char *why = asm_fold_binop((asm_binop)e->op, a.value, b.value, &out->value);
             out->sym = NULL;
             if (why) {
-                error(r, &e->loc, slot->frame, "%s", why);
+                error(r, &e->loc, asm_frame_of(r->p, slot->frame), "%s", why);
                 return -1;
             }
             return 0;
@@ -204,7 +204,7 @@ static int eval(resolver *r, const asm_pslot *slot, const asm_expr *e, rval *out
     case EX_STRING:
         break;
     }
-    error(r, &e->loc, slot->frame, "not a value");
+    error(r, &e->loc, asm_frame_of(r->p, slot->frame), "not a value");
     return -1;
 }
 
@@ -225,7 +225,7 @@ static int extern_use(resolver *r, const asm_pslot *slot, asm_symbol *s, int kin
     }
     if (s->extern_kind == kind)
         return 0;
-    error(r, loc, slot->frame, "external '%s' is used here as %s, but elsewhere as %s", s->name->text,
+    error(r, loc, asm_frame_of(r->p, slot->frame), "external '%s' is used here as %s, but elsewhere as %s", s->name->text,
           kind == IMG_SYM_SCRATCH ? "a scratch address" : "a code label",
           s->extern_kind == IMG_SYM_SCRATCH ? "a scratch address" : "a code label");
     note(r, &s->use_loc, "the other use is here");
@@ -239,7 +239,7 @@ static int relocate(resolver *r, const asm_pslot *slot, size_t bundle, char k, a
     const char *name = s->name->text;
     if (is_scratch_kind(k)) {
         if (s->kind == SYM_LABEL) {
-            error(r, loc, slot->frame, "'%s' is a code label, but this operand is a scratch address", name);
+            error(r, loc, asm_frame_of(r->p, slot->frame), "'%s' is a code label, but this operand is a scratch address", name);
             return -1;
         }
         if (s->kind == SYM_EXTERN && extern_use(r, slot, s, IMG_SYM_SCRATCH, loc) != 0)
@@ -247,7 +247,7 @@ static int relocate(resolver *r, const asm_pslot *slot, size_t bundle, char k, a
         op->reloc = IMG_REL_SCRATCH;
     } else if (k == 't' || k == 'r') {
         if (s->kind == SYM_SCRATCH) {
-            error(r, loc, slot->frame, "'%s' is a scratch variable, but this operand is a code %s", name,
+            error(r, loc, asm_frame_of(r->p, slot->frame), "'%s' is a scratch variable, but this operand is a code %s", name,
                   k == 't' ? "target" : "offset");
             return -1;
         }
@@ -269,11 +269,11 @@ static int relocate(resolver *r, const asm_pslot *slot, size_t bundle, char k, a
     } else if (k == 'n' && s->kind == SYM_EXTERN) {
         op->reloc = IMG_REL_CONST;
     } else {
-        error(r, loc, slot->frame, "this operand must be a number, but '%s' is %s", name, asm_sym_noun(s));
+        error(r, loc, asm_frame_of(r->p, slot->frame), "this operand must be a number, but '%s' is %s", name, asm_sym_noun(s));
         return -1;
     }
     if (op->value < INT32_MIN || op->value > INT32_MAX) {
-        error(r, loc, slot->frame, "offset %" PRId64 " from '%s' does not fit a relocation (32 bits)", op->value,
+        error(r, loc, asm_frame_of(r->p, slot->frame), "offset %" PRId64 " from '%s' does not fit a relocation (32 bits)", op->value,
               name);
         return -1;
     }
@@ -301,12 +301,12 @@ static int check_extent(resolver *r, const asm_pslot *slot, const asm_operand *a
     const char *name = s->name->text;
     asm_loc loc = asm_pos_loc(r->ctx, op->pos);
     if (width > 1)
-        error(r, &loc, slot->frame,
+        error(r, &loc, asm_frame_of(r->p, slot->frame),
               "vector operand %s%+" PRId64 " covers words %" PRId64 "..%" PRId64 " of '%s', which has %" PRIu32
               " (0..%" PRIu32 ")",
               name, first, first, first + width - 1, name, s->size, s->size - 1);
     else
-        error(r, &loc, slot->frame, "%s%+" PRId64 " is outside '%s', which has %" PRIu32 " word%s (0..%" PRIu32 ")",
+        error(r, &loc, asm_frame_of(r->p, slot->frame), "%s%+" PRId64 " is outside '%s', which has %" PRIu32 " word%s (0..%" PRIu32 ")",
               name, first, name, s->size, s->size == 1 ? "" : "s", s->size - 1);
     note(r, &s->loc, "'%s' is declared here", name);
     return -1;
@@ -314,10 +314,11 @@ static int check_extent(resolver *r, const asm_pslot *slot, const asm_operand *a
 
 static const char *const trace_key_list = "idx, val, node_val, hash_stage, hashed_val, next_idx, wrapped_idx";
 
-static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
+/* Binds a slot's operands (args, read out of the program), checking what
+ * needs no machine ranges; *late: some operand is left for layout. */
+static int resolve_args(resolver *r, size_t bundle, const asm_pslot *slot, asm_operand *args, int *late_out)
 {
     const isa_op_info *info = &isa_ops[slot->op];
-    asm_operand *args = &r->p->args[slot->first_arg];
     int ok = 1, late = 0;
     for (int a = 0; a < info->nargs; a++) {
         asm_operand *op = &args[a];
@@ -327,7 +328,7 @@ static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
         asm_loc loc = asm_pos_loc(r->ctx, op->pos);
         if (k == 'c') {
             if (memchr(op->u.expr->u.str.text, '\0', op->u.expr->u.str.len)) {
-                error(r, &loc, slot->frame, "a debug comment cannot hold a NUL byte");
+                error(r, &loc, asm_frame_of(r->p, slot->frame), "a debug comment cannot hold a NUL byte");
                 ok = 0;
             }
             continue;
@@ -335,7 +336,7 @@ static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
         if (k == 'k') {
             int key = op->form == OPD_NAME ? isa_find_trace_key(op->u.name->text) : -1;
             if (key < 0) {
-                error(r, &loc, slot->frame, "expected a trace key (%s)", trace_key_list);
+                error(r, &loc, asm_frame_of(r->p, slot->frame), "expected a trace key (%s)", trace_key_list);
                 ok = 0;
             }
             *op = (asm_operand){key, {NULL}, op->pos, OPD_INT, 0, 0};
@@ -372,6 +373,7 @@ static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
         bound.late = 0;
         *op = bound;
     }
+    *late_out = 1;   /* (no machine check after an error) */
     if (!ok)
         return -1;
     for (int a = 0; a < info->nargs && !r->final; a++)
@@ -379,8 +381,30 @@ static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
             ok = 0;
     for (int a = 0; a < info->nargs; a++)
         late |= args[a].late;
-    if (late)
-        return ok ? 0 : -1;   /* the whole slot is checked when bound again */
+    *late_out = late;
+    return ok ? 0 : -1;
+}
+
+static int resolve_slot(resolver *r, size_t bundle, const asm_pslot *slot)
+{
+    const isa_op_info *info = &isa_ops[slot->op];
+    asm_program *p = r->p;
+    /* Plain numbers need nothing here but the machine check below. */
+    int plain = 1;
+    for (int a = 0; a < info->nargs; a++)
+        plain &= p->args[slot->first_arg + (size_t)a].tag != ASM_ARG_FULL;
+    asm_operand args[ISA_MAX_ARGS];
+    int ok = 1;
+    if (!plain) {
+        asm_slot_args(p, slot, args);
+        int late;
+        ok = resolve_args(r, bundle, slot, args, &late) == 0;
+        for (int a = 0; a < info->nargs; a++)
+            if (p->args[slot->first_arg + (size_t)a].tag == ASM_ARG_FULL)
+                asm_arg_set(p, slot->pos, slot->first_arg + (size_t)a, &args[a]);
+        if (late)
+            return ok ? 0 : -1;   /* the whole slot is checked when bound again */
+    }
 
     /* The absolute operands against the machine; symbolic ones were checked
      * against their declarations above and are re-checked after linking. */
@@ -389,6 +413,8 @@ static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
     char why[160];
     int bad;
     if (ok && isa_check_slot(&check, why, sizeof why, &bad) != 0) {
+        if (plain)
+            asm_slot_args(p, slot, args);
         int in_range = bad >= 0 && bad < info->nargs;
         int symbolic = in_range && args[bad].form == OPD_SYM;
         const char *imm = strchr(info->kinds, 'i');
@@ -396,7 +422,7 @@ static int resolve_slot(resolver *r, size_t bundle, asm_pslot *slot)
             symbolic |= args[imm - info->kinds].form == OPD_SYM;
         if (!symbolic) {
             asm_loc loc = asm_pos_loc(r->ctx, in_range ? args[bad].pos : slot->pos);
-            error(r, &loc, slot->frame, "%s", why);
+            error(r, &loc, asm_frame_of(r->p, slot->frame), "%s", why);
             ok = 0;
         }
     }
@@ -489,11 +515,10 @@ int asm_bind_late(asm_ctx *ctx, asm_program *p)
     for (size_t b = 0; b < p->nbundles; b++) {
         const asm_pbundle *bundle = &p->bundles[b];
         for (uint32_t i = 0; i < bundle->nslots; i++) {
-            asm_pslot *slot = &p->slots[bundle->first_slot + i];
-            const asm_operand *args = &p->args[slot->first_arg];
+            const asm_pslot *slot = &p->slots[bundle->first_slot + i];
             int late = 0;
             for (int a = 0; a < isa_ops[slot->op].nargs; a++)
-                late |= args[a].late;
+                late |= asm_arg_late(p, slot->first_arg + (size_t)a);
             if (late)
                 resolve_slot(&r, b, slot);
         }

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 static uint32_t add_symbol(vimage *img, const asm_symbol *s)
 {
     img_sym_binding bind = s->kind == SYM_EXTERN ? IMG_BIND_EXTERN : s->global ? IMG_BIND_GLOBAL : IMG_BIND_LOCAL;
@@ -60,7 +62,46 @@ static asm_loc macro_call(const asm_frame *frame)
     return call;
 }
 
-vimage *asm_emit(const asm_ctx *ctx, const asm_program *p)
+/* A slot's source while the code is emitted: its line and its macro call,
+ * files as indices of ctx->files (the call's: + 1, 0 for none). */
+typedef struct {
+    uint32_t line, call_line;
+    uint16_t file, call_file;
+} slot_source;
+
+/* The index in ctx->files of an interned file name (*last: the previous
+ * answer, tried first). */
+static uint16_t file_index(const asm_ctx *ctx, const char *file, uint16_t *last)
+{
+    if (*last < ctx->nfiles && ctx->files[*last] == file)
+        return *last;
+    for (size_t i = 0; i < ctx->nfiles; i++)
+        if (ctx->files[i] == file)
+            return *last = (uint16_t)i;
+    return 0;
+}
+
+/* Whether every bundle's slots, and every slot's operands, come after the
+ * previous one's (as expansion lays them out; a pass may leave them
+ * elsewhere): then what emission has read lies before where it reads. */
+static int in_order(const asm_program *p)
+{
+    uint32_t slot = 0, arg = 0;
+    for (size_t b = 0; b < p->nbundles; b++) {
+        if (p->bundles[b].first_slot < slot)
+            return 0;
+        slot = p->bundles[b].first_slot + p->bundles[b].nslots;
+        for (uint32_t k = 0; k < p->bundles[b].nslots; k++) {
+            const asm_pslot *s = &p->slots[p->bundles[b].first_slot + k];
+            if (s->first_arg < arg)
+                return 0;
+            arg = s->first_arg + isa_ops[s->op].nargs;
+        }
+    }
+    return 1;
+}
+
+vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
 {
     vimage *img = img_new(IMG_OBJECT);
     /* In the order of definition: the linker lays out scratch in the
@@ -81,6 +122,14 @@ vimage *asm_emit(const asm_ctx *ctx, const asm_program *p)
         s->index = keep ? add_symbol(img, s) : UINT32_MAX;
     }
     free(order);
+    /* The program is read once, in order: its pages go back as the object's
+     * code grows.  Each slot's line (from its own asm_pslot: a pass may have
+     * moved it to another bundle) is noted on the way and given after the
+     * code, so that new file names go last in STRINGS. */
+    int release = in_order(p);
+    size_t args_done = 0, slots_done = 0, bundles_done = 0;
+    slot_source *src = xmallocarray(p->nslots ? p->nslots : 1, sizeof *src);
+    uint16_t last_call = 0;
     uint32_t slot_index = 0;
     for (size_t b = 0; b < p->nbundles; b++) {
         const asm_pbundle *bundle = &p->bundles[b];
@@ -89,27 +138,35 @@ vimage *asm_emit(const asm_ctx *ctx, const asm_program *p)
         for (uint32_t k = 0; k < bundle->nslots; k++, slot_index++) {
             const asm_pslot *slot = &p->slots[bundle->first_slot + k];
             const isa_op_info *info = &isa_ops[slot->op];
-            const asm_operand *args = &p->args[slot->first_arg];
             isa_slot s;
             asm_slot_isa(p, slot, &s);
             for (int a = 0; a < info->nargs; a++) {
+                if (p->args[slot->first_arg + (size_t)a].tag != ASM_ARG_FULL)
+                    continue;   /* a number, in s already */
+                const asm_operand *op = &p->opds[p->args[slot->first_arg + (size_t)a].v];
                 if (info->kinds[a] == 'c')
-                    s.arg[a] = img_intern(img, args[a].u.expr->u.str.text);
-                else if (args[a].form == OPD_SYM)
-                    img_add_reloc(img, slot_index, (uint8_t)a, (img_reloc_kind)args[a].reloc, args[a].u.sym->index,
-                                  (int32_t)args[a].value);
+                    s.arg[a] = img_intern(img, op->u.expr->u.str.text);
+                else if (op->form == OPD_SYM)
+                    img_add_reloc(img, slot_index, (uint8_t)a, (img_reloc_kind)op->reloc, op->u.sym->index,
+                                  (int32_t)op->value);
             }
             img_add_slot(img, &s);
+            asm_loc call = macro_call(asm_frame_of(p, slot->frame));
+            src[slot_index] = (slot_source){slot->pos.line, call.line, slot->pos.file,
+                                            (uint16_t)(call.file ? 1 + file_index(ctx, call.file, &last_call) : 0)};
+            if (release)
+                args_done = asm_release(p->args, args_done, slot->first_arg * sizeof *p->args);
+        }
+        if (release) {
+            slots_done = asm_release(p->slots, slots_done, bundle->first_slot * sizeof *p->slots);
+            bundles_done = asm_release(p->bundles, bundles_done, b * sizeof *p->bundles);
         }
     }
-    /* Each slot's line from its own asm_pslot (a pass may have moved it to
-     * another bundle), after the code: new file names go last in STRINGS. */
-    slot_index = 0;
-    for (size_t b = 0; b < p->nbundles; b++)
-        for (uint32_t k = 0; k < p->bundles[b].nslots; k++, slot_index++) {
-            const asm_pslot *slot = &p->slots[p->bundles[b].first_slot + k];
-            asm_loc at = asm_pos_loc(ctx, slot->pos), call = macro_call(slot->frame);
-            img_set_slot_line(img, slot_index, at.file, at.line, call.file, call.line);
-        }
+    for (uint32_t k = 0; k < slot_index; k++) {
+        asm_loc at = asm_pos_loc(ctx, (asm_pos){src[k].line, 0, 0, src[k].file});
+        img_set_slot_line(img, k, at.file, at.line, src[k].call_file ? ctx->files[src[k].call_file - 1] : NULL,
+                          src[k].call_line);
+    }
+    free(src);
     return img;
 }

@@ -65,6 +65,7 @@ struct asm_expander {
     int kept;                    /* a macro definition points into the statements */
     uint64_t statements;
     uint64_t frames_kept;        /* times kept_frame handed the current frame out */
+    uint32_t last_frame;         /* the program's frames entry kept_frame_index gave last */
     int stopped;                 /* over ASM_MAX_STATEMENTS: expand nothing more */
     uint64_t expansions;         /* numbers the private labels of expansions */
     uint32_t definitions;        /* numbers the symbols as they are defined */
@@ -74,6 +75,7 @@ struct asm_expander {
     asm_name **temps;            /* names given an alias by the open region's .temp */
     size_t ntemps, cap_temps;
     op_entry optab[OPTAB_SIZE];
+    int8_t key_at[ISA_OP_COUNT];  /* per op, its trace key operand, or -1 */
 };
 
 static void expand_body(expander *x, const asm_body *body);
@@ -127,6 +129,20 @@ static const asm_frame *kept_frame(expander *x)
 {
     x->frames_kept++;
     return x->frame;
+}
+
+/* The same as an index into the program's frames, for slots and bundles
+ * (consecutive ones mostly share their frame: one entry each time it
+ * changes). */
+static uint32_t kept_frame_index(expander *x)
+{
+    asm_program *p = x->p;
+    const asm_frame *f = kept_frame(x);
+    if (f == p->frames[x->last_frame])
+        return x->last_frame;
+    p->frames = asm_grow(p->frames, &p->cap_frames, p->nframes + 1, sizeof *p->frames);
+    p->frames[p->nframes] = f;
+    return x->last_frame = (uint32_t)p->nframes++;
 }
 
 /* An iteration's frame: the last one again when nothing kept it. */
@@ -384,7 +400,7 @@ static asm_expr *persist(expander *x, const asm_expr *e)
     return c;
 }
 
-/* The compact form of an operand the program keeps. */
+/* The form of an operand the program keeps. */
 static void store_operand(expander *x, asm_operand *o, const asm_expr *e)
 {
     o->pos = asm_loc_pos(x->ctx, &e->loc);
@@ -593,8 +609,7 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
     }
 
     const isa_op_info *info = &isa_ops[op];
-    const char *kpos = strchr(info->kinds, 'k');
-    int key_at = kpos ? (int)(kpos - info->kinds) : -1;
+    int key_at = x->key_at[op];
     int with_stage = 0;
     asm_expr *key = NULL;
     if (key_at >= 0 && s->nargs > (uint32_t)key_at) {
@@ -621,8 +636,7 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
         return;
 
     asm_program *p = x->p;
-    p->args = asm_grow(p->args, &p->cap_args, p->nargs + (size_t)info->nargs, sizeof *p->args);
-    asm_operand *args = &p->args[p->nargs];
+    asm_operand args[ISA_MAX_ARGS];
     int ok = 1;
     for (int a = 0; a < info->nargs; a++) {
         char k = info->kinds[a];
@@ -631,7 +645,7 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
             args[a] = (asm_operand){0, {NULL}, args[a - 1].pos, OPD_INT, 0, 0};
             continue;
         }
-        asm_expr *e = a == key_at ? key : subst(x, s->args[a], k != 'k');
+        asm_expr *e = a == key_at ? key : s->args[a]->kind == EX_INT ? s->args[a] : subst(x, s->args[a], k != 'k');
         if (!e) {
             ok = 0;
             continue;
@@ -653,10 +667,22 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
     }
     if (!ok)
         return;
+    asm_pos at = asm_loc_pos(x->ctx, &s->loc);
+    p->args = asm_grow(p->args, &p->cap_args, p->nargs + (size_t)info->nargs, sizeof *p->args);
+    for (int a = 0; a < info->nargs; a++) {
+        p->args[p->nargs + (size_t)a].tag = ASM_ARG_POS;   /* no opds entry yet */
+        asm_arg_set(p, at, p->nargs + (size_t)a, &args[a]);
+    }
     p->slots = asm_grow(p->slots, &p->cap_slots, p->nslots + 1, sizeof *p->slots);
-    p->slots[p->nslots++] = (asm_pslot){(uint16_t)op, (uint8_t)place_of(&s->engine), (uint8_t)x->fence,
-                                        asm_loc_pos(x->ctx, &s->loc), (uint32_t)p->nargs,
-                                        x->region ? x->priority : 0, kept_frame(x)};
+    if (x->region && x->priority) {
+        size_t old = p->npriority;
+        p->priority = asm_grow(p->priority, &p->cap_priority, p->nslots + 1, sizeof *p->priority);
+        memset(p->priority + old, 0, (p->nslots + 1 - old) * sizeof *p->priority);
+        p->npriority = p->nslots + 1;
+        p->priority[p->nslots] = x->priority;
+    }
+    p->slots[p->nslots++] = (asm_pslot){(uint16_t)op, (uint8_t)place_of(&s->engine), (uint8_t)x->fence, at,
+                                        (uint32_t)p->nargs, kept_frame_index(x)};
     x->fence = 0;
     p->nargs += (size_t)info->nargs;
 }
@@ -850,7 +876,7 @@ static void expand_bundle(expander *x, const asm_stmt *s)
         return;   /* the slots joined the bundle being built */
     p->bundles = asm_grow(p->bundles, &p->cap_bundles, p->nbundles + 1, sizeof *p->bundles);
     p->bundles[p->nbundles++] = (asm_pbundle){(uint32_t)first, (uint32_t)(p->nslots - first),
-                                              asm_loc_pos(x->ctx, &s->loc), x->region, kept_frame(x)};
+                                              asm_loc_pos(x->ctx, &s->loc), x->region, kept_frame_index(x)};
 }
 
 /* ---- includes ----------------------------------------------------------------------- */
@@ -1384,12 +1410,16 @@ asm_expander *asm_expander_new(asm_ctx *ctx, asm_program *p)
     p->bundles = asm_grow(p->bundles, &p->cap_bundles, 1, sizeof *p->bundles);
     p->slots = asm_grow(p->slots, &p->cap_slots, 1, sizeof *p->slots);
     p->args = asm_grow(p->args, &p->cap_args, 1, sizeof *p->args);
+    p->frames = asm_grow(p->frames, &p->cap_frames, 1, sizeof *p->frames);
+    p->frames[p->nframes++] = NULL;
     for (int op = 0; op < ISA_OP_COUNT; op++) {
         int engine = isa_ops[op].engine;
         uint32_t h = text_hash(isa_ops[op].mnemonic, engine) % OPTAB_SIZE;
         while (x->optab[h].text)
             h = (h + 1) % OPTAB_SIZE;
         x->optab[h] = (op_entry){isa_ops[op].mnemonic, engine, op};
+        const char *k = strchr(isa_ops[op].kinds, 'k');
+        x->key_at[op] = (int8_t)(k ? k - isa_ops[op].kinds : -1);
     }
     return x;
 }

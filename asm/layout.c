@@ -43,7 +43,7 @@ static void check_slot_limits(layout *r, const asm_pbundle *b)
         if (count[e] <= limit)
             continue;
         asm_loc loc = asm_pos_loc(r->ctx, b->pos);
-        asm_report(r->ctx, ASM_ERROR, NULL, &loc, b->frame, "this bundle has %d %s slots, but the %s engine takes at most %d per bundle",
+        asm_report(r->ctx, ASM_ERROR, NULL, &loc, asm_frame_of(r->p, b->frame), "this bundle has %d %s slots, but the %s engine takes at most %d per bundle",
               count[e], isa_engines[e].name, isa_engines[e].name, limit);
         int seen = 0;
         for (uint32_t i = 0; i < b->nslots; i++)
@@ -109,7 +109,7 @@ static void check_hazards(layout *r, const asm_pbundle *b)
                 char what[128];
                 range_text(what, sizeof what, &common);
                 asm_loc lj = asm_pos_loc(r->ctx, sj->pos), li = asm_pos_loc(r->ctx, si->pos);
-                asm_report(r->ctx, ASM_WARNING, "double-write", &lj, sj->frame,
+                asm_report(r->ctx, ASM_WARNING, "double-write", &lj, asm_frame_of(p, sj->frame),
                            "slots %u and %u of this bundle both write %s; the later slot's value is kept", i + 1,
                            j + 1, what);
                 note(r, &li, "the earlier write is here");
@@ -133,7 +133,7 @@ static void check_hazards(layout *r, const asm_pbundle *b)
                 char what[128];
                 range_text(what, sizeof what, &common);
                 asm_loc lj = asm_pos_loc(r->ctx, sj->pos), li = asm_pos_loc(r->ctx, si->pos);
-                asm_report(r->ctx, ASM_WARNING, "same-bundle-read", &lj, sj->frame,
+                asm_report(r->ctx, ASM_WARNING, "same-bundle-read", &lj, asm_frame_of(p, sj->frame),
                            "this slot reads %s, which slot %u of the same bundle writes; it reads the value from "
                            "before the bundle",
                            what, i + 1);

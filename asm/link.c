@@ -58,6 +58,7 @@ typedef struct {
 
 typedef struct {
     size_t ninputs;
+    vimage *taken;             /* the one input whose code becomes the output's, or NULL */
     module *mods;
     uint32_t *order;           /* placement order: indices into mods */
     diag *d;
@@ -609,11 +610,90 @@ static void copy_code(linker *L, int strip)
     }
 }
 
+/* copy_code for an object the caller gave up (lnk_link_taking): its code
+ * arrays become the output's instead of being copied, and the strings
+ * are interned in the same order, so the bytes are the same.  The line
+ * maps keep the module's string offsets until finish_taken: messages
+ * until then read them as the module's. */
+static void take_code(linker *L, int strip)
+{
+    module *m = &L->mods[0];
+    vimage *o = L->taken, *out = L->out;
+    for (uint32_t b = 0; b < o->nbundles; b++) {
+        if (!strip && o->lines && o->lines[b].file && (b == 0 || o->lines[b].file != o->lines[b - 1].file))
+            output_string(L, m, o->lines[b].file);
+        for (uint32_t k = o->bundle_start[b]; k < o->bundle_start[b + 1]; k++) {
+            isa_slot *slot = &o->slots[k];
+            const char *kinds = slot->op < ISA_OP_COUNT ? isa_ops[slot->op].kinds : "";
+            for (int a = 0; kinds[a]; a++) {
+                if (kinds[a] != 'c')
+                    continue;
+                if (slot->arg[a] < 0 || slot->arg[a] >= o->strings_size || !string_ok(o, (uint32_t)slot->arg[a])) {
+                    diag_loc loc = slot_loc(m, k);
+                    diag_error(L->d, &loc, "malformed object: comment refers to no string");
+                    slot->arg[a] = 0;
+                } else {
+                    slot->arg[a] = output_string(L, m, (uint32_t)slot->arg[a]);
+                }
+            }
+        }
+    }
+    free(out->bundle_start);
+    out->bundle_start = o->bundle_start;
+    out->nbundles = out->cap_bundles = o->nbundles;
+    out->slots = o->slots;
+    out->nslots = out->cap_slots = o->nslots;
+}
+
+/* The line maps of a taken object as the output's (none when stripped),
+ * its file names given their output offsets; the object is left with no
+ * code. */
+static void finish_taken(linker *L, int strip)
+{
+    module *m = &L->mods[0];
+    vimage *o = L->taken, *out = L->out;
+    if (!strip && o->lines) {
+        for (uint32_t b = 0; b < o->nbundles; b++)
+            o->lines[b] = o->lines[b].file ? (img_line){output_string(L, m, o->lines[b].file), o->lines[b].line}
+                                           : (img_line){0, 0};
+        out->lines = o->lines;
+    } else if (!strip) {
+        out->lines = xcalloc(o->nbundles ? o->nbundles : 1, sizeof *out->lines);
+    } else {
+        free(o->lines);
+    }
+    if (!strip && o->slot_lines) {
+        for (uint32_t k = 0; k < o->nslots; k++) {
+            img_slot_line *l = &o->slot_lines[k];
+            l->file = l->file ? output_string(L, m, l->file) : 0;
+            l->call_file = l->call_file ? output_string(L, m, l->call_file) : 0;
+        }
+        out->slot_lines = o->slot_lines;
+    } else {
+        free(o->slot_lines);
+    }
+    o->bundle_start = NULL;
+    o->slots = NULL;
+    o->lines = NULL;
+    o->slot_lines = NULL;
+    o->nbundles = o->nslots = 0;
+}
+
 /* The per-slot line map, after everything else is in the output: its new
  * file names go last in STRINGS, so every other string keeps the offset
  * it had before images had per-slot lines. */
 static void copy_slot_lines(linker *L)
 {
+    if (L->taken) {   /* the same order of interning; finish_taken writes the offsets */
+        const vimage *o = L->taken;
+        for (uint32_t k = 0; o->slot_lines && k < o->nslots; k++) {
+            if (o->slot_lines[k].file && (k == 0 || o->slot_lines[k].file != o->slot_lines[k - 1].file))
+                output_string(L, &L->mods[0], o->slot_lines[k].file);
+            if (o->slot_lines[k].call_file)
+                output_string(L, &L->mods[0], o->slot_lines[k].call_file);
+        }
+        return;
+    }
     for (size_t p = 0; p < L->ninputs; p++) {
         const module *m = &L->mods[L->order[p]];
         const vimage *o = m->obj;
@@ -1001,10 +1081,12 @@ static void free_modules(linker *L)
     free(L->locals.slots);
 }
 
-vimage *lnk_link(const lnk_input *inputs, size_t ninputs, const lnk_options *opt, diag *d)
+static vimage *link_objects(const lnk_input *inputs, size_t ninputs, vimage *taken, const lnk_options *opt,
+                            diag *d)
 {
     int errors_before = diag_error_count(d);
     linker L = {.ninputs = ninputs,
+                .taken = taken,
                 .mods = xcalloc(ninputs, sizeof *L.mods),
                 .order = xcalloc(ninputs, sizeof *L.order),
                 .d = d};
@@ -1043,7 +1125,10 @@ vimage *lnk_link(const lnk_input *inputs, size_t ninputs, const lnk_options *opt
 
     L.out = img_new(IMG_EXECUTABLE);
     int strip = opt && opt->strip;
-    copy_code(&L, strip);
+    if (taken)
+        take_code(&L, strip);
+    else
+        copy_code(&L, strip);
     apply_relocations(&L);
     merge_memory(&L);
     if (strip) {
@@ -1055,13 +1140,26 @@ vimage *lnk_link(const lnk_input *inputs, size_t ninputs, const lnk_options *opt
     }
 
     vimage *out = L.out;
+    if (diag_error_count(d) == errors_before && opt && opt->map)
+        write_map(&L, &lay, opt->map);
+    if (taken)
+        finish_taken(&L, strip);
     if (diag_error_count(d) != errors_before) {
         img_free(out);
         out = NULL;
-    } else if (opt && opt->map) {
-        write_map(&L, &lay, opt->map);
     }
     free(lay.items);
     free_modules(&L);
     return out;
+}
+
+vimage *lnk_link(const lnk_input *inputs, size_t ninputs, const lnk_options *opt, diag *d)
+{
+    return link_objects(inputs, ninputs, NULL, opt, d);
+}
+
+vimage *lnk_link_taking(vimage *object, const char *name, const lnk_options *opt, diag *d)
+{
+    lnk_input in = {object, name};
+    return link_objects(&in, 1, object, opt, d);
 }

@@ -34,4 +34,10 @@ typedef struct {
  * byte-identical image. */
 vimage *lnk_link(const lnk_input *inputs, size_t ninputs, const lnk_options *opt, diag *d);
 
+/* The same for one object the caller gives up: its code, line maps and
+ * slots become the image's rather than being copied (a one-file build
+ * then holds its code once), and it is left without code, to be freed
+ * with img_free.  The image is byte for byte lnk_link's. */
+vimage *lnk_link_taking(vimage *object, const char *name, const lnk_options *opt, diag *d);
+
 #endif

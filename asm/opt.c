@@ -253,11 +253,14 @@ typedef struct {
     size_t nslots, cap_slots;
 } rebuilt;
 
-static void copy_operand_lane(asm_program *p, uint32_t to, uint32_t from, uint32_t lane, int vector)
+static void copy_operand_lane(asm_program *p, asm_pos at, uint32_t to, uint32_t from, uint32_t lane, int vector)
 {
-    p->args[to] = p->args[from];
+    asm_operand op;
+    asm_arg_get(p, at, from, &op);
     if (vector)
-        p->args[to].value += lane;
+        op.value += lane;
+    p->args[to].tag = ASM_ARG_POS;   /* a new operand: no opds entry yet */
+    asm_arg_set(p, at, to, &op);
 }
 
 /* One alu slot computing lane `lane` of valu slot s. */
@@ -270,13 +273,13 @@ static asm_pslot lane_slot(asm_program *p, const asm_pslot *s, uint32_t lane)
     p->args = asm_grow(p->args, &p->cap_args, p->nargs + 3, sizeof *p->args);
     uint32_t at = (uint32_t)p->nargs;
     out.first_arg = at;
-    copy_operand_lane(p, at, s->first_arg, lane, 1);
+    copy_operand_lane(p, s->pos, at, s->first_arg, lane, 1);
     if (info->nargs == 2) {   /* vbroadcast: x | x */
-        copy_operand_lane(p, at + 1, s->first_arg + 1, lane, 0);
-        copy_operand_lane(p, at + 2, s->first_arg + 1, lane, 0);
+        copy_operand_lane(p, s->pos, at + 1, s->first_arg + 1, lane, 0);
+        copy_operand_lane(p, s->pos, at + 2, s->first_arg + 1, lane, 0);
     } else {
-        copy_operand_lane(p, at + 1, s->first_arg + 1, lane, info->kinds[1] == 'S');
-        copy_operand_lane(p, at + 2, s->first_arg + 2, lane, info->kinds[2] == 'S');
+        copy_operand_lane(p, s->pos, at + 1, s->first_arg + 1, lane, info->kinds[1] == 'S');
+        copy_operand_lane(p, s->pos, at + 2, s->first_arg + 2, lane, info->kinds[2] == 'S');
     }
     p->nargs += 3;
     return out;
@@ -333,10 +336,12 @@ static void emit_region(asm_program *p, const asm_region *r, uint32_t index, con
             /* temporaries become words of the pool */
             const isa_op_info *info = &isa_ops[s.op];
             for (int a = 0; a < info->nargs; a++) {
-                asm_operand *op = &p->args[s.first_arg + a];
-                if (op->form == OPD_SYM && op->u.sym->temp) {
-                    op->value = temp_word(rr, op->u.sym, op->value);
-                    op->u.sym = (asm_symbol *)pool;
+                asm_operand op;
+                asm_arg_get(p, s.pos, s.first_arg + (size_t)a, &op);
+                if (op.form == OPD_SYM && op.u.sym->temp) {
+                    op.value = temp_word(rr, op.u.sym, op.value);
+                    op.u.sym = (asm_symbol *)pool;
+                    asm_arg_set(p, s.pos, s.first_arg + (size_t)a, &op);
                 }
             }
             nb->slots[nb->nslots++] = s;
@@ -590,6 +595,9 @@ int opt_run(asm_ctx *ctx, asm_program *p)
     free(res);
     free(p->bundles);
     free(p->slots);
+    free(p->priority);   /* (read by scheduling only, and indexed by the old slots) */
+    p->priority = NULL;
+    p->npriority = p->cap_priority = 0;
     p->bundles = nb.bundles;
     p->nbundles = nb.nbundles;
     p->cap_bundles = nb.cap_bundles;

@@ -225,9 +225,11 @@ static void node_effects(builder *b, uint32_t node, uint32_t *last_store, uint32
     for (int i = 0; i < nr; i++) {
         const asm_sym_range *r = &reads[i];
         if (r->sym && r->sym->temp && temp_unwritten(b, r->sym, r->first, r->count)) {
-            asm_loc loc = asm_pos_loc(b->ctx, p->args[slot->first_arg + r->arg].pos);
+            asm_operand op;
+            asm_arg_get(p, slot->pos, slot->first_arg + (size_t)r->arg, &op);
+            asm_loc loc = asm_pos_loc(b->ctx, op.pos);
             const char *name = r->sym->name->text;   /* as written: before ".N" and ".rN" */
-            asm_report(b->ctx, ASM_ERROR, NULL, &loc, slot->frame,
+            asm_report(b->ctx, ASM_ERROR, NULL, &loc, asm_frame_of(p, slot->frame),
                        "temporary '%.*s' is read here before it is written in this region",
                        (int)strcspn(name, "."), name);
             b->failed = 1;
@@ -350,7 +352,7 @@ opt_graph *opt_graph_build(asm_ctx *ctx, const asm_program *p, uint32_t first, u
         const asm_pslot *slot = &p->slots[p->bundles[first + i].first_slot];
         g->engine[i] = (uint8_t)isa_ops[slot->op].engine;
         g->place[i] = slot->place;
-        g->prio[i] = slot->priority;
+        g->prio[i] = asm_slot_priority(p, p->bundles[first + i].first_slot);
         g->splittable[i] = isa_ops[slot->op].lane_op >= 0 && slot->place != ASM_PLACE_VALU &&
                            !lanes_cross(p, slot) && !touches_unknown(p, slot);
         g->unit_base[i] = units;

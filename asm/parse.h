@@ -26,6 +26,17 @@ static inline asm_ploc asm_ploc_make(uint32_t line, uint32_t col, uint32_t len)
     return (uint64_t)line << 32 | (uint64_t)(col < 65535 ? col : 65535) << 16 | (len < 65535 ? len : 65535);
 }
 
+/* From the start of first to the end of last, when they share a line
+ * (else first): the location of a rule, or of a slot the scanner reads
+ * as one token. */
+static inline asm_ploc asm_ploc_span(asm_ploc first, asm_ploc last)
+{
+    uint32_t col = (uint16_t)(first >> 16), end = (uint32_t)(uint16_t)(last >> 16) + (uint16_t)last;
+    if (first >> 32 != last >> 32 || end < col)
+        return first;
+    return asm_ploc_make((uint32_t)(first >> 32), col, end - col);
+}
+
 /* Receives each complete top-level statement list (a line, or a whole
  * block once its end is seen), in order.  Returns nonzero when it keeps
  * pointers into the statements (a macro definition); otherwise their
@@ -43,6 +54,9 @@ typedef struct asm_parser {
     uint32_t line, col;          /* scanner position */
     const char *tok_text;        /* the last token, for "unexpected 'x'" */
     size_t tok_len;
+    int prev_start;              /* the scanner's start condition before the last token */
+    uint8_t slot_token;          /* the last token was a slot of plain numbers (SLOT) */
+    uint8_t after_slot;          /* the one before it was */
     asm_scan_hold hold;          /* the byte flex replaced after it */
     asm_loc bundle_open;         /* the '<' of the bundle being parsed */
     uint32_t syntax_error_line;  /* the line of the last syntax error in file (0: none):

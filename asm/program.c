@@ -1,8 +1,11 @@
 /* program: the shared middle form, its scratch ranges and the arithmetic. */
 #include "program.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 void *asm_grow(void *v, size_t *cap, size_t need, size_t elem)
 {
@@ -18,11 +21,36 @@ void *asm_grow(void *v, size_t *cap, size_t need, size_t elem)
     return v;
 }
 
+size_t asm_release(void *v, size_t done, size_t to)
+{
+    if (to < done + ((size_t)2 << 20))
+        return done;   /* a couple of megabytes at a time */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), base = (uintptr_t)v;
+    uintptr_t lo = (base + done + page - 1) & ~(page - 1), hi = (base + to) & ~(page - 1);
+    /* Whole pages inside the array: never the allocator's bookkeeping
+     * before and after it. */
+    madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    return hi - base;
+}
+
+void asm_arg_set_full(asm_program *p, size_t i, const asm_operand *op)
+{
+    asm_arg *a = &p->args[i];
+    if (a->tag != ASM_ARG_FULL) {   /* (an entry of its own, reused when it is rewritten) */
+        p->opds = asm_grow(p->opds, &p->cap_opds, p->nopds + 1, sizeof *p->opds);
+        *a = (asm_arg){(uint32_t)p->nopds++, 0, 0, ASM_ARG_FULL};
+    }
+    p->opds[a->v] = *op;
+}
+
 void asm_program_free(asm_program *p)
 {
     free(p->bundles);
     free(p->slots);
     free(p->args);
+    free(p->opds);
+    free(p->frames);
+    free(p->priority);
     free(p->symbols);
     free(p->regions);
     free(p->bundle_remap);
@@ -44,7 +72,8 @@ const char *asm_sym_noun(const asm_symbol *s)
 int asm_slot_ranges(const asm_program *p, const asm_pslot *slot, int writes,
                     asm_sym_range out[ISA_MAX_RANGES])
 {
-    const asm_operand *args = &p->args[slot->first_arg];
+    asm_operand args[ISA_MAX_ARGS];
+    asm_slot_args(p, slot, args);
     isa_operand_effect fx[ISA_MAX_RANGES];
     int n = 0, nfx = isa_scratch_operands(slot->op, fx);
     for (int i = 0; i < nfx; i++) {
@@ -63,11 +92,17 @@ int asm_slot_ranges(const asm_program *p, const asm_pslot *slot, int writes,
 void asm_slot_isa(const asm_program *p, const asm_pslot *slot, isa_slot *out)
 {
     const isa_op_info *info = &isa_ops[slot->op];
-    const asm_operand *args = &p->args[slot->first_arg];
     memset(out, 0, sizeof *out);
     out->op = slot->op;
-    for (int a = 0; a < info->nargs; a++)
-        out->arg[a] = args[a].form == OPD_SYM || info->kinds[a] == 'c' ? 0 : args[a].value;
+    for (int a = 0; a < info->nargs; a++) {
+        asm_arg x = p->args[slot->first_arg + (size_t)a];
+        if (x.tag == ASM_ARG_FULL) {
+            const asm_operand *op = &p->opds[x.v];
+            out->arg[a] = op->form == OPD_SYM || info->kinds[a] == 'c' ? 0 : op->value;
+        } else {
+            out->arg[a] = x.tag == ASM_ARG_NEG ? -(int64_t)x.v : (int64_t)x.v;
+        }
+    }
 }
 
 /* ---- arithmetic -------------------------------------------------------- */

@@ -74,25 +74,42 @@ typedef struct {
     uint8_t late;            /* needs final bundle numbers: bound again by layout */
 } asm_operand;
 
+/* An operand as the program stores it, in 8 bytes: millions of them make
+ * the program's largest array.  A plain number (-2^32 < value < 2^32,
+ * OPD_INT, not late) written on its slot's line, at most 255 columns
+ * wide, is held whole (its line and file are its slot's); any other
+ * operand is an index into asm_program.opds.  Read and write them with
+ * asm_arg_get and asm_arg_set, never by copying one: each opds entry
+ * belongs to one operand. */
+typedef struct {
+    uint32_t v;              /* the number's magnitude, or the opds index */
+    uint16_t col;
+    uint8_t len;
+    uint8_t tag;             /* ASM_ARG_* */
+} asm_arg;
+
+enum { ASM_ARG_POS, ASM_ARG_NEG, ASM_ARG_FULL };
+
 /* Where the optimizer may run an elementwise valu op: its choice, or the
  * author's (valu@valu, valu@alu). */
 typedef enum { ASM_PLACE_AUTO, ASM_PLACE_VALU, ASM_PLACE_ALU } asm_place;
 
+/* A slot: 24 bytes (its .priority, for linear code only, is kept apart:
+ * asm_slot_priority). */
 typedef struct {
     uint16_t op;             /* isa_opcode */
     uint8_t place;           /* asm_place (linear regions) */
     uint8_t fence;           /* a .fence stands before it (linear regions) */
     asm_pos pos;
     uint32_t first_arg;
-    int32_t priority;        /* .priority in force (linear regions) */
-    const asm_frame *frame;
+    uint32_t frame;          /* why it was assembled: asm_frame_of */
 } asm_pslot;
 
 typedef struct {
     uint32_t first_slot, nslots;
     asm_pos pos;
     uint32_t region;         /* 1 + index in regions: a slot of linear code; 0: as written */
-    const asm_frame *frame;
+    uint32_t frame;          /* asm_frame_of */
 } asm_pbundle;
 
 /* A .linear region: bundles [first_bundle, end_bundle) of one slot each,
@@ -109,8 +126,17 @@ typedef struct {
     size_t nbundles, cap_bundles;
     asm_pslot *slots;
     size_t nslots, cap_slots;
-    asm_operand *args;
+    asm_arg *args;
     size_t nargs, cap_args;
+    asm_operand *opds;       /* the operands asm_arg cannot hold */
+    size_t nopds, cap_opds;
+    /* The expansion frames slots and bundles name by index (4 bytes rather
+     * than a pointer in each of millions); frames[0] is NULL. */
+    const asm_frame **frames;
+    size_t nframes, cap_frames;
+    /* .priority of slot i for i < npriority, else 0 (set in linear code). */
+    int32_t *priority;
+    size_t npriority, cap_priority;
     asm_symbol **symbols;    /* in order of first mention */
     size_t nsymbols, cap_symbols;
     asm_region *regions;
@@ -131,6 +157,61 @@ const char *asm_sym_noun(const asm_symbol *s);
 
 /* Room for need elements in a growing array (doubling; aborts on OOM). */
 void *asm_grow(void *v, size_t *cap, size_t need, size_t elem);
+
+/* Gives the system back the whole pages of array v's bytes [done, to),
+ * which the caller will not read again (they would read as zeros), and
+ * returns the new done: a stage that reads a big array once, front to
+ * back, while it builds the next stage's form does not hold both whole. */
+size_t asm_release(void *v, size_t done, size_t to);
+
+static inline const asm_frame *asm_frame_of(const asm_program *p, uint32_t frame)
+{
+    return p->frames[frame];
+}
+
+static inline int32_t asm_slot_priority(const asm_program *p, size_t slot)
+{
+    return slot < p->npriority ? p->priority[slot] : 0;
+}
+
+/* Operand i of p->args as a whole asm_operand (at: its slot's position),
+ * and the other way. */
+static inline void asm_arg_get(const asm_program *p, asm_pos at, size_t i, asm_operand *out)
+{
+    asm_arg a = p->args[i];
+    if (a.tag == ASM_ARG_FULL) {
+        *out = p->opds[a.v];
+        return;
+    }
+    out->value = a.tag == ASM_ARG_NEG ? -(int64_t)a.v : (int64_t)a.v;
+    out->u.name = NULL;
+    out->pos = (asm_pos){at.line, a.col, a.len, at.file};
+    out->form = OPD_INT;
+    out->reloc = 0;
+    out->late = 0;
+}
+void asm_arg_set_full(asm_program *p, size_t i, const asm_operand *op);
+static inline void asm_arg_set(asm_program *p, asm_pos at, size_t i, const asm_operand *op)
+{
+    uint64_t mag = op->value < 0 ? 0 - (uint64_t)op->value : (uint64_t)op->value;
+    if (op->form == OPD_INT && !op->reloc && !op->late && mag <= UINT32_MAX && op->pos.line == at.line &&
+        op->pos.file == at.file && op->pos.len <= UINT8_MAX && p->args[i].tag != ASM_ARG_FULL)
+        p->args[i] = (asm_arg){(uint32_t)mag, op->pos.col, (uint8_t)op->pos.len,
+                               (uint8_t)(op->value < 0 ? ASM_ARG_NEG : ASM_ARG_POS)};
+    else
+        asm_arg_set_full(p, i, op);
+}
+/* Whether operand i is late (bound again by layout). */
+static inline int asm_arg_late(const asm_program *p, size_t i)
+{
+    return p->args[i].tag == ASM_ARG_FULL && p->opds[p->args[i].v].late;
+}
+/* A slot's operands, whole. */
+static inline void asm_slot_args(const asm_program *p, const asm_pslot *slot, asm_operand out[ISA_MAX_ARGS])
+{
+    for (int a = 0; a < isa_ops[slot->op].nargs; a++)
+        asm_arg_get(p, slot->pos, slot->first_arg + (size_t)a, &out[a]);
+}
 
 /* A scratch range a slot touches, relative to sym (NULL: absolute words). */
 typedef struct {
@@ -177,8 +258,10 @@ int asm_bind_late(asm_ctx *ctx, asm_program *p);
  * 0, or -1 when errors were reported. */
 int asm_layout(asm_ctx *ctx, asm_program *p);
 
-/* emit.c: the resolved program as an object. */
-vimage *asm_emit(const asm_ctx *ctx, const asm_program *p);
+/* emit.c: the resolved program as an object.  The program is used up:
+ * its arrays are given back page by page as the object grows (it may
+ * only be freed afterwards). */
+vimage *asm_emit(const asm_ctx *ctx, asm_program *p);
 
 /* Shared integer arithmetic of the language (int64, C semantics).
  * Returns NULL, or why the value does not exist ("division by zero"). */

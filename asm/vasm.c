@@ -165,6 +165,7 @@ typedef struct {
     const char *path;
     char *data;
     size_t size;
+    const vimage *image;   /* or an image (or object), encoded as it is written */
 } output;
 
 typedef struct {
@@ -174,12 +175,26 @@ typedef struct {
 
 static void add_output(outputs *o, const char *path, char *data, size_t size)
 {
-    o->items[o->n++] = (output){path, data, size};
+    o->items[o->n++] = (output){path, data, size, NULL};
+}
+
+static void add_image_output(outputs *o, const char *path, const vimage *img)
+{
+    o->items[o->n++] = (output){path, NULL, 0, img};
 }
 
 static int write_all(FILE *f, const char *data, size_t size)
 {
     return fwrite(data, 1, size, f) == size && fflush(f) == 0 ? 0 : -1;
+}
+
+/* An image is encoded straight into the file (img_write_stream): a big
+ * one is never held encoded in memory as well. */
+static int write_output(FILE *f, const output *out)
+{
+    if (out->image)
+        return img_write_stream(out->image, f, NULL) == 0 && fflush(f) == 0 ? 0 : -1;
+    return write_all(f, out->data, out->size);
 }
 
 static int is_stdout(const output *out)
@@ -206,7 +221,7 @@ static int commit_outputs(outputs *o, diag *d)
         output *out = &o->items[i];
         if (is_stdout(out))
             continue;
-        if (outfile_open(&files[i], out->path) != 0 || write_all(files[i].f, out->data, out->size) != 0) {
+        if (outfile_open(&files[i], out->path) != 0 || write_output(files[i].f, out) != 0) {
             cannot_write(d, out);
             failed = 1;
         }
@@ -219,7 +234,7 @@ static int commit_outputs(outputs *o, diag *d)
     for (int i = 0; i < o->n; i++) {
         output *out = &o->items[i];
         outfile_discard(&files[i]);
-        if (!failed && is_stdout(out) && write_all(stdout, out->data, out->size) != 0) {
+        if (!failed && is_stdout(out) && write_output(stdout, out) != 0) {
             diag_error(d, NULL, "cannot write to standard output: %s", strerror(errno));
             failed = 1;
         }
@@ -229,20 +244,15 @@ static int commit_outputs(outputs *o, diag *d)
     return failed ? -1 : 0;
 }
 
-/* The image as bytes, or -1 (reported) when it fails validation. */
-static int encode(const vimage *img, output *out_bytes, diag *d)
+/* 0, or -1 (reported) when an image to be written fails validation. */
+static int check_output(const vimage *img, diag *d)
 {
-    uint8_t *buf;
-    size_t size;
-    if (img_encode(img, &buf, &size) != 0) {
-        img_status st;
-        img_validate(img, &st);
+    img_status st;
+    if (img_validate(img, &st) != 0) {
         diag_error(d, NULL, "internal error: the output fails validation: %s (%s)", img_error_text(st.code),
                    st.detail);
         return -1;
     }
-    out_bytes->data = (char *)buf;
-    out_bytes->size = size;
     return 0;
 }
 
@@ -525,9 +535,8 @@ int main(int argc, char **argv)
         add_output(&outs, out_path ? out_path : inputs[i].out, text, size);
     }
     for (size_t i = 0; i < ninputs && !status && compile_only && !as_source; i++) {
-        output bytes = {NULL, NULL, 0};
-        if (encode(inputs[i].obj, &bytes, d) == 0)
-            add_output(&outs, out_path ? out_path : inputs[i].out, bytes.data, bytes.size);
+        if (check_output(inputs[i].obj, d) == 0)
+            add_image_output(&outs, out_path ? out_path : inputs[i].out, inputs[i].obj);
         else
             status = CLI_EXIT_FAILED;
     }
@@ -543,16 +552,16 @@ int main(int argc, char **argv)
         if (map && !map_file)
             abort();
         lnk_options lo = {.map = map_file, .strip = strip};
-        exe = lnk_link(li, ninputs, &lo, d);
+        /* One object (a one-file build): its code becomes the image's, not a copy. */
+        exe = ninputs == 1 ? lnk_link_taking(inputs[0].obj, li[0].name, &lo, d) : lnk_link(li, ninputs, &lo, d);
         if (map_file)
             fclose(map_file);
         free(li);
-        output bytes = {NULL, NULL, 0};
-        if (!exe || encode(exe, &bytes, d) != 0) {
+        if (!exe || check_output(exe, d) != 0) {
             status = CLI_EXIT_FAILED;
             free(map_text);
         } else {
-            add_output(&outs, out_path, bytes.data, bytes.size);
+            add_image_output(&outs, out_path, exe);
             if (map)
                 add_output(&outs, map, map_text, map_size);
             else

@@ -1028,13 +1028,64 @@ typedef struct {
     uint64_t offset;
 } section_plan;
 
-/* Serializes a validated image; -1 only when it exceeds the format's
- * 32-bit sizes. */
-static int encode_valid(const vimage *img, uint8_t **out, size_t *out_size)
-{
-    *out = NULL;
-    *out_size = 0;
+/* Where encoded bytes go: one buffer that holds the whole file, or a
+ * window flushed to a file as it fills, so that writing a big image costs
+ * no copy of it in memory; the CRC then follows the bytes as they go out
+ * and is put into the header at the end. */
+#define ENC_WINDOW ((size_t)1 << 20)
 
+typedef struct {
+    uint8_t *buf, *p, *end;
+    FILE *f;                 /* NULL: buf is the whole file */
+    uint64_t flushed;        /* bytes written to f */
+    uint32_t crc;            /* of the flushed bytes (started with ~0) */
+    int failed;              /* a write to f failed */
+} enc_out;
+
+static void enc_flush(enc_out *o)
+{
+    size_t n = (size_t)(o->p - o->buf);
+    o->crc = crc_update(o->crc, o->buf, n);
+    if (fwrite(o->buf, 1, n, o->f) != n)
+        o->failed = 1;
+    o->flushed += n;
+    o->p = o->buf;
+}
+
+/* Room for n more bytes (at most ENC_WINDOW). */
+static uint8_t *enc_room(enc_out *o, size_t n)
+{
+    if (o->f && (size_t)(o->end - o->p) < n)
+        enc_flush(o);
+    return o->p;
+}
+
+static void enc_bytes(enc_out *o, const void *data, size_t n)
+{
+    const uint8_t *d = data;
+    while (n) {
+        size_t k = n < ENC_WINDOW ? n : ENC_WINDOW;
+        memcpy(enc_room(o, k), d, k);
+        o->p += k;
+        d += k;
+        n -= k;
+    }
+}
+
+/* Zeros up to file offset at (section bodies start on 4-byte boundaries). */
+static void enc_pad(enc_out *o, uint64_t at)
+{
+    uint64_t pos = o->flushed + (uint64_t)(o->p - o->buf);
+    static const uint8_t zero[4];
+    enc_bytes(o, zero, (size_t)(at - pos));
+}
+
+/* The bytes of a validated image into o; writing to no file, o gets a
+ * malloc'd buffer of the whole file.  The checksum is left zero.  -1 only
+ * when the image exceeds the format's 32-bit sizes (before anything is
+ * written). */
+static int encode_valid(const vimage *img, enc_out *o)
+{
     uint64_t memory_size = 0;
     for (uint32_t i = 0; i < img->nsegments; i++)
         memory_size += 8 + 4 * (uint64_t)img->segments[i].count;
@@ -1062,28 +1113,32 @@ static int encode_valid(const vimage *img, uint8_t **out, size_t *out_size)
     }
     if (total > UINT32_MAX)
         return -1;
+    if (!o->f)
+        o->p = o->buf = xcalloc((size_t)total, 1);
 
-    uint8_t *buf = xcalloc((size_t)total, 1);
-    uint8_t *p = buf;
+    uint8_t *p = enc_room(o, HEADER_SIZE + SECTION_ENTRY_SIZE * (size_t)n);
+    memset(p, 0, HEADER_SIZE);
     memcpy(p, IMG_MAGIC, 4);
     put_u16(p + 4, IMG_VERSION);
     put_u16(p + 6, (uint32_t)img->type);
     put_u32(p + 8, (uint32_t)total);
     put_u32(p + 16, (uint32_t)n);
-    p = buf + HEADER_SIZE;
+    p += HEADER_SIZE;
     for (int s = 0; s < n; s++) {
         p = put_u32(p, plan[s].id);
         p = put_u32(p, (uint32_t)plan[s].offset);
         p = put_u32(p, (uint32_t)plan[s].size);
     }
+    o->p = p;
     for (int s = 0; s < n; s++) {
-        p = buf + plan[s].offset;
+        enc_pad(o, plan[s].offset);
         switch (plan[s].id) {
         case IMG_SEC_CODE:
-            p = put_u32(p, img->nbundles);
+            o->p = put_u32(enc_room(o, 4), img->nbundles);
             for (uint32_t b = 0; b < img->nbundles; b++) {
                 uint32_t first = img->bundle_start[b], end = img->bundle_start[b + 1];
-                p = put_u32(p, end - first);
+                /* Validated: a bundle holds at most the engines' slot limits. */
+                p = put_u32(enc_room(o, 4 + SLOT_SIZE * (size_t)(end - first)), end - first);
                 for (uint32_t i = first; i < end; i++) {
                     const isa_slot *slot = &img->slots[i];
                     uint8_t mask = 0;
@@ -1092,70 +1147,84 @@ static int encode_valid(const vimage *img, uint8_t **out, size_t *out_size)
                             mask |= (uint8_t)(1u << a);
                     p[0] = (uint8_t)slot->op;
                     p[1] = mask;
-                    p += 4;   /* u16 reserved, zero */
+                    p[2] = p[3] = 0;   /* u16 reserved */
+                    p += 4;
                     /* Validated: a negative operand is an immediate >= -2^31,
                      * so arg + 2^32 fits in 32 bits. */
                     for (int a = 0; a < ISA_MAX_ARGS; a++)
                         p = put_u32(p, (uint32_t)(slot->arg[a] < 0 ? slot->arg[a] + 4294967296LL
                                                                    : slot->arg[a]));
                 }
+                o->p = p;
             }
             break;
         case IMG_SEC_STRINGS:
-            memcpy(p, img->strings, img->strings_size);
+            enc_bytes(o, img->strings, img->strings_size);
             break;
         case IMG_SEC_SYMBOLS:
             for (uint32_t i = 0; i < img->nsymbols; i++) {
                 const img_symbol *sym = &img->symbols[i];
-                p = put_u32(p, sym->name);
+                p = put_u32(enc_room(o, SYMBOL_SIZE), sym->name);
                 *p++ = sym->kind;
                 *p++ = sym->binding;
                 p = put_u16(p, sym->flags);
                 p = put_u32(p, sym->value);
                 p = put_u32(p, sym->size);
-                p = put_u32(p, sym->line);
+                o->p = put_u32(p, sym->line);
             }
             break;
         case IMG_SEC_LINES:
             for (uint32_t b = 0; b < img->nbundles; b++) {
-                p = put_u32(p, img->lines[b].file);
-                p = put_u32(p, img->lines[b].line);
+                p = put_u32(enc_room(o, LINE_SIZE), img->lines[b].file);
+                o->p = put_u32(p, img->lines[b].line);
             }
             break;
         case IMG_SEC_MEMORY:
             for (uint32_t i = 0; i < img->nsegments; i++) {
                 const img_segment *seg = &img->segments[i];
-                p = put_u32(p, seg->address);
-                p = put_u32(p, seg->count);
+                p = put_u32(enc_room(o, 8), seg->address);
+                o->p = put_u32(p, seg->count);
                 for (uint32_t w = 0; w < seg->count; w++)
-                    p = put_u32(p, seg->words[w]);
+                    o->p = put_u32(enc_room(o, 4), seg->words[w]);
             }
             break;
         case IMG_SEC_RELOCS:
             for (uint32_t i = 0; i < img->nrelocs; i++) {
                 const img_reloc *r = &img->relocs[i];
-                p = put_u32(p, r->slot);
+                p = put_u32(enc_room(o, RELOC_SIZE), r->slot);
                 *p++ = r->operand;
                 *p++ = r->kind;
-                p += 2;   /* u16 reserved, zero */
+                *p++ = 0;   /* u16 reserved */
+                *p++ = 0;
                 p = put_u32(p, r->symbol);
-                p = put_u32(p, (uint32_t)r->addend);
+                o->p = put_u32(p, (uint32_t)r->addend);
             }
             break;
         case IMG_SEC_SLOTLINES:
             for (uint32_t i = 0; i < img->nslots; i++) {
                 const img_slot_line *l = &img->slot_lines[i];
-                p = put_u32(p, l->file);
+                p = put_u32(enc_room(o, SLOT_LINE_SIZE), l->file);
                 p = put_u32(p, l->line);
                 p = put_u32(p, l->call_file);
-                p = put_u32(p, l->call_line);
+                o->p = put_u32(p, l->call_line);
             }
             break;
         }
     }
-    put_u32(buf + 12, file_crc(buf, (size_t)total));
-    *out = buf;
-    *out_size = (size_t)total;
+    return 0;
+}
+
+/* encode_valid into one malloc'd buffer, checksum included. */
+static int encode_buffer(const vimage *img, uint8_t **out, size_t *out_size)
+{
+    *out = NULL;
+    *out_size = 0;
+    enc_out o = {0};
+    if (encode_valid(img, &o) != 0)
+        return -1;
+    *out_size = (size_t)(o.p - o.buf);
+    put_u32(o.buf + 12, file_crc(o.buf, *out_size));
+    *out = o.buf;
     return 0;
 }
 
@@ -1165,7 +1234,7 @@ int img_encode(const vimage *img, uint8_t **out, size_t *out_size)
     *out_size = 0;
     if (img_validate(img, NULL) != 0)
         return -1;
-    return encode_valid(img, out, out_size);
+    return encode_buffer(img, out, out_size);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1767,7 +1836,7 @@ int img_view_encode(img_view *v, const vimage *img, img_status *st)
         return -1;
     uint8_t *buf;
     size_t size;
-    if (encode_valid(img, &buf, &size) != 0)
+    if (encode_buffer(img, &buf, &size) != 0)
         return fail(st, IMG_ERR_IO, "the image is larger than the format's 4 GiB limit");
     section_view sec[SECTION_COUNT + 1] = {{0}};
     img_type type = IMG_EXECUTABLE;
@@ -1852,6 +1921,42 @@ void img_view_close(img_view *v)
 /* ------------------------------------------------------------------ */
 /* Files */
 
+int img_write_stream(const vimage *img, FILE *f, img_status *st)
+{
+    img_status local;
+    if (!st)
+        st = &local;
+    struct stat sb;
+    off_t start = ftello(f);
+    int flags = fileno(f) >= 0 ? fcntl(fileno(f), F_GETFL) : -1;
+    if (start < 0 || flags < 0 || (flags & O_APPEND) || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        /* A pipe or terminal cannot take the checksum afterwards, and a file
+         * opened to append would put it at the end: one buffer. */
+        uint8_t *buf;
+        size_t size;
+        if (encode_buffer(img, &buf, &size) != 0)
+            return fail(st, IMG_ERR_IO, "the image is larger than the format's 4 GiB limit");
+        size_t written = fwrite(buf, 1, size, f);
+        free(buf);
+        return written == size ? (set_ok(st), 0) : fail(st, IMG_ERR_IO, "%s", strerror(errno));
+    }
+    uint8_t *window = xmalloc(ENC_WINDOW);
+    enc_out o = {window, window, window + ENC_WINDOW, f, 0, ~0u, 0};
+    if (encode_valid(img, &o) != 0) {
+        free(window);
+        return fail(st, IMG_ERR_IO, "the image is larger than the format's 4 GiB limit");
+    }
+    enc_flush(&o);
+    free(window);
+    uint8_t crc[4];
+    put_u32(crc, ~o.crc);
+    if (o.failed || fseeko(f, start + 12, SEEK_SET) != 0 || fwrite(crc, 1, 4, f) != 4 ||
+        fseeko(f, 0, SEEK_END) != 0)
+        return fail(st, IMG_ERR_IO, "%s", strerror(errno));
+    set_ok(st);
+    return 0;
+}
+
 int img_write_file(const vimage *img, const char *path, img_status *st)
 {
     img_status local;
@@ -1859,23 +1964,19 @@ int img_write_file(const vimage *img, const char *path, img_status *st)
         st = &local;
     if (img_validate(img, st) != 0)
         return -1;
-    uint8_t *buf;
-    size_t size;
-    if (encode_valid(img, &buf, &size) != 0)
-        return fail(st, IMG_ERR_IO, "%s: the image is larger than the format's 4 GiB limit", path);
     outfile out;
-    if (outfile_open(&out, path) != 0) {
-        int err = errno;
-        free(buf);
-        return fail(st, IMG_ERR_IO, "%s: cannot create a temporary file: %s", path, strerror(err));
+    if (outfile_open(&out, path) != 0)
+        return fail(st, IMG_ERR_IO, "%s: cannot create a temporary file: %s", path, strerror(errno));
+    if (img_write_stream(img, out.f, st) != 0) {   /* validated above */
+        img_error code = st->code;
+        char detail[sizeof st->detail];
+        snprintf(detail, sizeof detail, "%s", st->detail);
+        outfile_discard(&out);
+        return fail(st, code, "%s: %s", strcmp(path, "-") == 0 ? "standard output" : path, detail);
     }
-    fwrite(buf, 1, size, out.f);   /* a short write fails the commit */
-    int rc = outfile_commit(&out);
-    int err = errno;
-    free(buf);
-    if (rc)
+    if (outfile_commit(&out) != 0)
         return fail(st, IMG_ERR_IO, "%s: %s", strcmp(path, "-") == 0 ? "standard output" : path,
-                    strerror(err));
+                    strerror(errno));
     set_ok(st);
     return 0;
 }

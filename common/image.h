@@ -39,6 +39,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "isa.h"
 
@@ -238,6 +239,14 @@ int img_validate(const vimage *img, img_status *st);
 int img_encode(const vimage *img, uint8_t **out, size_t *out_size);
 /* Decodes and validates; on failure returns NULL and fills *st. */
 vimage *img_decode(const uint8_t *data, size_t size, img_status *st);
+/* Writes the encoded image to f from where f stands: to a regular file in
+ * pieces through a small buffer, the checksum put into the header at the
+ * end, so a big image is never held encoded in memory; to anything else
+ * from one buffer.  The image must have passed img_validate (the caller
+ * checks first, so that no file is begun for an image that fails, and an
+ * image is checked once).  Returns 0, or -1 with st filled (IO when a
+ * write failed). */
+int img_write_stream(const vimage *img, FILE *f, img_status *st);
 /* Writes atomically (temp file in the same directory, then rename); "-"
  * writes to standard output.  On failure no file is left behind and an
  * existing file at path is untouched.  Returns 0, or -1 with st filled. */

@@ -66,15 +66,7 @@ int asm_yylex(ASM_YYSTYPE *lval, asm_ploc *lloc, void *scanner);
  * (most reductions) is where that symbol is. */
 #define YYLLOC_DEFAULT(Cur, Rhs, N) \
     ((Cur) = (N) == 1 ? YYRHSLOC(Rhs, 1) \
-             : (N) ? span(YYRHSLOC(Rhs, 1), YYRHSLOC(Rhs, N)) : after(YYRHSLOC(Rhs, 0)))
-
-static asm_ploc span(asm_ploc first, asm_ploc last)
-{
-    uint32_t col = (uint16_t)(first >> 16), end = (uint32_t)(uint16_t)(last >> 16) + (uint16_t)last;
-    if (first >> 32 != last >> 32 || end < col)
-        return first;
-    return asm_ploc_make((uint32_t)(first >> 32), col, end - col);
-}
+             : (N) ? asm_ploc_span(YYRHSLOC(Rhs, 1), YYRHSLOC(Rhs, N)) : after(YYRHSLOC(Rhs, 0)))
 
 static asm_ploc after(asm_ploc prev)
 {
@@ -361,6 +353,7 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 %token <name> PARAM     "macro parameter"
 %token <expr> STRING    "string"
 %token <engine> ENGINE  "engine name"
+%token <ptr> SLOT       "slot"   /* a slot of plain numbers, read whole by the scanner */
 %token NOP              "nop"
 %token D_EQU ".equ" D_SET ".set" D_WORD ".word" D_VEC ".vec" D_GLOBAL ".global"
 %token D_EXTERN ".extern" D_ENTRY ".entry" D_INCLUDE ".include" D_ERROR ".error"
@@ -410,6 +403,8 @@ line:
   | labels statement NEWLINE            { asm_parse_commit(ps); }
   | slot NEWLINE                        { add_slot_line(ps, $1, LOC(@1)); asm_parse_commit(ps); }
   | labels slot NEWLINE                 { add_slot_line(ps, $2, LOC(@2)); asm_parse_commit(ps); }
+  | SLOT NEWLINE                        { add_slot_line(ps, $1, LOC(@1)); asm_parse_commit(ps); }
+  | labels SLOT NEWLINE                 { add_slot_line(ps, $2, LOC(@2)); asm_parse_commit(ps); }
   | bopen error NEWLINE                 { yyerrok; ps->in_bundle = 0; asm_parse_discard(ps); }
   | labels bopen error NEWLINE          { yyerrok; ps->in_bundle = 0; asm_parse_discard(ps); }
   | error NEWLINE                       { yyerrok; asm_parse_discard(ps); }
@@ -460,10 +455,13 @@ nl:
  * "operands_opt: operands"): a parser step per slot less. */
 items:
     slot                                { $$ = list_one(ps, $1); }
+  | SLOT                                { $$ = list_one(ps, $1); }
   | call                                { $$ = list_one(ps, $1); }
   | items ';' slot                      { $$ = list_add(ps, $1, $3); }
+  | items ';' SLOT                      { $$ = list_add(ps, $1, $3); }
   | items ';' call                      { $$ = list_add(ps, $1, $3); }
   | items ';' nl slot                   { $$ = list_add(ps, $1, $4); }
+  | items ';' nl SLOT                   { $$ = list_add(ps, $1, $4); }
   | items ';' nl call                   { $$ = list_add(ps, $1, $4); }
   ;
 
@@ -766,12 +764,37 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, asm_par
 {
     (void)scanner;
     yysymbol_kind_t tok = yypcontext_token(ctx);
-    const asm_loc *loc = LOC(*yypcontext_location(ctx));
+    asm_ploc at = *yypcontext_location(ctx);
+    /* A slot the scanner read whole stands for its engine name, the token
+     * the grammar would otherwise have met first. */
+    if (tok == YYSYMBOL_SLOT)
+        at = asm_ploc_make((uint32_t)(at >> 32), (uint16_t)(at >> 16), (uint32_t)ps->tok_len);
+    const asm_loc *loc = LOC(at);
     ps->syntax_error_line = loc->line;   /* recovery skips the rest of the line */
     if (tok == YYSYMBOL_BAD)
         return 0;
-    yysymbol_kind_t all[YYNTOKENS];
+    yysymbol_kind_t all[YYNTOKENS + 1];
     int nall = yypcontext_expected_tokens(ctx, all, YYNTOKENS);
+    /* Where a SLOT may come, so may its engine name: SLOT is not listed.
+     * Right after one, its last number could have gone on as an operand
+     * list: ',' is expected too, as when the slot is read token by token
+     * (the operators that could continue the number are not listed). */
+    int kept = 0, comma = 0;
+    for (int i = 0; i < nall; i++) {
+        comma |= is_token(all[i], "','");
+        if (all[i] != YYSYMBOL_SLOT)
+            all[kept++] = all[i];
+    }
+    nall = kept;
+    if (ps->after_slot && !comma) {
+        yysymbol_kind_t k = YYSYMBOL_YYEOF;
+        while (!is_token(k, "','"))
+            k++;
+        int i = nall++;
+        for (; i > 0 && all[i - 1] > k; i--)   /* in the grammar's order, as listed */
+            all[i] = all[i - 1];
+        all[i] = k;
+    }
     const char *shown[8];
     int n = 0, expression = 0, expects_close = 0, expects_comma = 0;
     for (int i = 0; i < nall; i++)

@@ -359,6 +359,67 @@ START_TEST(test_object_with_relocations_round_trips)
 }
 END_TEST
 
+/* img_write_stream writes a big image through a small window to a file
+ * (the checksum put in last, where the file starts) and from one buffer
+ * to a stream that cannot seek: the bytes are img_encode's either way. */
+START_TEST(test_streaming_writes_the_bytes_of_encoding)
+{
+    vimage *img = object_with_relocs();
+    for (uint32_t b = 0; b < 60000; b++) {   /* past the writer's 1 MiB window */
+        img_begin_bundle(img, "big.vasm", b + 1);
+        isa_slot s = {.op = ISA_OP_ALU_ADD, .arg = {b % 1536, 1, 2, 0, 0}};
+        img_add_slot(img, &s);
+    }
+    for (uint32_t k = 0; k < img->nslots; k++)
+        img_set_slot_line(img, k, k % 3 ? "big.vasm" : "m.vh", k + 1, k % 3 ? NULL : "big.vasm", k % 3 ? 0 : 7);
+    encoded e = encode_ok(img);   /* validated, as img_write_stream requires */
+    ck_assert_uint_gt(e.size, 2u << 20);
+
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    fputs("xy", f);   /* the image need not start the file */
+    img_status st;
+    ck_assert_int_eq(img_write_stream(img, f, &st), 0);
+    ck_assert_int_eq(fflush(f), 0);
+    ck_assert_int_eq((int)ftell(f), (int)(2 + e.size));
+    rewind(f);
+    uint8_t *back = malloc(e.size + 2);
+    ck_assert_uint_eq(fread(back, 1, e.size + 2, f), e.size + 2);
+    ck_assert_int_eq(memcmp(back + 2, e.data, e.size), 0);
+    fclose(f);
+    free(back);
+
+    /* A file opened to append (vasm -o - >> file): the checksum cannot be
+     * put back into the header, so one buffer, and the same bytes. */
+    char path[] = "/tmp/check_image_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    f = fdopen(fd, "a+");
+    ck_assert_ptr_nonnull(f);
+    fputs("xy", f);
+    ck_assert_int_eq(img_write_stream(img, f, &st), 0);
+    ck_assert_int_eq(fflush(f), 0);
+    rewind(f);
+    back = malloc(e.size + 2);
+    ck_assert_uint_eq(fread(back, 1, e.size + 2, f), e.size + 2);
+    ck_assert_int_eq(memcmp(back + 2, e.data, e.size), 0);
+    fclose(f);
+    unlink(path);
+    free(back);
+
+    char *text = NULL;
+    size_t size = 0;
+    f = open_memstream(&text, &size);   /* no file descriptor: the one-buffer way */
+    ck_assert_int_eq(img_write_stream(img, f, &st), 0);
+    fclose(f);
+    ck_assert_uint_eq(size, e.size);
+    ck_assert_int_eq(memcmp(text, e.data, e.size), 0);
+    free(text);
+    free(e.data);
+    img_free(img);
+}
+END_TEST
+
 START_TEST(test_header_fields_sit_where_the_format_says)
 {
     vimage *img = every_op_image(IMG_EXECUTABLE);
@@ -1467,6 +1528,7 @@ static Suite *image_suite(void)
     tcase_add_test(files, test_write_into_a_missing_directory_fails_and_leaves_nothing);
     tcase_add_test(files, test_writing_over_a_file_replaces_it_whole);
     tcase_add_test(files, test_failed_write_keeps_the_existing_file);
+    tcase_add_test(files, test_streaming_writes_the_bytes_of_encoding);
     tcase_add_test(files, test_reading_a_missing_file_is_an_io_error);
     suite_add_tcase(s, files);
     return s;

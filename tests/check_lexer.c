@@ -15,6 +15,10 @@ typedef struct {
     char text[64];     /* names, parameters, strings */
     size_t len;        /* strings */
     uint32_t line, col, len_cols;
+    /* SLOT: its tree */
+    char engine_text[8], op_text[8];
+    uint32_t nargs, op_col, arg_col[5], arg_len[5];
+    int64_t arg[5];
 } token;
 
 typedef struct {
@@ -39,7 +43,19 @@ static void collect(void *arg, int tok, const void *value, asm_ploc loc)
         t->engine = v->engine;
     else if (tok == TK_IDENT || tok == TK_PARAM)
         snprintf(t->text, sizeof t->text, "%s", v->name->text);
-    else if (tok == TK_STRING) {
+    else if (tok == TK_SLOT) {
+        const asm_slot_ast *s = v->ptr;
+        snprintf(t->engine_text, sizeof t->engine_text, "%s", s->engine.text);
+        snprintf(t->op_text, sizeof t->op_text, "%s", s->op.text);
+        t->op_col = s->op.loc.col;
+        t->nargs = s->nargs;
+        for (uint32_t a = 0; a < s->nargs && a < 5; a++) {
+            ck_assert_int_eq(s->args[a]->kind, EX_INT);
+            t->arg[a] = s->args[a]->u.value;
+            t->arg_col[a] = s->args[a]->loc.col;
+            t->arg_len[a] = s->args[a]->loc.len;
+        }
+    } else if (tok == TK_STRING) {
         t->len = v->expr->u.str.len;
         memcpy(t->text, v->expr->u.str.text, t->len < 63 ? t->len : 63);
     }
@@ -229,7 +245,8 @@ END_TEST
 
 START_TEST(test_locations_are_line_column_and_width)
 {
-    tokens ts = scan_clean("nop\n  alu + 10, 11\n");
+    /* (x11, not 11: a slot of plain numbers is one token, tested below) */
+    tokens ts = scan_clean("nop\n  alu + 10, x11\n");
     ck_assert_int_eq(ts.t[0].line, 1);
     ck_assert_int_eq(ts.t[0].col, 1);
     ck_assert_int_eq(ts.t[0].len_cols, 3);
@@ -242,6 +259,66 @@ START_TEST(test_locations_are_line_column_and_width)
     ck_assert_int_eq(ts.t[4].len_cols, 2);
     /* 11 */
     ck_assert_int_eq(ts.t[6].col, 13);
+}
+END_TEST
+
+/* The bulk of generated code: the grammar gets the slot's tree at once,
+ * with the locations its tokens would have had. */
+START_TEST(test_a_slot_of_plain_numbers_is_one_token)
+{
+    tokens ts = scan_clean("  alu + 10, -11, 12 # c\n< load const 1, 4294967295 ; store store 3,4 >\n");
+    int want[] = {TK_SLOT, TK_NEWLINE, '<', TK_SLOT, ';', TK_SLOT, '>', TK_NEWLINE, 0};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_int_eq(ts.t[i].tok, want[i]);
+    token *s = &ts.t[0];
+    ck_assert_int_eq(s->col, 3);
+    ck_assert_int_eq(s->len_cols, 17);   /* "alu" to "12", without the blanks after */
+    ck_assert_str_eq(s->engine_text, "alu");
+    ck_assert_str_eq(s->op_text, "+");
+    ck_assert_int_eq(s->op_col, 7);
+    ck_assert_int_eq(s->nargs, 3);
+    ck_assert_int_eq(s->arg[0], 10);
+    ck_assert_int_eq(s->arg_col[0], 9);
+    ck_assert_int_eq(s->arg_len[0], 2);
+    ck_assert_int_eq(s->arg[1], -11);    /* the minus is the number's, as the grammar folds it */
+    ck_assert_int_eq(s->arg_col[1], 13);
+    ck_assert_int_eq(s->arg_len[1], 3);
+    ck_assert_int_eq(s->arg_col[2], 18);
+    ck_assert_str_eq(ts.t[3].op_text, "const");
+    ck_assert_int_eq(ts.t[3].arg[1], 4294967295);
+    ck_assert_str_eq(ts.t[5].engine_text, "store");
+    ck_assert_str_eq(ts.t[5].op_text, "store");   /* an engine name as the op */
+    ck_assert_int_eq(ts.t[5].arg_col[1], 44);
+}
+END_TEST
+
+/* Only a slot that ends where the number list does is one token: what
+ * could go on (an operator, a name), a placement, a macro argument, "nop"
+ * and a number past 64 bits are read token by token, as before. */
+START_TEST(test_a_slot_that_goes_on_is_read_token_by_token)
+{
+    tokens ts = scan_clean("alu + 1, 2, 3 + x\n");
+    int want[] = {TK_ENGINE, '+', TK_INTEGER, ',', TK_INTEGER, ',', TK_INTEGER, '+', TK_IDENT, TK_NEWLINE};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_int_eq(ts.t[i].tok, want[i]);
+    ck_assert_int_eq(ts.t[0].len_cols, 3);
+    ck_assert_int_eq(ts.t[6].col, 13);
+
+    ts = scan_clean("valu@alu + 1, 2, 3\nm alu + 1\nalu nop 1\naluadd 1, 2\n");
+    int want2[] = {TK_ENGINE, '@', TK_ENGINE, '+', TK_INTEGER, ',', TK_INTEGER, ',', TK_INTEGER, TK_NEWLINE,
+                   TK_IDENT, TK_ENGINE, '+', TK_INTEGER, TK_NEWLINE,
+                   TK_ENGINE, TK_NOP, TK_INTEGER, TK_NEWLINE,
+                   TK_IDENT, TK_INTEGER, ',', TK_INTEGER, TK_NEWLINE, 0};
+    for (size_t i = 0; i < sizeof want2 / sizeof *want2; i++)
+        ck_assert_int_eq(ts.t[i].tok, want2[i]);
+
+    char *out;
+    ts = scan("alu + 1, 99999999999999999999\n", &out);
+    int want3[] = {TK_ENGINE, '+', TK_INTEGER, ',', TK_BAD, TK_NEWLINE};
+    for (size_t i = 0; i < sizeof want3 / sizeof *want3; i++)
+        ck_assert_int_eq(ts.t[i].tok, want3[i]);
+    ck_assert_ptr_nonnull(strstr(out, "t.vasm:1:10: error: integer literal is too large"));
+    free(out);
 }
 END_TEST
 
@@ -283,6 +360,8 @@ static Suite *lexer_suite(void)
     tcase_add_test(tc, test_unterminated_string_ends_at_the_line);
     tcase_add_test(tc, test_comments_and_blanks_are_skipped);
     tcase_add_test(tc, test_locations_are_line_column_and_width);
+    tcase_add_test(tc, test_a_slot_of_plain_numbers_is_one_token);
+    tcase_add_test(tc, test_a_slot_that_goes_on_is_read_token_by_token);
     tcase_add_test(tc, test_last_line_without_newline_still_ends);
     tcase_add_test(tc, test_stray_character_and_byte_are_reported);
     suite_add_tcase(s, tc);

@@ -1124,6 +1124,72 @@ START_TEST(test_linking_twice_gives_identical_bytes)
 }
 END_TEST
 
+/* One module with what the linker rewrites: comment strings, a scratch
+ * relocation, bundle and slot lines from two files, a macro call site. */
+static vimage *build_single(void)
+{
+    vimage *o = img_new(IMG_OBJECT);
+    img_intern(o, "shifts the offsets");
+    uint32_t acc = sym(o, "acc", IMG_SYM_SCRATCH, IMG_BIND_LOCAL, 0, 0, 2, 1);
+    sym(o, "start", IMG_SYM_LABEL, IMG_BIND_GLOBAL, 0, 0, 0, 2);
+    bundle1(o, "t.vasm", 2, mk(ISA_OP_COMMENT, img_intern(o, "hello"), 0, 0, 0));
+    bundle1(o, "t.vasm", 3, mk(ISA_OP_CONST, 0, 7, 0, 0));
+    img_add_reloc(o, 1, 0, IMG_REL_SCRATCH, acc, 1);
+    bundle1(o, "inc.vh", 9, mk(ISA_OP_HALT, 0, 0, 0, 0));
+    img_set_slot_line(o, 0, "t.vasm", 2, NULL, 0);
+    img_set_slot_line(o, 1, "m.vh", 5, "t.vasm", 3);
+    img_set_slot_line(o, 2, "inc.vh", 9, NULL, 0);
+    return o;
+}
+
+/* vasm's one-file build takes its object's code instead of copying it:
+ * the image must not change by a byte, stripped or not. */
+START_TEST(test_taking_the_one_object_gives_the_bytes_of_copying_it)
+{
+    for (int strip = 0; strip < 2; strip++) {
+        vimage *copied = build_single(), *taken = build_single();
+        messages m;
+        messages_open(&m);
+        lnk_input in = {copied, "t.vo"};
+        lnk_options opt = {.strip = strip};
+        vimage *a = lnk_link(&in, 1, &opt, m.d), *b = lnk_link_taking(taken, "t.vo", &opt, m.d);
+        ck_assert_msg(a && b, "link failed:\n%s", messages_text(&m));
+        messages_close(&m);
+        uint8_t *bytes[2];
+        size_t size[2];
+        ck_assert_int_eq(img_encode(a, &bytes[0], &size[0]), 0);
+        ck_assert_int_eq(img_encode(b, &bytes[1], &size[1]), 0);
+        ck_assert_uint_eq(size[0], size[1]);
+        ck_assert_int_eq(memcmp(bytes[0], bytes[1], size[0]), 0);
+        ck_assert_uint_eq(taken->nslots, 0);   /* the code went to the image */
+        ck_assert_ptr_null(taken->slots);
+        free(bytes[0]);
+        free(bytes[1]);
+        img_free(a);
+        img_free(b);
+        img_free(copied);
+        img_free(taken);
+    }
+}
+END_TEST
+
+/* A failed link of a taken object returns no image and leaves the object
+ * to be freed (the sanitizer build catches a double free). */
+START_TEST(test_a_failed_link_of_a_taken_object_leaves_it_freeable)
+{
+    vimage *o = build_single();
+    uint32_t ext = sym(o, "nowhere", IMG_SYM_SCRATCH, IMG_BIND_EXTERN, 0, 0, 0, 0);
+    bundle1(o, "t.vasm", 4, mk(ISA_OP_CONST, 0, 1, 0, 0));
+    img_add_reloc(o, 3, 0, IMG_REL_SCRATCH, ext, 0);
+    messages m;
+    messages_open(&m);
+    ck_assert_ptr_null(lnk_link_taking(o, "t.vo", NULL, m.d));
+    ck_assert_ptr_nonnull(strstr(messages_text(&m), "nowhere"));
+    messages_close(&m);
+    img_free(o);
+}
+END_TEST
+
 START_TEST(test_failed_link_returns_no_image_and_leaves_diag_usable)
 {
     vimage *o = img_new(IMG_OBJECT);
@@ -1344,6 +1410,8 @@ static Suite *link_suite(void)
     tcase_add_test(tc, test_strip_leaves_only_what_the_text_form_says);
     tcase_add_test(tc, test_map_lists_code_ranges_scratch_and_totals);
     tcase_add_test(tc, test_linking_twice_gives_identical_bytes);
+    tcase_add_test(tc, test_taking_the_one_object_gives_the_bytes_of_copying_it);
+    tcase_add_test(tc, test_a_failed_link_of_a_taken_object_leaves_it_freeable);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("vld");
