@@ -365,6 +365,7 @@ typedef struct {
     scratch_item *items;       /* fixed ones (by address) first, then the rest in layout order */
     size_t count;
     uint32_t used_words;       /* words covered by at least one placed symbol */
+    uint32_t literal_words;    /* other words used as literal addresses (kept free) */
 } scratch_layout;
 
 static int by_address(const void *a, const void *b)
@@ -455,8 +456,9 @@ static void report_overflow(linker *L, const scratch_layout *lay, const scratch_
     else
         diag_error(L->d, &loc,
                    "scratch overflow: no free run of %" PRIu32 " words for '%s' of %s (the program "
-                   "needs %" PRIu64 " of %d words, but fixed-address symbols split the free space)",
-                   failed->size, sym_name(m, s), m->name, needed, ISA_SCRATCH_WORDS);
+                   "needs %" PRIu64 " of %d words, but fixed-address symbols%s split the free space)",
+                   failed->size, sym_name(m, s), m->name, needed, ISA_SCRATCH_WORDS,
+                   lay->literal_words ? " and literal addresses" : "");
 
     const scratch_item **all = xmallocarray(lay->count, sizeof *all);
     for (size_t i = 0; i < lay->count; i++)
@@ -469,6 +471,46 @@ static void report_overflow(linker *L, const scratch_layout *lay, const scratch_
                   am->name, all[i]->size, all[i]->size == 1 ? "" : "s");
     }
     free(all);
+}
+
+/* Marks (as 2) the free words that some module uses as a literal scratch
+ * address: a scratch operand without a relocation on it or on its
+ * displacement.  The linker then never places a variable there, so
+ * `alu == x, y, 0` cannot compare x with itself because x landed on word
+ * 0.  Uses of a module's fixed symbols are such operands too; their words
+ * are taken already.  Returns the words newly marked. */
+static uint32_t reserve_literals(const linker *L, uint8_t used[ISA_SCRATCH_WORDS])
+{
+    uint32_t marked = 0;
+    for (size_t i = 0; i < L->ninputs; i++) {
+        const vimage *o = L->mods[i].obj;
+        /* per slot, a bit per relocated operand */
+        uint8_t *relocated = xcalloc(o->nslots ? o->nslots : 1, 1);
+        for (uint32_t k = 0; k < o->nrelocs; k++)
+            relocated[o->relocs[k].slot] |= (uint8_t)(1u << o->relocs[k].operand);
+        for (uint32_t k = 0; k < o->nslots; k++) {
+            const isa_slot *slot = &o->slots[k];
+            isa_operand_effect eff[ISA_MAX_RANGES];
+            int n = isa_scratch_operands(slot->op, eff);
+            for (int e = 0; e < n; e++) {
+                unsigned mask = 1u << eff[e].arg;
+                int64_t first = slot->arg[eff[e].arg];
+                if (eff[e].disp_arg >= 0) {
+                    mask |= 1u << eff[e].disp_arg;
+                    first += slot->arg[eff[e].disp_arg];
+                }
+                if (relocated[k] & mask)
+                    continue;
+                for (int64_t a = first; a < first + eff[e].words; a++)
+                    if (a >= 0 && a < ISA_SCRATCH_WORDS && !used[a]) {
+                        used[a] = 2;
+                        marked++;
+                    }
+            }
+        }
+        free(relocated);
+    }
+    return marked;
 }
 
 /* Places every scratch symbol defined by the modules. */
@@ -524,6 +566,8 @@ static void layout_scratch(linker *L, scratch_layout *lay)
         }
     }
     check_fixed_overlaps(L, lay->items, nfixed);
+    lay->literal_words = reserve_literals(L, used);
+    needed += lay->literal_words;
 
     for (size_t i = nfixed; i < n; i++)
         needed += lay->items[i].size;
@@ -542,7 +586,7 @@ static void layout_scratch(linker *L, scratch_layout *lay)
         memset(used + at, 1, it->size);
     }
     for (int a = 0; a < ISA_SCRATCH_WORDS; a++)
-        lay->used_words += used[a];
+        lay->used_words += used[a] == 1;
 
     for (size_t i = 0; i < n; i++)
         if (lay->items[i].placed)
@@ -981,7 +1025,10 @@ static void write_map(const linker *L, const scratch_layout *lay, FILE *f)
     fprintf(f, "  code     %10" PRIu32 " bundles, %" PRIu32 " slots, %zu module%s\n", L->out->nbundles,
             L->out->nslots, L->ninputs, L->ninputs == 1 ? "" : "s");
     fprintf(f, "  scratch  %10" PRIu32 " words used, %" PRIu32 " free of %d\n", lay->used_words,
-            ISA_SCRATCH_WORDS - lay->used_words, ISA_SCRATCH_WORDS);
+            ISA_SCRATCH_WORDS - lay->used_words - lay->literal_words, ISA_SCRATCH_WORDS);
+    if (lay->literal_words)
+        fprintf(f, "  literals %10" PRIu32 " word%s used as literal addresses (no variable placed there)\n",
+                lay->literal_words, lay->literal_words == 1 ? "" : "s");
     fprintf(f, "  memory   %10" PRIu64 " words in %" PRIu32 " segment%s\n", memory_words, L->out->nsegments,
             L->out->nsegments == 1 ? "" : "s");
 }

@@ -172,5 +172,31 @@ check listing-label grep -q '^loop:' "$tmp/l.lst"
 check reassemble status 0 "$vasm" -s "$tmp/l.dis" -o "$tmp/re.bin"
 check reassemble-same cmp -s "$tmp/stripped.bin" "$tmp/re.bin"
 
+# A literal scratch address keeps its word free of variables, in one file
+# and across modules (issue 11: `.word x, y` then `alu == x, y, 0` used to
+# put x on word 0 and compare x with itself).
+printf '.word x, y\n    alu == x, y, 0\n    flow halt\n' >"$tmp/lit.vasm"
+check literal-one-file status 0 "$vasm" "$tmp/lit.vasm" --disassemble "$tmp/lit.dis" -o "$tmp/lit.bin"
+check literal-not-shared sh -c "grep -q 'alu == ' '$tmp/lit.dis' && ! grep -q '0=x' '$tmp/lit.dis'"
+printf '.extern x\n.entry\nmain:\n    alu + x, 5, 0\n    flow halt\n' >"$tmp/litm.vasm"
+printf '.global x\n.word x\n' >"$tmp/litl.vasm"
+check literal-object status 0 "$vasm" -c "$tmp/litm.vasm" -o "$tmp/litm.vo"
+check literal-object-2 status 0 "$vasm" -c "$tmp/litl.vasm" -o "$tmp/litl.vo"
+check literal-across-modules status 0 "${vasm%vasm}vld" "$tmp/litm.vo" "$tmp/litl.vo" -o "$tmp/litm.bin" --map "$tmp/litm.map"
+check literal-map sh -c "grep -q '^  x  *1 ' '$tmp/litm.map' && grep -q 'literals  *2 words' '$tmp/litm.map'"
+
+# .extern arrays are indexed in words; a declared extent bounds the index
+# in the file, the definition bounds it at link time.
+printf '.extern w[4]\n.entry\nmain:\n    alu + w[3], w, w + 1\n    flow halt\n' >"$tmp/xa.vasm"
+printf '.global w\n.word w[4]\n' >"$tmp/xl.vasm"
+check extern-index status 0 "$vasm" "$tmp/xa.vasm" "$tmp/xl.vasm" --disassemble "$tmp/xa.dis" -o "$tmp/xa.bin"
+check extern-index-value grep -q 'alu + 3, 0, 1 .*3=w+3' "$tmp/xa.dis"
+printf '.extern w[4]\n    alu + w[4], w, w\n' >"$tmp/xb.vasm"
+check extern-index-extent status 1 "$vasm" -c "$tmp/xb.vasm" -o "$tmp/xb.vo"
+check extern-index-extent-text grep -q "xb.vasm:2:11: error: index 4 is outside 'w' (w\[0..3\])" "$tmp/err"
+printf '.extern w\n.entry\nmain:\n    alu + w[5], w, w\n    flow halt\n' >"$tmp/xc.vasm"
+check extern-index-link status 1 "$vasm" "$tmp/xc.vasm" "$tmp/xl.vasm" -o "$tmp/xc.bin"
+check extern-index-link-text grep -q "xc.vasm:4:.*error: w+5 is outside 'w', which has 4 words (0..3)" "$tmp/err"
+
 echo "vasm_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
