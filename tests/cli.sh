@@ -132,9 +132,12 @@ has "$tmp/err" "vasm: error: two outputs go to the same file 'same.out'"
 run vld 2 k.vo -o a.bin --map k.vo
 run vrun 2 k.bin --mem-out k.bin
 has "$tmp/err" "vrun: error: input file 'k.bin' is the same as output file 'k.bin'"
-# An optional value needs '='; the error says so.
-run vrun 2 --trace t.json k.bin
-has "$tmp/err" "--trace=t.json"
+# An optional value follows '=', or is the next argument when one image
+# remains; when either of two could be the image, the error asks for '='.
+run vrun 0 --trace t.json k.bin
+has "$tmp/err" "wrote the Chrome trace to t.json"
+run vrun 2 --trace t.json --profile k.bin
+has "$tmp/err" "give the file of --profile with '=' (--profile=FILE)"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
