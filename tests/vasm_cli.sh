@@ -198,5 +198,28 @@ printf '.extern w\n.entry\nmain:\n    alu + w[5], w, w\n    flow halt\n' >"$tmp/
 check extern-index-link status 1 "$vasm" "$tmp/xc.vasm" "$tmp/xl.vasm" -o "$tmp/xc.bin"
 check extern-index-link-text grep -q "xc.vasm:4:.*error: w+5 is outside 'w', which has 4 words (0..3)" "$tmp/err"
 
+# -MD: make dependencies of the includes, as gcc writes them; make itself
+# rebuilds the image when an included file changes.
+mkdir -p "$tmp/dep/inc"
+printf '.include "inc/a.inc"\n    alu + x, x, one\n    flow halt\n' >"$tmp/dep/k.vasm"
+printf '.word x\n.include "b.inc"\n' >"$tmp/dep/inc/a.inc"
+printf '.equ one, 1\n' >"$tmp/dep/inc/b.inc"
+check dep-md sh -c "cd '$tmp/dep' && '$vasm' -MD -MP k.vasm -o k.bin"
+check dep-rule grep -qx 'k.bin: k.vasm inc/a.inc inc/b.inc' "$tmp/dep/k.d"
+check dep-phony grep -qx 'inc/b.inc:' "$tmp/dep/k.d"
+check dep-mf-mt sh -c "cd '$tmp/dep' && '$vasm' -c -MD -MF deps.mk -MT 'obj/k.vo' k.vasm -o k.vo"
+check dep-mf-mt-rule grep -qx 'obj/k.vo: k.vasm inc/a.inc inc/b.inc' "$tmp/dep/deps.mk"
+check dep-mf-needs-md status 2 "$vasm" -MF "$tmp/x.d" "$tmp/good.vasm" -o "$tmp/x.bin"
+check dep-unknown-m status 2 "$vasm" -MX "$tmp/good.vasm"
+check dep-none-on-error status 1 "$vasm" -MD "$tmp/bad.vasm" -o "$tmp/bad.bin"
+check dep-none-on-error-file test ! -e "$tmp/bad.d"
+if command -v make >/dev/null 2>&1; then
+    printf 'k.bin: k.vasm\n\t"%s" -MD -MP k.vasm -o k.bin\n-include k.d\n' "$vasm" >"$tmp/dep/Makefile"
+    check dep-make-builds sh -c "cd '$tmp/dep' && rm -f k.bin k.d && make -s >/dev/null && test -e k.bin"
+    check dep-make-up-to-date sh -c "cd '$tmp/dep' && make -q"
+    touch -d '+2 seconds' "$tmp/dep/inc/b.inc"
+    check dep-make-sees-include sh -c "cd '$tmp/dep' && ! make -q"
+fi
+
 echo "vasm_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
