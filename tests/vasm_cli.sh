@@ -221,5 +221,23 @@ if command -v make >/dev/null 2>&1; then
     check dep-make-sees-include sh -c "cd '$tmp/dep' && ! make -q"
 fi
 
+# vdis: the contents of an object or image (headers, symbols, relocations,
+# line map) and the source interleaved with the code (-S).
+vdis="${vasm%vasm}vdis"
+check vdis-obj status 0 "$vasm" -c "$tmp/xa.vasm" -o "$tmp/xa.vo"
+check vdis-x status 0 "$vdis" -x "$tmp/xa.vo"
+check vdis-x-header grep -q 'xa.vo:  vliwkit relocatable object, format version 2' "$tmp/out"
+check vdis-x-symbols grep -Eq '^ +- +4 +scratch +extern +- +1 +w$' "$tmp/out"
+check vdis-x-relocs grep -Eq '^ +0 +0 +1 +SCRATCH +w\+3 +.*xa.vasm:4$' "$tmp/out"
+check vdis-x-lines grep -Eq '^ +1 +0 +.*xa.vasm:5$' "$tmp/out"
+check vdis-x-no-code sh -c "! grep -q '^alu' '$tmp/out'"
+check vdis-t-d status 0 "$vdis" -t -d "$tmp/l.bin"
+check vdis-t-d-both sh -c "grep -Eq '^ +[0-9]+ +1 +scratch +local +- +1 +acc$' '$tmp/out' && grep -q '^alu - ' '$tmp/out'"
+check vdis-python-x status 2 "$vdis" --python -x "$tmp/l.bin"
+check vdis-S status 0 "$vdis" -S "$tmp/l.bin"
+check vdis-S-source grep -q "^# $tmp/good.vasm:6:     alu - acc, acc, one\$" "$tmp/out"
+check vdis-S-order sh -c "grep -A1 ':6:     alu - acc' '$tmp/out' | tail -1 | grep -q '^alu - '"
+check vdis-S-reassembles sh -c "'$vasm' -s - -o '$tmp/reS.bin' <'$tmp/out' && cmp -s '$tmp/stripped.bin' '$tmp/reS.bin'"
+
 echo "vasm_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
