@@ -60,6 +60,15 @@ static asm_loc macro_call(const asm_frame *frame)
     return call;
 }
 
+/* The column of an operand for the linker's messages, which cite the
+ * slot's own line: 0 when the operand was written on another line (a
+ * macro argument, written at the call). */
+static uint16_t operand_column(const asm_ctx *ctx, const asm_pslot *slot, const asm_operand *op)
+{
+    asm_loc at = asm_pos_loc(ctx, op->pos), line = asm_pos_loc(ctx, slot->pos);
+    return at.file == line.file && at.line == line.line ? at.col : 0;
+}
+
 vimage *asm_emit(const asm_ctx *ctx, const asm_program *p)
 {
     vimage *img = img_new(IMG_OBJECT);
@@ -95,9 +104,11 @@ vimage *asm_emit(const asm_ctx *ctx, const asm_program *p)
             for (int a = 0; a < info->nargs; a++) {
                 if (info->kinds[a] == 'c')
                     s.arg[a] = img_intern(img, args[a].u.expr->u.str.text);
-                else if (args[a].form == OPD_SYM)
+                else if (args[a].form == OPD_SYM) {
                     img_add_reloc(img, slot_index, (uint8_t)a, (img_reloc_kind)args[a].reloc, args[a].u.sym->index,
                                   (int32_t)args[a].value);
+                    img->relocs[img->nrelocs - 1].column = operand_column(ctx, slot, &args[a]);
+                }
             }
             img_add_slot(img, &s);
         }

@@ -119,6 +119,18 @@ static diag_loc slot_loc(const module *m, uint32_t slot)
     return (diag_loc){img_string(m->obj, l.file), (int)l.line, 0, 0};
 }
 
+/* Where a relocated operand was written: its slot's line, and the
+ * operand's column when the object has it (format version 3). */
+static diag_loc reloc_loc(const module *m, const img_reloc *r)
+{
+    diag_loc loc = slot_loc(m, r->slot);
+    if (r->column && loc.line) {
+        loc.col = r->column;
+        loc.len = 1;
+    }
+    return loc;
+}
+
 static uint32_t slot_bundle(const vimage *o, uint32_t slot)
 {
     /* The last bundle starting at or before the slot holds it (empty
@@ -696,7 +708,7 @@ static int64_t reloc_value(linker *L, module *m, const img_reloc *r, int *ok)
     if (def.module == NO_INDEX) {
         if (!m->reported[r->symbol]) {
             m->reported[r->symbol] = 1;
-            diag_loc loc = slot_loc(m, r->slot);
+            diag_loc loc = reloc_loc(m, r);
             diag_error(L->d, &loc, "undefined symbol '%s'", sym_name(m, s));
             if (!L->locals_ready) {
                 index_symbols(L, &L->locals, IMG_BIND_LOCAL, 0);
@@ -718,7 +730,7 @@ static int64_t reloc_value(linker *L, module *m, const img_reloc *r, int *ok)
     if (declared_wrong || !kind_fits(r->kind, ds->kind)) {
         if (!m->reported[r->symbol]) {
             m->reported[r->symbol] = 1;
-            diag_loc loc = slot_loc(m, r->slot);
+            diag_loc loc = reloc_loc(m, r);
             if (declared_wrong)
                 diag_error(L->d, &loc, "kind mismatch: '%s' is declared here as %s, but it is %s",
                            sym_name(m, s), kind_noun(s->kind), kind_noun(ds->kind));
@@ -746,7 +758,6 @@ static void report_out_of_range(linker *L, module *m, uint32_t slot, const char 
                                 const img_reloc *relocs_of_slot, size_t nrelocs)
 {
     const vimage *o = m->obj;
-    diag_loc loc = slot_loc(m, slot);
     const isa_slot *s = &L->out->slots[m->slot_base + slot];
     char text[160];
     isa_format_slot(text, sizeof text, s, NULL);   /* relocated slots are never comments */
@@ -754,6 +765,7 @@ static void report_out_of_range(linker *L, module *m, uint32_t slot, const char 
     for (size_t i = 0; i < nrelocs; i++)
         if (relocs_of_slot[i].operand == bad_arg)
             culprit = &relocs_of_slot[i];
+    diag_loc loc = culprit ? reloc_loc(m, culprit) : slot_loc(m, slot);
     if (culprit)
         diag_error(L->d, &loc, "relocation out of range: %s (operand %d is '%s'%+" PRId32 ") in '%s'",
                    why, bad_arg + 1, sym_name(m, &o->symbols[culprit->symbol]), culprit->addend, text);
@@ -789,7 +801,7 @@ static int check_extent(linker *L, module *m, const img_reloc *r, const img_relo
     if (first >= 0 && first + width <= ds->size)
         return 0;
     const char *name = sym_name(dm, ds);
-    diag_loc loc = slot_loc(m, r->slot);
+    diag_loc loc = reloc_loc(m, r);
     if (width > 1)
         diag_error(L->d, &loc,
                    "vector operand %s%+" PRId64 " covers words %" PRId64 "..%" PRId64 " of '%s', which has %" PRIu32

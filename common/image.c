@@ -1066,7 +1066,11 @@ static int encode_valid(const vimage *img, uint8_t **out, size_t *out_size)
     uint8_t *buf = xcalloc((size_t)total, 1);
     uint8_t *p = buf;
     memcpy(p, IMG_MAGIC, 4);
-    put_u16(p + 4, IMG_VERSION);
+    /* The lowest version that holds the file (image.h). */
+    int columns = 0;
+    for (uint32_t i = 0; i < img->nrelocs && !columns; i++)
+        columns = img->relocs[i].column != 0;
+    put_u16(p + 4, columns ? IMG_VERSION : IMG_VERSION_MIN);
     put_u16(p + 6, (uint32_t)img->type);
     put_u32(p + 8, (uint32_t)total);
     put_u32(p + 16, (uint32_t)n);
@@ -1137,7 +1141,7 @@ static int encode_valid(const vimage *img, uint8_t **out, size_t *out_size)
                 p = put_u32(p, r->slot);
                 *p++ = r->operand;
                 *p++ = r->kind;
-                p += 2;   /* u16 reserved, zero */
+                p = put_u16(p, r->column);
                 p = put_u32(p, r->symbol);
                 p = put_u32(p, (uint32_t)r->addend);
             }
@@ -1190,14 +1194,14 @@ static int read_header(const uint8_t *data, size_t size, section_view sec[SECTIO
         return fail(st, IMG_ERR_BAD_MAGIC, "the file starts with %02x %02x %02x %02x, not \"%s\"",
                     data[0], data[1], data[2], data[3], IMG_MAGIC);
     uint16_t version = get_u16(data + 4), t = get_u16(data + 6);
-    if (version != IMG_VERSION)
+    if (version < IMG_VERSION_MIN)
         return fail(st, IMG_ERR_BAD_VERSION,
-                    version < IMG_VERSION
-                        ? "version %u is older than this reader's version %d (assemble or link "
-                          "the file again)"
-                        : "version %u is newer than this reader's version %d (a newer vliwkit "
-                          "wrote it)",
-                    version, IMG_VERSION);
+                    "version %u is older than this reader's versions %d..%d (assemble or link the file again)",
+                    version, IMG_VERSION_MIN, IMG_VERSION);
+    if (version > IMG_VERSION)
+        return fail(st, IMG_ERR_BAD_VERSION,
+                    "version %u is newer than this reader's versions %d..%d (a newer vliwkit wrote it)", version,
+                    IMG_VERSION_MIN, IMG_VERSION);
     if (t != IMG_EXECUTABLE && t != IMG_OBJECT)
         return fail(st, IMG_ERR_BAD_TYPE, "type %u is neither executable (1) nor object (2)", t);
     uint32_t declared = get_u32(data + 8);
@@ -1241,6 +1245,14 @@ static int read_header(const uint8_t *data, size_t size, section_view sec[SECTIO
         sec[id].size = len;
         start[id] = off;
         end[id] = (uint64_t)off + len;
+    }
+    /* Version 2 had no relocation columns: those bytes were reserved. */
+    const section_view *rel = &sec[IMG_SEC_RELOCS];
+    for (uint32_t i = 0; version == 2 && rel->data && i < rel->size / RELOC_SIZE; i++) {
+        uint16_t column = get_u16(rel->data + (size_t)i * RELOC_SIZE + 6);
+        if (column)
+            return fail(st, IMG_ERR_RESERVED, "relocation %u: reserved bytes are 0x%04x (a version 2 file)", i,
+                        column);
     }
     *type = (img_type)t;
     return 0;
@@ -1440,11 +1452,8 @@ static int read_relocs(vimage *img, section_view s, img_status *st)
     img->cap_relocs = n;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *p = s.data + (size_t)i * RELOC_SIZE;
-        if (get_u16(p + 6))
-            return fail(st, IMG_ERR_RESERVED, "relocation %u: reserved bytes are 0x%04x", i,
-                        get_u16(p + 6));
         img->relocs[i] = (img_reloc){
-            .slot = get_u32(p), .operand = p[4], .kind = p[5], .symbol = get_u32(p + 8),
+            .slot = get_u32(p), .operand = p[4], .kind = p[5], .column = get_u16(p + 6), .symbol = get_u32(p + 8),
             .addend = (int32_t)get_u32(p + 12),
         };
     }
