@@ -3,7 +3,7 @@
  * nm and readelf show an ELF file (vdis --headers, --syms, --relocs,
  * --line-map; docs/vdis.md):
  *
- *   k.vo:  vliwkit relocatable object, format version 2
+ *   k.vo:  vliwkit relocatable object, format version 3
  *   size 1184 bytes, checksum 0x5d1c3a1e (CRC-32), 12 bundles, 31 slots
  *
  *   Sections:
