@@ -543,8 +543,9 @@ static int write_profiles(const vrun_options *o, const run_result *r, const sim_
     int rc = 0;
     uint64_t cycles = sim_cycles(r->m);
     if (o->profile_file && (!o->json || o->profile_file_given)) {
-        if (strcmp(o->profile_file, "-") == 0) {
-            sim_profile_print(stderr, profile, cycles);
+        if (!o->profile_file_given || strcmp(o->profile_file, "-") == 0) {
+            /* the default is standard error; "-" standard output, as for every output */
+            sim_profile_print(o->profile_file_given ? stdout : stderr, profile, cycles);
         } else {
             outfile out;
             if (open_output(&out, o->profile_file) != 0)

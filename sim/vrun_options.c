@@ -362,6 +362,9 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o)
     if (o->json && o->trace_text && strcmp(o->trace_text, "-") == 0)
         return usage_error("--json owns standard output: give the text trace a "
                                           "file (--trace-text=FILE)");
+    if (o->json && o->profile_file_given && strcmp(o->profile_file, "-") == 0)
+        return usage_error("--json owns standard output: without a file, the profile goes into "
+                           "the JSON (--profile)");
     if (o->json && o->annotate_file && strcmp(o->annotate_file, "-") == 0)
         return usage_error("--json owns standard output: give the annotation a "
                                           "file (--annotate=FILE)");
@@ -370,24 +373,28 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o)
                                           "--trace-text");
     if (o->mem_in && strcmp(o->image, "-") == 0 && strcmp(o->mem_in, "-") == 0)
         return usage_error("the image and --mem-in cannot both be standard input ('-')");
-    /* "-" is standard output for every output.  The report goes there
-     * (also the text trace and the annotation, by default), so a binary or
-     * JSON output may take it only under -q, and alone. */
+    /* "-" is standard output for every output.  The report goes there, and
+     * the text outputs may follow it (the text trace and the annotation by
+     * default); a binary or JSON output needs it alone, so only under -q. */
     static const char *const names[] = {"--mem-out", "--scratch-out", "--trace", "--report",
-                                        "--trace-text", "--annotate"};
+                                        "--trace-text", "--annotate", "--profile"};
     const char *to_stdout[] = {o->mem_out, o->scratch_out, o->trace_file, o->report_file,
-                               o->trace_text, o->annotate_file};
-    const char *first = NULL;
+                               o->trace_text, o->annotate_file, o->profile_file_given ? o->profile_file : NULL};
+    const char *binary = NULL, *other = NULL;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (!to_stdout[i] || strcmp(to_stdout[i], "-") != 0)
             continue;
-        if (first)
-            return usage_error("%s and %s both go to standard output ('-')", first, names[i]);
-        first = names[i];
+        const char **slot = i < 4 ? &binary : &other;
+        if (i < 4 && binary)
+            return usage_error("%s and %s both go to standard output ('-')", binary, names[i]);
+        if (!*slot)
+            *slot = names[i];
         if (i < 4 && (!o->quiet || o->output))
             return usage_error("%s -: standard output carries the report; add -q (and no -o) to "
                                "give it to %s, or name a file", names[i], names[i]);
     }
+    if (binary && other)
+        return usage_error("%s and %s both go to standard output ('-')", binary, other);
     const char *inputs[] = {o->image, o->mem_in};
     const char *outputs[] = {o->output, o->mem_out, o->scratch_out, o->trace_file, o->trace_text,
                              o->profile_file, o->annotate_file, o->report_file};

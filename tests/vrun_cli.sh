@@ -264,6 +264,12 @@ checks=$((checks + 1))
     fail "--scratch-out - writes the scratch to standard output"
 run 2 --scratch-out - "$tmp/baseline.bin" && expect "$tmp/err" "standard output carries the report"
 run 2 -q --trace - --mem-out - "$tmp/baseline.bin" && expect "$tmp/err" "both go to standard output"
+run 0 --trace-text --annotate --trace-cycles 0:1 "$tmp/baseline.bin" && expect "$tmp/out" "cycle 0" &&
+    expect "$tmp/out" "PASS"   # text outputs may share standard output with the report
+run 0 -q --profile=- "$tmp/baseline.bin" && expect "$tmp/out" "profile: 147734 cycles x 1 core"
+checks=$((checks + 1))
+[ -s "$tmp/err" ] && fail "--profile=- wrote to standard error: $(head -c 200 "$tmp/err")"
+run 2 --json --profile=- "$tmp/baseline.bin" && expect "$tmp/err" "--json owns standard output"
 checks=$((checks + 1))
 [ ! -e ./- ] || fail "an output named '-' made a file called '-'"
 # --- the text trace names scratch operands, as the Chrome trace does
