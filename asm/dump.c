@@ -8,7 +8,7 @@
 #include "disasm.h"
 
 static const char *const section_names[] = {
-    NULL, "CODE", "STRINGS", "SYMBOLS", "LINES", "MEMORY", "RELOCS", "SLOTLINES",
+    NULL, "CODE", "STRINGS", "SYMBOLS", "LINES", "MEMORY", "RELOCS", "SLOTLINES", "SYMLINES",
 };
 
 static const char *kind_name(uint8_t kind)
@@ -65,6 +65,7 @@ static void section_contents(FILE *out, const vimage *img, int id)
     }
     case IMG_SEC_RELOCS: fprintf(out, "%" PRIu32 " relocations", img->nrelocs); break;
     case IMG_SEC_SLOTLINES: fprintf(out, "%" PRIu32 " slot lines", img->nslots); break;
+    case IMG_SEC_SYMLINES: fprintf(out, "%" PRIu32 " symbol places", img->nsymbols); break;
     }
 }
 
@@ -77,7 +78,7 @@ static void print_headers(FILE *out, const img_view *v, const vimage *img, const
     fprintf(out, "size %zu bytes, checksum 0x%08" PRIx32 " (CRC-32), %" PRIu32 " bundles, %" PRIu32 " slots\n",
             v->size, img_le32(v->data + 12), img->nbundles, img->nslots);
     fprintf(out, "\nSections:\n  %2s  %-10s  %10s  %10s  %s\n", "id", "name", "offset", "size", "contents");
-    for (int id = IMG_SEC_CODE; id <= IMG_SEC_SLOTLINES; id++) {
+    for (int id = IMG_SEC_CODE; id <= IMG_SEC_SYMLINES; id++) {
         if (!v->section[id])
             continue;
         fprintf(out, "  %2d  %-10s  %10zu  %10" PRIu32 "  ", id, section_names[id],

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint32_t add_symbol(vimage *img, const asm_symbol *s)
+static uint32_t add_symbol_entry(vimage *img, const asm_symbol *s)
 {
     img_sym_binding bind = s->kind == SYM_EXTERN ? IMG_BIND_EXTERN : s->global ? IMG_BIND_GLOBAL : IMG_BIND_LOCAL;
     uint16_t flags = (uint16_t)((s->fixed ? IMG_SYMF_FIXED : 0) | (s->entry ? IMG_SYMF_ENTRY : 0));
@@ -41,6 +41,20 @@ static uint32_t add_symbol(vimage *img, const asm_symbol *s)
         break;
     }
     return UINT32_MAX;
+}
+
+/* The symbol, and where its definition is written (SYMLINES), so that
+ * the linker can cite a definition in an included file, with a caret. */
+static uint32_t add_symbol(vimage *img, const asm_symbol *s)
+{
+    uint32_t index = add_symbol_entry(img, s);
+    if (index != UINT32_MAX && s->loc.file) {
+        img_symbol *sym = &img->symbols[index];
+        sym->file = img_intern(img, s->loc.file);
+        sym->column = s->loc.col;
+        sym->length = s->loc.len;
+    }
+    return index;
 }
 
 static int by_definition(const void *a, const void *b)

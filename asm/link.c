@@ -94,13 +94,22 @@ static diag_loc bundle_loc(const module *m, uint32_t bundle)
     return loc;
 }
 
-/* Where a symbol was defined.  Symbols carry a line but no file: a label
- * takes the file of its bundle, anything else the module's first source
- * file (the input name when the module has no line map). */
+/* Where a symbol was defined: its file and column when the object says
+ * (SYMLINES); else a label takes the file of its bundle, anything else the
+ * module's first source file (the input name when the module has no line
+ * map). */
 static diag_loc symbol_loc(const module *m, const img_symbol *s)
 {
     diag_loc loc = {m->source ? m->source : m->name, (int)s->line, 0, 0};
     const vimage *o = m->obj;
+    if (s->file) {
+        loc.file = img_string(o, s->file);
+        if (s->column && s->line) {
+            loc.col = s->column;
+            loc.len = s->length ? s->length : 1;
+        }
+        return loc;
+    }
     if (s->kind == IMG_SYM_LABEL && o->lines && s->value < o->nbundles && o->lines[s->value].file)
         loc.file = img_string(o, o->lines[s->value].file);
     return loc;
@@ -184,6 +193,8 @@ static int check_object(const module *m, diag *d)
         const char *why = NULL;
         if (!string_ok(o, s->name) || !*img_string(o, s->name))
             why = "has no valid name";
+        else if (!string_ok(o, s->file))
+            why = "names no valid source file";
         else if (s->binding > IMG_BIND_EXTERN)
             why = "has an unknown binding";
         else if (s->kind > IMG_SYM_CONST || (s->kind == 0 && s->binding != IMG_BIND_EXTERN))

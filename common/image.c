@@ -42,7 +42,8 @@
 #define LINE_SIZE 8
 #define RELOC_SIZE 16
 #define SLOT_LINE_SIZE 16
-#define SECTION_COUNT 7      /* ids 1 .. SECTION_COUNT */
+#define SECTION_COUNT 8      /* ids 1 .. SECTION_COUNT */
+#define SYMLINE_SIZE 8
 
 /* ------------------------------------------------------------------ */
 /* Errors */
@@ -624,6 +625,9 @@ static int validate_symbols(const vimage *img, img_status *st)
                         i, sym->name);
         if (!*name)
             return fail(st, IMG_ERR_BAD_SYMBOL, "symbol %u has an empty name", i);
+        if (sym->file && !img_string(img, sym->file))
+            return fail(st, IMG_ERR_BAD_SYMBOL, "symbol %u (%s): file offset %u does not start a string", i,
+                        name, sym->file);
         /* An extern may leave its kind to the definition (0). */
         if (sym->kind > IMG_SYM_CONST || (sym->kind == 0 && sym->binding != IMG_BIND_EXTERN))
             return fail(st, IMG_ERR_BAD_SYMBOL, "symbol %u (%s): unknown kind %u", i, name,
@@ -1052,6 +1056,11 @@ static int encode_valid(const vimage *img, uint8_t **out, size_t *out_size)
         plan[n++] = (section_plan){IMG_SEC_RELOCS, RELOC_SIZE * (uint64_t)img->nrelocs, 0};
     if (img->slot_lines && img->nslots)
         plan[n++] = (section_plan){IMG_SEC_SLOTLINES, SLOT_LINE_SIZE * (uint64_t)img->nslots, 0};
+    int symlines = 0;
+    for (uint32_t i = 0; i < img->nsymbols && !symlines; i++)
+        symlines = img->symbols[i].file || img->symbols[i].column || img->symbols[i].length;
+    if (symlines)
+        plan[n++] = (section_plan){IMG_SEC_SYMLINES, SYMLINE_SIZE * (uint64_t)img->nsymbols, 0};
 
     uint64_t total = HEADER_SIZE + SECTION_ENTRY_SIZE * (uint64_t)n;
     for (int s = 0; s < n; s++) {
@@ -1070,7 +1079,7 @@ static int encode_valid(const vimage *img, uint8_t **out, size_t *out_size)
     int columns = 0;
     for (uint32_t i = 0; i < img->nrelocs && !columns; i++)
         columns = img->relocs[i].column != 0;
-    put_u16(p + 4, columns ? IMG_VERSION : IMG_VERSION_MIN);
+    put_u16(p + 4, columns || symlines ? IMG_VERSION : IMG_VERSION_MIN);
     put_u16(p + 6, (uint32_t)img->type);
     put_u32(p + 8, (uint32_t)total);
     put_u32(p + 16, (uint32_t)n);
@@ -1155,6 +1164,13 @@ static int encode_valid(const vimage *img, uint8_t **out, size_t *out_size)
                 p = put_u32(p, l->call_line);
             }
             break;
+        case IMG_SEC_SYMLINES:
+            for (uint32_t i = 0; i < img->nsymbols; i++) {
+                p = put_u32(p, img->symbols[i].file);
+                p = put_u16(p, img->symbols[i].column);
+                p = put_u16(p, img->symbols[i].length);
+            }
+            break;
         }
     }
     put_u32(buf + 12, file_crc(buf, (size_t)total));
@@ -1176,7 +1192,7 @@ int img_encode(const vimage *img, uint8_t **out, size_t *out_size)
 /* Decoding: the container */
 
 static const char *const section_names[SECTION_COUNT + 1] = {
-    NULL, "CODE", "STRINGS", "SYMBOLS", "LINES", "MEMORY", "RELOCS", "SLOTLINES",
+    NULL, "CODE", "STRINGS", "SYMBOLS", "LINES", "MEMORY", "RELOCS", "SLOTLINES", "SYMLINES",
 };
 
 typedef struct {
@@ -1246,7 +1262,10 @@ static int read_header(const uint8_t *data, size_t size, section_view sec[SECTIO
         start[id] = off;
         end[id] = (uint64_t)off + len;
     }
-    /* Version 2 had no relocation columns: those bytes were reserved. */
+    /* Version 2 had no relocation columns (those bytes were reserved) and
+     * no SYMLINES. */
+    if (version == 2 && sec[IMG_SEC_SYMLINES].data)
+        return fail(st, IMG_ERR_BAD_SECTION, "a SYMLINES section in a version 2 file");
     const section_view *rel = &sec[IMG_SEC_RELOCS];
     for (uint32_t i = 0; version == 2 && rel->data && i < rel->size / RELOC_SIZE; i++) {
         uint16_t column = get_u16(rel->data + (size_t)i * RELOC_SIZE + 6);
@@ -1376,6 +1395,22 @@ static int read_symbols(vimage *img, section_view s, img_status *st)
     return 0;
 }
 
+static int read_symlines(vimage *img, section_view s, img_status *st)
+{
+    if (!s.data)
+        return 0;
+    if (s.size != (uint64_t)SYMLINE_SIZE * img->nsymbols)
+        return fail(st, IMG_ERR_BAD_SYMBOL, "SYMLINES section of %u bytes for %u symbols (needs %llu)", s.size,
+                    img->nsymbols, (unsigned long long)SYMLINE_SIZE * img->nsymbols);
+    for (uint32_t i = 0; i < img->nsymbols; i++) {
+        const uint8_t *p = s.data + (size_t)i * SYMLINE_SIZE;
+        img->symbols[i].file = get_u32(p);
+        img->symbols[i].column = get_u16(p + 4);
+        img->symbols[i].length = get_u16(p + 6);
+    }
+    return 0;
+}
+
 static int read_lines(vimage *img, section_view s, img_status *st)
 {
     if (!s.data)
@@ -1469,7 +1504,8 @@ static vimage *decode_checked(const section_view sec[SECTION_COUNT + 1], img_typ
     if (read_strings(img, sec[IMG_SEC_STRINGS], st) || read_code(img, sec[IMG_SEC_CODE], st) ||
         read_symbols(img, sec[IMG_SEC_SYMBOLS], st) || read_lines(img, sec[IMG_SEC_LINES], st) ||
         read_memory(img, sec[IMG_SEC_MEMORY], st) || read_relocs(img, sec[IMG_SEC_RELOCS], st) ||
-        read_slot_lines(img, sec[IMG_SEC_SLOTLINES], st) || img_validate(img, st)) {
+        read_slot_lines(img, sec[IMG_SEC_SLOTLINES], st) || read_symlines(img, sec[IMG_SEC_SYMLINES], st) ||
+        img_validate(img, st)) {
         img_free(img);
         return NULL;
     }
@@ -1659,7 +1695,7 @@ static int slot_files_ok(const vimage *shim, const uint8_t *p, uint32_t n)
 static int scan_rest(img_view *v, vimage *shim, int check)
 {
     img_status st;
-    if (v->section[IMG_SEC_RELOCS] && check)
+    if ((v->section[IMG_SEC_RELOCS] || v->section[IMG_SEC_SYMLINES]) && check)
         return -1;   /* objects: left to decode_checked */
     section_view mem = {v->section[IMG_SEC_MEMORY], v->section_size[IMG_SEC_MEMORY]};
     int framed = read_memory(shim, mem, &st);
@@ -1801,6 +1837,7 @@ vimage *img_view_image(const img_view *v)
     read_memory(img, sec[IMG_SEC_MEMORY], &st);
     read_relocs(img, sec[IMG_SEC_RELOCS], &st);
     read_slot_lines(img, sec[IMG_SEC_SLOTLINES], &st);
+    read_symlines(img, sec[IMG_SEC_SYMLINES], &st);
     return img;
 }
 

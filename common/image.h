@@ -29,6 +29,8 @@
  *                 index, i32 addend
  *     SLOTLINES (7) per slot: u32 file, u32 line, u32 macro call file,
  *                 u32 macro call line (0: not from a macro)
+ *     SYMLINES (8) per symbol: u32 file of its definition, u16 column,
+ *                 u16 length (version 3; objects, for the linker's messages)
  *
  * The in-memory form (vimage) is what the assembler builds, the linker
  * merges and the simulator loads.  Readers validate everything before
@@ -46,8 +48,8 @@
 #define IMG_MAGIC "VLWK"
 /* The format version this library writes at most and reads.  A writer
  * writes the lowest version that holds the file: 2 unless a relocation
- * has a column (version 3), so images, which have no relocations, are
- * what version 2 wrote, byte for byte. */
+ * has a column or a symbol a place (SYMLINES; version 3), so images, which
+ * have neither, are what version 2 wrote, byte for byte. */
 #define IMG_VERSION 3
 #define IMG_VERSION_MIN 2
 /* The largest file the readers take from a stream (a mapped file is
@@ -65,6 +67,7 @@ typedef enum {
     IMG_SEC_MEMORY = 5,
     IMG_SEC_RELOCS = 6,
     IMG_SEC_SLOTLINES = 7,
+    IMG_SEC_SYMLINES = 8,
 } img_section_id;
 
 typedef enum {
@@ -92,6 +95,13 @@ typedef struct {
     uint32_t value;
     uint32_t size;
     uint32_t line;        /* source line of the definition (0: unknown) */
+    /* Where the definition is written, for the linker's messages (SYMLINES,
+     * version 3; objects): its file (string offset; 0: unknown, the line
+     * is then in the module's first source file), and its column and
+     * length in that line (0: unknown).  The linker leaves them out of
+     * images. */
+    uint32_t file;
+    uint16_t column, length;
 } img_symbol;
 
 typedef enum {
@@ -285,8 +295,8 @@ typedef struct {
      * view decoded */
     const uint8_t *data;
     size_t size;
-    const uint8_t *section[IMG_SEC_SLOTLINES + 1];   /* by section id; NULL: absent */
-    uint32_t section_size[IMG_SEC_SLOTLINES + 1];
+    const uint8_t *section[IMG_SEC_SYMLINES + 1];   /* by section id; NULL: absent */
+    uint32_t section_size[IMG_SEC_SYMLINES + 1];
     void *map;                    /* a mapping of size bytes, or NULL */
     uint8_t *owned;               /* a buffer to free, or NULL */
     uint32_t *own_index;

@@ -1052,6 +1052,42 @@ START_TEST(test_a_view_names_the_same_sources_as_its_image)
 }
 END_TEST
 
+/* SYMLINES: where each symbol is defined (version 3, objects), for the
+ * linker's messages. */
+START_TEST(test_symbol_places_round_trip_and_need_version_3)
+{
+    vimage *img = object_with_relocs();
+    img->symbols[0].file = img_intern(img, "inc/defs.inc");
+    img->symbols[0].column = 7;
+    img->symbols[0].length = 4;
+    encoded e = encode_ok(img);
+    ck_assert_uint_eq(rd32(e.data + 4) & 0xFFFF, 3);
+    uint32_t size;
+    section(e.data, IMG_SEC_SYMLINES, &size);
+    ck_assert_uint_eq(size, 8 * img->nsymbols);
+    vimage *back = decode_ok(e);
+    ck_assert_str_eq(img_string(back, back->symbols[0].file), "inc/defs.inc");
+    ck_assert_uint_eq(back->symbols[0].column, 7);
+    ck_assert_uint_eq(back->symbols[0].length, 4);
+    ck_assert_uint_eq(back->symbols[1].file, 0);
+    img_free(back);
+    free(e.data);
+
+    e = encode_ok(img);   /* a version 2 file has no SYMLINES */
+    wr16(e.data + 4, 2);
+    expect_resealed_error(e, IMG_ERR_BAD_SECTION, "SYMLINES section in a version 2 file");
+    e = encode_ok(img);
+    uint8_t *places = section(e.data, IMG_SEC_SYMLINES, NULL);
+    wr32(places + 8 * 1, rd32(e.data + 8) + 1);               /* symbol 1's file: past the strings */
+    expect_resealed_error(e, IMG_ERR_BAD_SYMBOL, "symbol 1");
+    e = encode_ok(img);
+    int entry = section_entry(e.data, IMG_SEC_SYMLINES);
+    wr32(e.data + 32 + 12 * entry + 8, size - 8);             /* one symbol short */
+    expect_resealed_error(e, IMG_ERR_BAD_SYMBOL, "SYMLINES");
+    img_free(img);
+}
+END_TEST
+
 START_TEST(test_slot_lines_must_cover_every_slot_with_valid_files)
 {
     vimage *img = every_op_image(IMG_EXECUTABLE);
@@ -1456,6 +1492,7 @@ static Suite *image_suite(void)
     tcase_add_test(trip, test_every_op_round_trips_in_an_executable);
     tcase_add_test(trip, test_object_with_relocations_round_trips);
     tcase_add_test(trip, test_a_relocation_column_needs_version_3);
+    tcase_add_test(trip, test_symbol_places_round_trip_and_need_version_3);
     tcase_add_test(trip, test_header_fields_sit_where_the_format_says);
     tcase_add_test(trip, test_intern_returns_one_offset_per_distinct_string);
     tcase_add_test(trip, test_intern_into_a_decoded_image_finds_its_strings);

@@ -655,6 +655,29 @@ START_TEST(test_operands_inside_an_extern_link)
 }
 END_TEST
 
+/* A use is cited at its relocation's column, a definition where SYMLINES
+ * puts it (an included file, with its column). */
+START_TEST(test_messages_cite_the_columns_the_object_records)
+{
+    vimage *objs[2];
+    vimage *a = objs[0] = img_new(IMG_OBJECT), *b = objs[1] = img_new(IMG_OBJECT);
+    uint32_t e = sym(a, "w", IMG_SYM_SCRATCH, IMG_BIND_EXTERN, 0, 0, 0, 1);
+    uint32_t v = bundle1(a, "main.vasm", 3, mk(ISA_OP_VALU_ADD, 0, 0, 0, 0));
+    img_add_reloc(a, v, 1, IMG_REL_SCRATCH, e, 0);
+    a->relocs[0].column = 13;
+    uint32_t w = sym(b, "w", IMG_SYM_SCRATCH, IMG_BIND_GLOBAL, 0, 0, 1, 2);
+    b->symbols[w].file = img_intern(b, "inc/vars.inc");
+    b->symbols[w].column = 7;
+    b->symbols[w].length = 1;
+    halt_bundle(b, "lib.vasm", 5);
+    char *text = link_fails(objs, 2);
+    ck_assert_has(text, "main.vasm:3:13: error: vector operand w+0 covers words 0..7 of 'w', which has 1 (0..0)");
+    ck_assert_has(text, "inc/vars.inc:2:7: note: 'w' is declared here");
+    free(text);
+    free_all(objs, 2);
+}
+END_TEST
+
 START_TEST(test_an_extern_declared_bigger_than_its_definition_is_an_error)
 {
     vimage *objs[2];
@@ -1364,6 +1387,7 @@ static Suite *link_suite(void)
     tcase_add_test(tc, test_fixed_scratch_is_placed_before_automatic);
     tcase_add_test(tc, test_first_fit_fills_holes_between_fixed_symbols);
     tcase_add_test(tc, test_literal_scratch_addresses_are_never_given_to_a_variable);
+    tcase_add_test(tc, test_messages_cite_the_columns_the_object_records);
     tcase_add_test(tc, test_entry_module_is_placed_first);
     tcase_add_test(tc, test_memory_segments_are_concatenated);
     suite_add_tcase(s, tc);

@@ -155,14 +155,14 @@ printf '.extern w\n.entry\nvalu + w, w, w\nalu + w + 1, w, w\nflow halt\n' >"$tm
 check extent-link-error status 1 "$vasm" "$tmp/lib.vasm" "$tmp/main.vasm" -o "$tmp/x.bin"
 check extent-vector-named grep -q "main.vasm:3:8: error: vector operand w+0 covers words 0..7 of 'w', which has 1 (0..0)" "$tmp/err"
 check extent-scalar-named grep -q "main.vasm:4:7: error: w+1 is outside 'w', which has 1 word (0..0)" "$tmp/err"
-check extent-declared-at grep -q "lib.vasm:2: note: 'w' is declared here" "$tmp/err"
+check extent-declared-at grep -q "lib.vasm:2:7: note: 'w' is declared here" "$tmp/err"
 "$vasm" -c "$tmp/lib.vasm" -o "$tmp/lib.vo" && "$vasm" -c "$tmp/main.vasm" -o "$tmp/main.vo" || fail=$((fail + 1))
 check extent-vld status 1 "$vld" "$tmp/lib.vo" "$tmp/main.vo" -o "$tmp/x.bin"
 check extent-vld-named grep -q "covers words 0..7 of 'w'" "$tmp/err"
 # .extern NAME[N] declares the extent; the definition must be that big.
 printf '.extern w[8]\n.entry\nvalu + w, w, w\nflow halt\n' >"$tmp/main8.vasm"
 check extent-declared-too-big status 1 "$vasm" "$tmp/lib.vasm" "$tmp/main8.vasm" -o "$tmp/x.bin"
-check extent-declared-named grep -q "main8.vasm:1: error: 'w' is declared here with 8 words, but it has 1" "$tmp/err"
+check extent-declared-named grep -q "main8.vasm:1:9: error: 'w' is declared here with 8 words, but it has 1" "$tmp/err"
 printf '.global w\n.vec w\nflow halt\n' >"$tmp/lib8.vasm"
 check extent-fits status 0 "$vasm" "$tmp/lib8.vasm" "$tmp/main8.vasm" -o "$tmp/ok.bin"
 check extent-kept-by-S status 0 "$vasm" -S "$tmp/main8.vasm" -o "$tmp/main8.s.vasm"
