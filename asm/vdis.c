@@ -34,6 +34,12 @@ static void usage(FILE *out)
           "      --lines        end it with the source lines of the bundle's slots\n"
           "  -S, --source       show the source lines of each bundle before it, as\n"
           "                     comments, where the source files are readable\n"
+
+          "  -fdiagnostics-color[=WHEN]  colour messages: auto (on a terminal, unless\n"
+          "                     NO_COLOR is set; the default), always or never\n"
+          "  -h, --help         show this help and exit\n"
+          "  -V, --version      show the version and exit\n"
+          "\n"
           "Contents (as objdump -x, nm, readelf; they replace the code unless -d):\n"
           "      --headers      the file header, the section table, memory segments\n"
           "  -t, --syms         the symbols: value, size, kind, binding, flags, line\n"
@@ -41,10 +47,6 @@ static void usage(FILE *out)
           "      --line-map     the source of every slot (or bundle)\n"
           "  -x, --all-headers  all four\n"
           "  -d, --disassemble  print the code too\n"
-          "  -fdiagnostics-color[=WHEN]  colour messages: auto (on a terminal, unless\n"
-          "                     NO_COLOR is set; the default), always or never\n"
-          "  -h, --help         show this help and exit\n"
-          "  -V, --version      show the version and exit\n"
           "\n"
           "Exit status: 0 success, 2 a usage error, an input file the loader rejects\n"
           "or an output that cannot be written (docs/cli.md).\n",
