@@ -1,6 +1,7 @@
 /* cli: option parsing and usage errors common to the tools (see cli.h). */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,32 @@ void cli_error(const char *tool, const char *fmt, ...)
     va_start(ap, fmt);
     vreport(tool, 0, fmt, ap);
     va_end(ap);
+}
+
+/* The tool named in the exit check's message: an atexit handler takes
+ * no argument. */
+static const char *stdout_tool;
+
+static void check_stdout(void)
+{
+    /* fclose flushes, and reports a failed write even when fflush did not
+     * see it; ferror keeps the failure of an earlier write whose result
+     * was not checked (its errno is gone by now). */
+    int earlier = ferror(stdout);
+    errno = 0;
+    int closed = fclose(stdout) == 0;
+    if (!closed || earlier) {
+        cli_error(stdout_tool, "cannot write to standard output: %s",
+                  !closed && errno ? strerror(errno) : "a write failed");
+        _exit(CLI_EXIT_USAGE);
+    }
+}
+
+void cli_check_stdout_at_exit(const char *tool)
+{
+    stdout_tool = tool;
+    if (atexit(check_stdout) != 0)
+        abort();
 }
 
 void cli_print_version(const char *tool)

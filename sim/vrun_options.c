@@ -335,6 +335,8 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o)
     if (trace_filter && !o->trace_file && !o->trace_text)
         return usage_error("--trace-cycles and --trace-engines need --trace or "
                                           "--trace-text");
+    if (o->mem_in && strcmp(o->mem_in, "-") == 0 && strcmp(o->image, "-") == 0)
+        return usage_error("the image and --mem-in cannot both be standard input");
     const char *inputs[] = {o->image, o->mem_in};
     const char *outputs[] = {o->output, o->mem_out, o->scratch_out, o->trace_file, o->trace_text,
                              o->profile_file, o->annotate_file, o->report_file};

@@ -16,6 +16,7 @@ EXTRA_DIST += tests/vliwkit.sh tests/test_vliwkit.py docs/python.md \
               python/pyproject.toml python/gen_isa.py python/build_backend/vliwkit_build.py \
               python/vliwkit/__init__.py python/vliwkit/__main__.py python/vliwkit/convert.py \
               python/vliwkit/isa.py python/vliwkit/tools.py
-# What one bad input may cost: bounded messages, limits, binary input.
-TESTS += tests/limits.sh
-EXTRA_DIST += tests/limits.sh
+# What one bad input may cost: bounded messages, limits, binary input;
+# I/O faults (a full device, unreadable inputs, standard input).
+TESTS += tests/limits.sh tests/io_faults.sh
+EXTRA_DIST += tests/limits.sh tests/io_faults.sh
