@@ -63,9 +63,10 @@ static void check_stdout(void)
 
 void cli_check_stdout_at_exit(const char *tool)
 {
-    stdout_tool = tool;
-    if (atexit(check_stdout) != 0)
+    /* Once: a test may run a tool's main more than once (fuzz/fuzz_cli.c). */
+    if (!stdout_tool && atexit(check_stdout) != 0)
         abort();
+    stdout_tool = tool;
 }
 
 void cli_print_version(const char *tool)
