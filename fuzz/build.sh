@@ -31,8 +31,9 @@ for f in $libs lexer/scanner.c parser/grammar.c; do
     objs="$objs $o"
 done
 for h in asm link image memfile cli; do
-    # fuzz_cli also runs the tools' mains (fuzz/main_TOOL.c)
+    # fuzz_asm has its own mutator; fuzz_cli also runs the tools' mains (fuzz/main_TOOL.c)
     extra=
+    [ "$h" = asm ] && extra="$src/fuzz/mutate_asm.c"
     [ "$h" = cli ] && extra="$src/fuzz/main_vasm.c $src/fuzz/main_vld.c $src/fuzz/main_vdis.c"
     # shellcheck disable=SC2086
     "$CLANG" $flags -fsanitize=fuzzer $incs "$src/fuzz/fuzz_$h.c" $extra $objs -lm -o "$out/fuzz_$h"

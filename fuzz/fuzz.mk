@@ -28,4 +28,5 @@ fuzz_replay_cli_SOURCES = fuzz/fuzz_cli.c fuzz/main_vasm.c fuzz/main_vld.c fuzz/
 fuzz_replay_cli_LDADD = $(FUZZ_REPLAY_LIBS) libvliwwl.a
 $(fuzz_replay_asm_OBJECTS) $(fuzz_replay_cli_OBJECTS): parser/grammar.h
 TESTS += tests/fuzz_replay.sh
-EXTRA_DIST += tests/fuzz_replay.sh tests/fuzz fuzz/build.sh fuzz/run.sh fuzz/vasm.dict fuzz/README.md
+EXTRA_DIST += tests/fuzz_replay.sh tests/fuzz fuzz/build.sh fuzz/run.sh fuzz/vasm.dict fuzz/README.md \
+              fuzz/mutate_asm.c

@@ -33,6 +33,16 @@ for f in "$src"/samples/*.vasm "$src"/samples/*/*.vasm "$src"/tests/golden/*.vas
         seed image "$name" <"$tmp/$name.bin"
     fi
 done
+# fuzz_asm sees at most 8 KB, which cuts most samples short (a cut
+# program is an error, and so is every mutation of it); the samples
+# without comments and with ROUNDS=2 fit, and give the structure-aware
+# mutator (fuzz/mutate_asm.c) valid programs to start from.
+for f in "$src"/samples/*.vasm "$src"/samples/*/*.vasm; do
+    { printf '.equ ROUNDS, 2\n'; sed 's/[[:space:]]*#.*//; /^[[:space:]]*$/d' "$f"; } >"$tmp/small.vasm"
+    if [ "$(wc -c <"$tmp/small.vasm")" -le 8000 ] && "$vasm" -I "$(dirname "$f")" "$tmp/small.vasm" -o "$tmp/small.bin" 2>/dev/null; then
+        { printf '\001'; cat "$tmp/small.vasm"; } | seed asm "small-$(basename "$f" .vasm)"
+    fi
+done
 # Two modules that link: the split sample.
 if [ -e "$tmp/hash.vo" ] && [ -e "$tmp/main.vo" ]; then
     { cat "$tmp/main.vo"; printf '#NEXTOBJ'; cat "$tmp/hash.vo"; } | seed link split
