@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdio_ext.h>   /* __fpurge */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -230,6 +231,8 @@ static int commit_outputs(outputs *o, diag *d)
     for (int i = 0; i < o->n && !failed; i++)
         if (is_stdout(&o->items[i]) && write_all(stdout, o->items[i].data, o->items[i].size) != 0) {
             diag_error(d, NULL, "cannot write to standard output: %s", strerror(errno));
+            __fpurge(stdout);   /* reported: not again at exit (cli_check_stdout_at_exit) */
+            clearerr(stdout);
             failed = 1;
         }
     for (int i = 0; i < o->n && !failed; i++)

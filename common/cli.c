@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio_ext.h>   /* __fpending */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,9 +52,13 @@ static void check_stdout(void)
     /* fclose flushes, and reports a failed write even when fflush did not
      * see it; ferror keeps the failure of an earlier write whose result
      * was not checked (its errno is gone by now). */
-    int earlier = ferror(stdout);
+    int earlier = ferror(stdout), pending = __fpending(stdout) != 0;
     errno = 0;
     int closed = fclose(stdout) == 0;
+    /* Standard output closed by the caller (>&-) is no failure when
+     * nothing was to be written to it, as in gnulib's close_stdout. */
+    if (!closed && !earlier && !pending && errno == EBADF)
+        return;
     if (!closed || earlier) {
         cli_error(stdout_tool, "cannot write to standard output: %s",
                   !closed && errno ? strerror(errno) : "a write failed");

@@ -1,6 +1,8 @@
 /* outfile: a temporary beside the target, renamed into place when complete. */
 #include "outfile.h"
 
+#include <stdio_ext.h>   /* __fpurge */
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +77,13 @@ int outfile_commit(outfile *o)
         if (o->f != stdout && fclose(o->f) != 0 && !failed) {
             failed = 1;
             err = errno;
+        }
+        /* The caller reports the failure: what standard output could not
+         * take is dropped, so that the exit check (cli.h) does not report
+         * it again. */
+        if (o->f == stdout && failed) {
+            __fpurge(stdout);
+            clearerr(stdout);
         }
         o->f = NULL;
         if (failed)

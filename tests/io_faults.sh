@@ -58,19 +58,41 @@ status 2 "cannot write /dev/full: $full" "$vrun" --json -o /dev/full v.bin
 # Standard output on a full device: what each tool prints there, the
 # help and the version included.
 stdout_full="cannot write to standard output: $full|standard output: $full"
+# once_only: the last command reported the failure once (the tool's own
+# check, or the check at exit), not twice.
+once_only() {
+    [ "$(grep -c 'standard output' err)" -eq 1 ] || { echo "FAIL: reported more than once:" >&2; cat err >&2; fail=$((fail + 1)); }
+}
 status 2 "$stdout_full" sh -c '"$1" v.vasm -o - >/dev/full' - "$vasm"
+once_only
 status 2 "$stdout_full" sh -c '"$1" v.vasm -o x.bin --map - >/dev/full' - "$vasm"
+once_only
 status 2 "$stdout_full" sh -c '"$1" v.vo -o - >/dev/full' - "$vld"
+once_only
 status 2 "$stdout_full" sh -c '"$1" v.bin >/dev/full' - "$vdis"
+once_only
 status 2 "$stdout_full" sh -c '"$1" v.bin >/dev/full' - "$vrun"
+once_only
 status 2 "$stdout_full" sh -c '"$1" --json v.bin >/dev/full' - "$vrun"
+once_only
 status 2 "$stdout_full" sh -c '"$1" --stats v.bin >/dev/full' - "$vrun"
+once_only
 status 2 "$stdout_full" sh -c '"$1" --trace-text v.bin >/dev/full' - "$vrun"
+once_only
 status 2 "$stdout_full" sh -c '"$1" --annotate v.bin >/dev/full' - "$vrun"
+once_only
 for tool in "$vasm" "$vld" "$vdis" "$vrun"; do
     status 2 "$stdout_full" sh -c '"$1" --help >/dev/full' - "$tool"
+    once_only
     status 2 "$stdout_full" sh -c '"$1" --version >/dev/full' - "$tool"
+    once_only
 done
+
+# Standard output closed (>&-) is no failure when nothing goes there, and
+# one when something does.
+"$vasm" v.vasm -o x.bin >&- 2>err && ! [ -s err ] || { echo "FAIL: vasm with standard output closed" >&2; fail=$((fail + 1)); }
+status 2 'cannot write to standard output' sh -c '"$1" v.vasm -o - >&-' - "$vasm"
+rm -f x.bin
 
 # An output in a missing directory; an existing output is kept when the
 # run fails.
