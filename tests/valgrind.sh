@@ -20,11 +20,13 @@ ln -s "$build/tests" "$wrap/tests"
 ln -s "$build/man" "$wrap/man"
 for tool in vasm vld vdis vrun fuzz/replay_asm fuzz/replay_link fuzz/replay_image fuzz/replay_memfile \
             fuzz/replay_cli; do
+    # The log on a descriptor of its own: with --log-file, a test that
+    # closes standard output (>&-) would have the log opened there.
     cat >"$wrap/$tool" <<EOF
 #!/bin/sh
+exec 9>'$logs/$(basename "$tool")'.\$\$.log
 exec valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible \\
-    --errors-for-leak-kinds=definite,indirect,possible --log-file='$logs/$(basename "$tool").%p.log' \\
-    '$build/$tool' "\$@"
+    --errors-for-leak-kinds=definite,indirect,possible --log-fd=9 '$build/$tool' "\$@"
 EOF
     chmod +x "$wrap/$tool"
 done
