@@ -22,7 +22,7 @@ TESTS += tests/limits.sh tests/io_faults.sh
 EXTRA_DIST += tests/limits.sh tests/io_faults.sh
 # make check-valgrind: shell tests again with every tool run under valgrind
 # memcheck (tests/valgrind.sh; README.md says which tests and why not all).
-VALGRIND_TESTS = tests/cli.sh tests/io_faults.sh tests/vasm_cli.sh tests/golden.sh
+VALGRIND_TESTS = tests/cli.sh tests/io_faults.sh tests/vasm_cli.sh tests/golden.sh tests/limits.sh
 check-valgrind: all $(check_PROGRAMS)
 	$(SHELL) $(srcdir)/tests/valgrind.sh '$(abs_top_srcdir)' '$(abs_top_builddir)' $(VALGRIND_TESTS)
 .PHONY: check-valgrind
