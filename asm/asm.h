@@ -61,9 +61,10 @@ unsigned asm_warning_bit(const char *name);
 #define ASM_MAX_SOURCE_SIZE (256u << 20)  /* bytes of one source or included file */
 #define ASM_MAX_REPEAT 1000000        /* iterations of one .rept or .for */
 #define ASM_MAX_STATEMENTS 50000000   /* statements one source may expand to */
+#define ASM_MAX_ERRORS 100000         /* errors, repetitions counted, before expansion stops */
 #define ASM_MAX_TEMP_WORDS 1048576    /* words of one .temp/.vtemp array */
-#define ASM_MAX_BUNDLES 4194304       /* bundles of one source's program */
-#define ASM_MAX_SLOTS 4194304         /* slots of one source's program */
+#define ASM_MAX_BUNDLES 1048576       /* bundles of one source's program */
+#define ASM_MAX_SLOTS 1048576         /* slots of one source's program */
 #define ASM_STR_(x) #x
 #define ASM_STR(x) ASM_STR_(x)        /* a limit spelled in a message */
 

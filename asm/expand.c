@@ -1396,6 +1396,13 @@ static void expand_body(expander *x, const asm_body *body)
             x->stopped = 1;
             break;
         }
+        /* An error repeated in a loop is counted, not shown, yet each
+         * repetition costs its message: 50 million cost half a minute. */
+        if (diag_error_count(x->ctx->d) > ASM_MAX_ERRORS) {
+            error(x, &s->loc, "more than %d errors, repetitions counted: expansion stops here", ASM_MAX_ERRORS);
+            x->stopped = 1;
+            break;
+        }
         expand_stmt(x, s);
     }
     x->nesting--;
