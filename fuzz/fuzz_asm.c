@@ -21,6 +21,11 @@
 #include "machine.h"
 
 #define FUZZ_ASM_MAX_O2_SIZE 4096
+/* The program limit for fuzzing: six times the 10,054 slots of the
+ * kernel's linear region before scheduling, so that an input asking for millions of
+ * bundles stops in milliseconds rather than after a gigabyte (the limit
+ * itself is tested in tests/limits.sh). */
+#define FUZZ_ASM_MAX_BUNDLES 65536
 
 static const char *include_dir(void)
 {
@@ -68,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     asm_options opt;
     asm_options_init(&opt);
     opt.opt_level = data[0] & 3;
+    opt.max_bundles = FUZZ_ASM_MAX_BUNDLES;
     /* -O2 runs several schedules of each region: on a whole kernel that
      * is seconds (3.4 s for samples/linear.vasm without sanitizers), and
      * a run of them would time out; -O2 is fuzzed on smaller sources. */

@@ -142,7 +142,7 @@ check deep-argument-named grep -q 'expression nested more than 256 operators dee
 # it takes gigabytes (the run's memory is checked by make bench, not here).
 printf '.rept 1000000\n.rept 1000000\nflow halt\n.endr\n.endr\n' >"$tmp/rept2.vasm"
 check rept-in-rept status 1 "$vasm" "$tmp/rept2.vasm" -o "$tmp/x.bin"
-check rept-in-rept-named grep -q 'the program grows past the limit of 1048576 bundles' "$tmp/err"
+check rept-in-rept-named grep -q 'the program grows past the limit of 4194304 bundles' "$tmp/err"
 
 # Objects, images and memory files from devices and pipes are bounded reads.
 vld="$(cd "$bin" && pwd)/vld"
