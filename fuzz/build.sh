@@ -17,6 +17,15 @@ libs="common/isa.c common/image.c common/diag.c common/text.c common/srclines.c 
       asm/opt_sched.c asm/layout.c asm/source.c asm/emit.c asm/assemble.c asm/listing.c asm/link.c
       asm/disasm.c sim/machine.c sim/harness.c sim/trace.c sim/profile.c sim/report.c sim/memfile.c
       common/spell.c common/cli.c sim/workload.c sim/vrun_options.c fuzz/common.c"
+# An object is rebuilt when its source is newer, and all of them when a
+# header or the ISA table is (a changed struct layout must not meet objects
+# compiled against the old one).
+stamp=$out/obj/.headers
+if [ ! -e "$stamp" ] || [ -n "$(find "$src/common" "$src/asm" "$src/sim" "$src/lexer" "$src/parser" "$src/fuzz" \
+        \( -name '*.h' -o -name '*.def' \) -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
+    rm -f "$out"/obj/*.o
+    touch "$stamp"
+fi
 objs=
 for f in $libs lexer/scanner.c parser/grammar.c; do
     # the scanner and the grammar are generated: in the build tree, or (from a
