@@ -22,15 +22,23 @@
 #include "program.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spell.h"
+#include "xalloc.h"
 
 typedef struct {
     asm_ctx *ctx;
     asm_program *p;
     int final;               /* label values are final bundle numbers (layout) */
     int late;                /* the operand being bound needs them */
+    /* The names a did-you-mean may offer, gathered at the first undefined
+     * name: symbols are mostly temporaries (renamed per macro call), and
+     * errors repeated in a loop would scan them all each time. */
+    const char **known;
+    size_t nknown;
+    int known_ready;
 } resolver;
 
 typedef struct {
@@ -63,15 +71,21 @@ static int eval(resolver *r, const asm_pslot *slot, const asm_expr *e, rval *out
 
 /* "did you mean": the defined symbol nearest in spelling (temporaries of
  * .linear regions aside: their names are the optimizer's). */
-static const char *nearest_symbol(const resolver *r, const char *text)
+static const char *nearest_symbol(resolver *r, const char *text)
 {
+    if (!r->known_ready) {
+        r->known = xmallocarray(r->p->nsymbols + 1, sizeof *r->known);
+        for (size_t i = 0; i < r->p->nsymbols; i++) {
+            const asm_symbol *s = r->p->symbols[i];
+            if (s->kind != SYM_UNDEFINED && !s->temp)
+                r->known[r->nknown++] = s->name->text;
+        }
+        r->known_ready = 1;
+    }
     spell_match m;
     spell_init(&m, text);
-    for (size_t i = 0; i < r->p->nsymbols; i++) {
-        const asm_symbol *s = r->p->symbols[i];
-        if (s->kind != SYM_UNDEFINED && !s->temp)
-            spell_consider(&m, s->name->text);
-    }
+    for (size_t i = 0; i < r->nknown; i++)
+        spell_consider(&m, r->known[i]);
     return spell_result(&m);
 }
 
@@ -505,7 +519,7 @@ static void resolve_entry(resolver *r)
 
 int asm_bind(asm_ctx *ctx, asm_program *p)
 {
-    resolver r = {ctx, p, 0, 0};
+    resolver r = {ctx, p, 0, 0, NULL, 0, 0};
     int before = diag_error_count(ctx->d);
     check_symbols(&r);
     resolve_entry(&r);
@@ -514,12 +528,13 @@ int asm_bind(asm_ctx *ctx, asm_program *p)
         for (uint32_t i = 0; i < bundle->nslots; i++)
             resolve_slot(&r, b, &p->slots[bundle->first_slot + i]);
     }
+    free(r.known);
     return diag_error_count(ctx->d) == before ? 0 : -1;
 }
 
 int asm_bind_late(asm_ctx *ctx, asm_program *p)
 {
-    resolver r = {ctx, p, 1, 0};
+    resolver r = {ctx, p, 1, 0, NULL, 0, 0};
     int before = diag_error_count(ctx->d);
     for (size_t b = 0; b < p->nbundles; b++) {
         const asm_pbundle *bundle = &p->bundles[b];
@@ -532,5 +547,6 @@ int asm_bind_late(asm_ctx *ctx, asm_program *p)
                 resolve_slot(&r, b, slot);
         }
     }
+    free(r.known);
     return diag_error_count(ctx->d) == before ? 0 : -1;
 }
