@@ -84,23 +84,28 @@ int isa_find_trace_key(const char *name)
 /* Encoded operand index of the immediate of an op, or -1. */
 static int imm_arg(const isa_op_info *info)
 {
-    const char *i = strchr(info->kinds, 'i');
-    return i ? (int)(i - info->kinds) : -1;
+    for (int a = 0; a < info->nargs; a++)
+        if (info->kinds[a] == 'i')
+            return a;
+    return -1;
 }
 
 int isa_scratch_operands(int op, isa_operand_effect out[ISA_MAX_RANGES])
 {
     const isa_op_info *info = &isa_ops[op];
     int n = 0, imm = imm_arg(info);
-    /* The first three are written: one array, so that k can be compared
-     * with it (two equal literals need not be one object). */
-    static const char scratch_kinds[] = "dDesSf";
-    for (int a = 0; info->kinds[a]; a++) {
-        const char *k = strchr(scratch_kinds, info->kinds[a]);
-        if (!k)
-            continue;
-        int displaced = *k == 'e' || *k == 'f';
-        out[n++] = (isa_operand_effect){(uint8_t)a, k - scratch_kinds < 3, (*k == 'D' || *k == 'S') ? ISA_VLEN : 1,
+    /* Written: d, D, e (isa.def); read: s, S, f.  A switch, not a search
+     * of a string: this runs for every slot of every bundle checked. */
+    for (int a = 0; a < info->nargs; a++) {
+        char k = info->kinds[a];
+        int writes;
+        switch (k) {
+        case 'd': case 'D': case 'e': writes = 1; break;
+        case 's': case 'S': case 'f': writes = 0; break;
+        default: continue;
+        }
+        int displaced = k == 'e' || k == 'f';
+        out[n++] = (isa_operand_effect){(uint8_t)a, (uint8_t)writes, (k == 'D' || k == 'S') ? ISA_VLEN : 1,
                                         (int8_t)(displaced ? imm : -1)};
     }
     return n;
