@@ -75,6 +75,10 @@ typedef struct {
     unsigned warnings;                 /* ASM_W_* bits enabled */
     int opt_level;                     /* linear regions: -O0, -O1 (the default), -O2 */
     FILE *sched_report;                /* --sched-report: figures per region, or NULL */
+    /* Called with the path of every file an .include reads, the first time
+     * it reads it (vasm -MD); NULL: none. */
+    void (*on_include)(void *arg, const char *path);
+    void *on_include_arg;
 } asm_options;
 
 /* No include directories or defines, the default warnings. */

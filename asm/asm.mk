@@ -5,7 +5,7 @@ libvliwasm_a_SOURCES = lexer/scanner.l parser/grammar.y \
                        asm/asm.h asm/ast.h asm/ast.c asm/parse.h asm/parse.c \
                        asm/program.h asm/program.c asm/expand.c asm/bind.c \
                        asm/opt.h asm/opt.c asm/opt_sched.c asm/layout.c \
-                       asm/source.h asm/source.c \
+                       asm/source.h asm/source.c asm/depfile.h asm/depfile.c \
                        asm/emit.c asm/assemble.c asm/listing.h asm/listing.c
 # The grammar's header is included by the scanner: make it first.
 BUILT_SOURCES += parser/grammar.h
@@ -29,6 +29,11 @@ tests_check_parser_LDADD = $(ASM_TEST_LIBS)
 tests_check_asm_SOURCES = tests/check_asm.c tests/testdir.h tests/testdir.c
 tests_check_asm_CFLAGS = $(TEST_CFLAGS)
 tests_check_asm_LDADD = $(ASM_TEST_LIBS)
+check_PROGRAMS += tests/check_depfile
+TESTS += tests/check_depfile
+tests_check_depfile_SOURCES = tests/check_depfile.c
+tests_check_depfile_CFLAGS = $(TEST_CFLAGS)
+tests_check_depfile_LDADD = $(ASM_TEST_LIBS)
 # The optimizer end to end: assembled in memory, linked, run on the machine.
 check_PROGRAMS += tests/check_opt
 TESTS += tests/check_opt

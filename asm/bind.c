@@ -117,18 +117,27 @@ static int eval_elem(resolver *r, const asm_pslot *slot, asm_name *n, int64_t in
     if (eval_name(r, slot, n, loc, &base) != 0)
         return -1;
     asm_symbol *s = n->sym;
-    if (s->kind != SYM_SCRATCH) {
-        error(r, loc, asm_frame_of(r->p, slot->frame), "'%s' is %s; only a scratch array (.word or .vec) can be indexed", n->text,
-              asm_sym_noun(s));
+    /* Another module's array counts in words; its extent, when declared
+     * (.extern NAME[N]), bounds the index here, and the linker checks the
+     * reference against the definition either way. */
+    int external = s->kind == SYM_EXTERN && (!s->extern_kind || s->extern_kind == IMG_SYM_SCRATCH);
+    if (s->kind != SYM_SCRATCH && !external) {
+        error(r, loc, asm_frame_of(r->p, slot->frame), "'%s' is %s; only a scratch array (.word, .vec or .extern) can be indexed",
+              n->text, asm_sym_noun(s));
         return -1;
     }
-    if (index < 0 || index >= s->count) {
+    uint32_t count = external ? s->size : s->count;
+    if (index < 0 && !count) {
+        error(r, loc, asm_frame_of(r->p, slot->frame), "index %" PRId64 " is outside '%s' (an index is not negative)", index, n->text);
+        return -1;
+    }
+    if (index < 0 || (count && index >= count)) {
         error(r, loc, asm_frame_of(r->p, slot->frame), "index %" PRId64 " is outside '%s' (%s[0..%" PRIu32 "])", index, n->text,
-              n->text, s->count - 1);
+              n->text, count - 1);
         note(r, &s->loc, "'%s' is declared here", n->text);
         return -1;
     }
-    int64_t offset = index * s->elem;
+    int64_t offset = index * (external ? 1 : s->elem);
     *out = s->fixed ? (rval){s->value + offset, NULL} : (rval){offset, s};
     return 0;
 }
@@ -284,8 +293,8 @@ static int relocate(resolver *r, const asm_pslot *slot, size_t bundle, char k, a
 static int check_extent(resolver *r, const asm_pslot *slot, const asm_operand *args, int a, char k)
 {
     const asm_operand *op = &args[a];
-    if (op->form != OPD_SYM || op->u.sym->kind != SYM_SCRATCH)
-        return 0;
+    if (op->form != OPD_SYM || !(op->u.sym->kind == SYM_SCRATCH || (op->u.sym->kind == SYM_EXTERN && op->u.sym->size)))
+        return 0;   /* an extern of no declared extent: the linker checks it */
     const asm_symbol *s = op->u.sym;
     int64_t first = op->value;
     const char *imm = strchr(isa_ops[slot->op].kinds, 'i');

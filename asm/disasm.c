@@ -4,8 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "srclines.h"
 #include "text.h"
 #include "xalloc.h"
+
+/* -S: at most this many lines between the last shown line of a file and
+ * the next are shown with it; a longer gap shows the line alone. */
+#define DIS_SOURCE_GAP 8
 
 /* One operand name of a bundle's trailing comment: "value=name+offset". */
 typedef struct {
@@ -30,6 +35,11 @@ typedef struct {
     uint32_t nrelocs;
     dis_name *names;           /* the current bundle's operand names */
     size_t nnames, cap_names;
+    /* -S: the last line shown, and per file (by string offset) the last
+     * line shown of it */
+    uint32_t shown_file, shown_line;
+    struct { uint32_t file, line; } *shown;
+    size_t nshown;
 } dis_ctx;
 
 static int by_label_position(const void *pa, const void *pb)
@@ -94,6 +104,7 @@ static void ctx_init(dis_ctx *c, const vimage *img, const dis_options *opt)
 
 static void ctx_free(dis_ctx *c)
 {
+    free(c->shown);
     free(c->labels);
     free(c->relocs);
     free(c->names);
@@ -115,13 +126,17 @@ static int64_t label_at(const dis_ctx *c, int64_t bundle)
     return -1;
 }
 
+void dis_put_safe(FILE *out, const char *text)
+{
+    for (const char *p = text ? text : "?"; *p; p++)
+        fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+}
+
 /* Names come from an image that may not come from our assembler: print
  * them so that they cannot end the comment's line. */
 static void put_name(FILE *out, const vimage *img, uint32_t symbol)
 {
-    const char *name = img_string(img, img->symbols[symbol].name);
-    for (const char *p = name ? name : "?"; *p; p++)
-        fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+    dis_put_safe(out, img_string(img, img->symbols[symbol].name));
 }
 
 static void add_name(dis_ctx *c, int64_t value, uint32_t symbol, int64_t offset)
@@ -221,6 +236,58 @@ static void print_comment(dis_ctx *c, FILE *out, uint32_t bundle)
     }
     if (*source)
         fprintf(out, "%s %s", c->opt.addresses || c->nnames ? ";" : "", source);
+}
+
+/* -S: one source line as a comment line; a file that cannot be read shows
+ * its line numbers alone. */
+static void print_source_line(dis_ctx *c, FILE *out, const char *file, uint32_t line)
+{
+    int len;
+    const char *text = src_line(c->opt.source, file, line, &len);
+    if (!text && src_line_count(c->opt.source, file, NULL) >= 0)
+        return;   /* past the end of a readable file */
+    fputs("# ", out);
+    dis_put_safe(out, file);
+    fprintf(out, ":%u:", line);
+    if (text) {
+        fputc(' ', out);
+        for (int i = 0; i < len; i++)
+            fputc((unsigned char)text[i] < 0x20 && text[i] != '\t' ? '?' : text[i], out);
+    }
+    fputc('\n', out);
+}
+
+/* -S: the source lines of one slot (or, for an empty bundle, of the
+ * bundle), unless just shown. */
+static void show_source(dis_ctx *c, FILE *out, img_slot_line at)
+{
+    const char *file = img_string(c->img, at.file);
+    if (!at.line || !file || !*file || (at.file == c->shown_file && at.line == c->shown_line))
+        return;
+    size_t k = 0;
+    while (k < c->nshown && c->shown[k].file != at.file)
+        k++;
+    if (k == c->nshown) {
+        c->shown = xrealloc(c->shown, (c->nshown + 1) * sizeof *c->shown);
+        c->shown[c->nshown++].file = at.file;
+        c->shown[k].line = 0;
+    }
+    uint32_t last = c->shown[k].line;
+    uint32_t from = last && at.line > last && at.line - last <= DIS_SOURCE_GAP ? last + 1 : at.line;
+    for (uint32_t l = from; l <= at.line; l++)
+        print_source_line(c, out, file, l);
+    c->shown[k].line = at.line;
+    c->shown_file = at.file;
+    c->shown_line = at.line;
+}
+
+static void print_bundle_source(dis_ctx *c, FILE *out, uint32_t bundle)
+{
+    uint32_t first = c->img->bundle_start[bundle], end = c->img->bundle_start[bundle + 1];
+    if (first == end && c->img->lines)
+        show_source(c, out, (img_slot_line){c->img->lines[bundle].file, c->img->lines[bundle].line, 0, 0});
+    for (uint32_t i = first; i < end; i++)
+        show_source(c, out, img_slot_source(c->img, bundle, i));
 }
 
 /* ------------------------------------------------------------------ */
@@ -390,6 +457,8 @@ int dis_print(FILE *out, const vimage *img, const dis_options *opt)
         uint32_t first = img->bundle_start[b], end = img->bundle_start[b + 1];
         if (c.opt.names)
             print_labels(&c, out, &next_label, b);
+        if (c.opt.source)
+            print_bundle_source(&c, out, b);
         c.nnames = 0;
         if (c.opt.python) {
             print_py_bundle(out, img, first, end);

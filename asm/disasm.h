@@ -34,7 +34,17 @@ typedef struct {
     int addresses;   /* each bundle's index, first in its trailing comment */
     int python;      /* the Python take-home's list of dicts instead of text */
     int lines;       /* the source lines of each bundle's slots, last in its comment */
+    /* -S: the source lines each bundle comes from, as comment lines before
+     * it ("# k.vasm:12:     alu + acc, acc, one"), read through this cache
+     * (NULL: off).  A line already shown just before is not repeated; a
+     * line a little after the last one shown of its file brings the lines
+     * between (labels, comments, directives) along, as objdump -S does. */
+    struct src_cache *source;
 } dis_options;
+
+/* Prints text from an image (a name, a file name) with '?' for each
+ * control character, so that it cannot end or break a line; NULL: "?". */
+void dis_put_safe(FILE *out, const char *text);
 
 /* Prints the code of img to out.  opt NULL: names on, addresses off.
  * Returns 0, or -1 when writing to out failed. */

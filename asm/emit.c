@@ -23,7 +23,7 @@
 
 #include "xalloc.h"
 
-static uint32_t add_symbol(vimage *img, const asm_symbol *s)
+static uint32_t add_symbol_entry(vimage *img, const asm_symbol *s)
 {
     img_sym_binding bind = s->kind == SYM_EXTERN ? IMG_BIND_EXTERN : s->global ? IMG_BIND_GLOBAL : IMG_BIND_LOCAL;
     uint16_t flags = (uint16_t)((s->fixed ? IMG_SYMF_FIXED : 0) | (s->entry ? IMG_SYMF_ENTRY : 0));
@@ -43,6 +43,20 @@ static uint32_t add_symbol(vimage *img, const asm_symbol *s)
         break;
     }
     return UINT32_MAX;
+}
+
+/* The symbol, and where its definition is written (SYMLINES), so that
+ * the linker can cite a definition in an included file, with a caret. */
+static uint32_t add_symbol(vimage *img, const asm_symbol *s)
+{
+    uint32_t index = add_symbol_entry(img, s);
+    if (index != UINT32_MAX && s->loc.file) {
+        img_symbol *sym = &img->symbols[index];
+        sym->file = img_intern(img, s->loc.file);
+        sym->column = s->loc.col;
+        sym->length = s->loc.len;
+    }
+    return index;
 }
 
 static int by_definition(const void *a, const void *b)
@@ -101,6 +115,15 @@ static int in_order(const asm_program *p)
     return 1;
 }
 
+/* The column of an operand for the linker's messages, which cite the
+ * slot's own line: 0 when the operand was written on another line (a
+ * macro argument, written at the call). */
+static uint16_t operand_column(const asm_ctx *ctx, const asm_pslot *slot, const asm_operand *op)
+{
+    asm_loc at = asm_pos_loc(ctx, op->pos), line = asm_pos_loc(ctx, slot->pos);
+    return at.file == line.file && at.line == line.line ? at.col : 0;
+}
+
 vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
 {
     vimage *img = img_new(IMG_OBJECT);
@@ -146,9 +169,11 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
                 const asm_operand *op = &p->opds[p->args[slot->first_arg + (size_t)a].v];
                 if (info->kinds[a] == 'c')
                     s.arg[a] = img_intern(img, op->u.expr->u.str.text);
-                else if (op->form == OPD_SYM)
+                else if (op->form == OPD_SYM) {
                     img_add_reloc(img, slot_index, (uint8_t)a, (img_reloc_kind)op->reloc, op->u.sym->index,
                                   (int32_t)op->value);
+                    img->relocs[img->nrelocs - 1].column = operand_column(ctx, slot, op);
+                }
             }
             img_add_slot(img, &s);
             asm_loc call = macro_call(asm_frame_of(p, slot->frame));

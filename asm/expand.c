@@ -955,8 +955,11 @@ static void expand_include(expander *x, const asm_stmt *s)
     int known = 0;
     for (size_t i = 0; i < x->ctx->nsources; i++)
         known |= x->ctx->sources[i].file == file;
-    if (!known)   /* messages may cite it until the end of the run */
+    if (!known) {   /* messages may cite it until the end of the run */
         asm_add_source(x->ctx, file, text, size, 1);
+        if (opt && opt->on_include)
+            opt->on_include(opt->on_include_arg, file);
+    }
     asm_frame *f = asm_alloc(&x->ctx->arena, sizeof *f);
     *f = (asm_frame){x->frame, ASM_FRAME_INCLUDE, file, 0, s->loc};
     const asm_frame *saved = x->frame;

@@ -95,13 +95,22 @@ static diag_loc bundle_loc(const module *m, uint32_t bundle)
     return loc;
 }
 
-/* Where a symbol was defined.  Symbols carry a line but no file: a label
- * takes the file of its bundle, anything else the module's first source
- * file (the input name when the module has no line map). */
+/* Where a symbol was defined: its file and column when the object says
+ * (SYMLINES); else a label takes the file of its bundle, anything else the
+ * module's first source file (the input name when the module has no line
+ * map). */
 static diag_loc symbol_loc(const module *m, const img_symbol *s)
 {
     diag_loc loc = {m->source ? m->source : m->name, (int)s->line, 0, 0};
     const vimage *o = m->obj;
+    if (s->file) {
+        loc.file = img_string(o, s->file);
+        if (s->column && s->line) {
+            loc.col = s->column;
+            loc.len = s->length ? s->length : 1;
+        }
+        return loc;
+    }
     if (s->kind == IMG_SYM_LABEL && o->lines && s->value < o->nbundles && o->lines[s->value].file)
         loc.file = img_string(o, o->lines[s->value].file);
     return loc;
@@ -118,6 +127,18 @@ static diag_loc slot_loc(const module *m, uint32_t slot)
     if (!m->obj->slot_lines || !l.file)
         return bundle_loc(m, bundle);
     return (diag_loc){img_string(m->obj, l.file), (int)l.line, 0, 0};
+}
+
+/* Where a relocated operand was written: its slot's line, and the
+ * operand's column when the object has it (format version 3). */
+static diag_loc reloc_loc(const module *m, const img_reloc *r)
+{
+    diag_loc loc = slot_loc(m, r->slot);
+    if (r->column && loc.line) {
+        loc.col = r->column;
+        loc.len = 1;
+    }
+    return loc;
 }
 
 static uint32_t slot_bundle(const vimage *o, uint32_t slot)
@@ -173,6 +194,8 @@ static int check_object(const module *m, diag *d)
         const char *why = NULL;
         if (!string_ok(o, s->name) || !*img_string(o, s->name))
             why = "has no valid name";
+        else if (!string_ok(o, s->file))
+            why = "names no valid source file";
         else if (s->binding > IMG_BIND_EXTERN)
             why = "has an unknown binding";
         else if (s->kind > IMG_SYM_CONST || (s->kind == 0 && s->binding != IMG_BIND_EXTERN))
@@ -366,6 +389,7 @@ typedef struct {
     scratch_item *items;       /* fixed ones (by address) first, then the rest in layout order */
     size_t count;
     uint32_t used_words;       /* words covered by at least one placed symbol */
+    uint32_t literal_words;    /* other words used as literal addresses (kept free) */
 } scratch_layout;
 
 static int by_address(const void *a, const void *b)
@@ -456,8 +480,9 @@ static void report_overflow(linker *L, const scratch_layout *lay, const scratch_
     else
         diag_error(L->d, &loc,
                    "scratch overflow: no free run of %" PRIu32 " words for '%s' of %s (the program "
-                   "needs %" PRIu64 " of %d words, but fixed-address symbols split the free space)",
-                   failed->size, sym_name(m, s), m->name, needed, ISA_SCRATCH_WORDS);
+                   "needs %" PRIu64 " of %d words, but fixed-address symbols%s split the free space)",
+                   failed->size, sym_name(m, s), m->name, needed, ISA_SCRATCH_WORDS,
+                   lay->literal_words ? " and literal addresses" : "");
 
     const scratch_item **all = xmallocarray(lay->count, sizeof *all);
     for (size_t i = 0; i < lay->count; i++)
@@ -470,6 +495,46 @@ static void report_overflow(linker *L, const scratch_layout *lay, const scratch_
                   am->name, all[i]->size, all[i]->size == 1 ? "" : "s");
     }
     free(all);
+}
+
+/* Marks (as 2) the free words that some module uses as a literal scratch
+ * address: a scratch operand without a relocation on it or on its
+ * displacement.  The linker then never places a variable there, so
+ * `alu == x, y, 0` cannot compare x with itself because x landed on word
+ * 0.  Uses of a module's fixed symbols are such operands too; their words
+ * are taken already.  Returns the words newly marked. */
+static uint32_t reserve_literals(const linker *L, uint8_t used[ISA_SCRATCH_WORDS])
+{
+    uint32_t marked = 0;
+    for (size_t i = 0; i < L->ninputs; i++) {
+        const vimage *o = L->mods[i].obj;
+        /* per slot, a bit per relocated operand */
+        uint8_t *relocated = xcalloc(o->nslots ? o->nslots : 1, 1);
+        for (uint32_t k = 0; k < o->nrelocs; k++)
+            relocated[o->relocs[k].slot] |= (uint8_t)(1u << o->relocs[k].operand);
+        for (uint32_t k = 0; k < o->nslots; k++) {
+            const isa_slot *slot = &o->slots[k];
+            isa_operand_effect eff[ISA_MAX_RANGES];
+            int n = isa_scratch_operands(slot->op, eff);
+            for (int e = 0; e < n; e++) {
+                unsigned mask = 1u << eff[e].arg;
+                int64_t first = slot->arg[eff[e].arg];
+                if (eff[e].disp_arg >= 0) {
+                    mask |= 1u << eff[e].disp_arg;
+                    first += slot->arg[eff[e].disp_arg];
+                }
+                if (relocated[k] & mask)
+                    continue;
+                for (int64_t a = first; a < first + eff[e].words; a++)
+                    if (a >= 0 && a < ISA_SCRATCH_WORDS && !used[a]) {
+                        used[a] = 2;
+                        marked++;
+                    }
+            }
+        }
+        free(relocated);
+    }
+    return marked;
 }
 
 /* Places every scratch symbol defined by the modules. */
@@ -525,6 +590,8 @@ static void layout_scratch(linker *L, scratch_layout *lay)
         }
     }
     check_fixed_overlaps(L, lay->items, nfixed);
+    lay->literal_words = reserve_literals(L, used);
+    needed += lay->literal_words;
 
     for (size_t i = nfixed; i < n; i++)
         needed += lay->items[i].size;
@@ -543,7 +610,7 @@ static void layout_scratch(linker *L, scratch_layout *lay)
         memset(used + at, 1, it->size);
     }
     for (int a = 0; a < ISA_SCRATCH_WORDS; a++)
-        lay->used_words += used[a];
+        lay->used_words += used[a] == 1;
 
     for (size_t i = 0; i < n; i++)
         if (lay->items[i].placed)
@@ -732,7 +799,7 @@ static int64_t reloc_value(linker *L, module *m, const img_reloc *r, int *ok)
     if (def.module == NO_INDEX) {
         if (!m->reported[r->symbol]) {
             m->reported[r->symbol] = 1;
-            diag_loc loc = slot_loc(m, r->slot);
+            diag_loc loc = reloc_loc(m, r);
             diag_error(L->d, &loc, "undefined symbol '%s'", sym_name(m, s));
             if (!L->locals_ready) {
                 index_symbols(L, &L->locals, IMG_BIND_LOCAL, 0);
@@ -754,7 +821,7 @@ static int64_t reloc_value(linker *L, module *m, const img_reloc *r, int *ok)
     if (declared_wrong || !kind_fits(r->kind, ds->kind)) {
         if (!m->reported[r->symbol]) {
             m->reported[r->symbol] = 1;
-            diag_loc loc = slot_loc(m, r->slot);
+            diag_loc loc = reloc_loc(m, r);
             if (declared_wrong)
                 diag_error(L->d, &loc, "kind mismatch: '%s' is declared here as %s, but it is %s",
                            sym_name(m, s), kind_noun(s->kind), kind_noun(ds->kind));
@@ -782,7 +849,6 @@ static void report_out_of_range(linker *L, module *m, uint32_t slot, const char 
                                 const img_reloc *relocs_of_slot, size_t nrelocs)
 {
     const vimage *o = m->obj;
-    diag_loc loc = slot_loc(m, slot);
     const isa_slot *s = &L->out->slots[m->slot_base + slot];
     char text[160];
     isa_format_slot(text, sizeof text, s, NULL);   /* relocated slots are never comments */
@@ -790,6 +856,7 @@ static void report_out_of_range(linker *L, module *m, uint32_t slot, const char 
     for (size_t i = 0; i < nrelocs; i++)
         if (relocs_of_slot[i].operand == bad_arg)
             culprit = &relocs_of_slot[i];
+    diag_loc loc = culprit ? reloc_loc(m, culprit) : slot_loc(m, slot);
     if (culprit)
         diag_error(L->d, &loc, "relocation out of range: %s (operand %d is '%s'%+" PRId32 ") in '%s'",
                    why, bad_arg + 1, sym_name(m, &o->symbols[culprit->symbol]), culprit->addend, text);
@@ -825,7 +892,7 @@ static int check_extent(linker *L, module *m, const img_reloc *r, const img_relo
     if (first >= 0 && first + width <= ds->size)
         return 0;
     const char *name = sym_name(dm, ds);
-    diag_loc loc = slot_loc(m, r->slot);
+    diag_loc loc = reloc_loc(m, r);
     if (width > 1)
         diag_error(L->d, &loc,
                    "vector operand %s%+" PRId64 " covers words %" PRId64 "..%" PRId64 " of '%s', which has %" PRIu32
@@ -1061,7 +1128,10 @@ static void write_map(const linker *L, const scratch_layout *lay, FILE *f)
     fprintf(f, "  code     %10" PRIu32 " bundles, %" PRIu32 " slots, %zu module%s\n", L->out->nbundles,
             L->out->nslots, L->ninputs, L->ninputs == 1 ? "" : "s");
     fprintf(f, "  scratch  %10" PRIu32 " words used, %" PRIu32 " free of %d\n", lay->used_words,
-            ISA_SCRATCH_WORDS - lay->used_words, ISA_SCRATCH_WORDS);
+            ISA_SCRATCH_WORDS - lay->used_words - lay->literal_words, ISA_SCRATCH_WORDS);
+    if (lay->literal_words)
+        fprintf(f, "  literals %10" PRIu32 " word%s used as literal addresses (no variable placed there)\n",
+                lay->literal_words, lay->literal_words == 1 ? "" : "s");
     fprintf(f, "  memory   %10" PRIu64 " words in %" PRIu32 " segment%s\n", memory_words, L->out->nsegments,
             L->out->nsegments == 1 ? "" : "s");
 }

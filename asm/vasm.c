@@ -24,6 +24,7 @@
 #include "asm.h"
 #include "cli.h"
 #include "ast.h"
+#include "depfile.h"
 #include "disasm.h"
 #include "image.h"
 #include "link.h"
@@ -51,6 +52,11 @@ static void usage(FILE *f)
             "  -I DIR               search DIR for .include files (after the including\n"
             "                       file's directory)\n"
             "  -D NAME[=VALUE]      define NAME as .equ VALUE (default 1) before the source\n"
+            "  -MD                  also write make dependencies (the sources and the files\n"
+            "                       they include) to OUT with its extension replaced by .d\n"
+            "  -MF FILE             write the dependencies to FILE instead\n"
+            "  -MT TARGET           name TARGET as the rule's target instead of OUT\n"
+            "  -MP                  add an empty rule per included file, as gcc -MP\n"
             "  -l, --listing FILE   write a listing of the linked program\n"
             "  --map FILE           write the link map\n"
             "  --disassemble FILE   write the disassembly of the linked program\n"
@@ -282,7 +288,49 @@ typedef struct {
     size_t size;
     vimage *obj;
     char *out;                /* -c, -S: the default output NAME.vo or NAME.s.vasm */
+    dep_list deps;            /* -MD with -c or -S: this source and its includes */
+    char *dep_file;           /* -MD with -c or -S and no -MF: NAME.d */
 } input;
+
+/* -MD, -MF, -MT, -MP (p->value is what follows "-M"); 0, or -1 after a
+ * usage error. */
+static int set_dep_option(cli_parser *p, int *md, int *mp, const char **mf, const char **mt)
+{
+    const char *v = p->value ? p->value : "";
+    if (strcmp(v, "D") == 0) {
+        *md = 1;
+        return 0;
+    }
+    if (strcmp(v, "P") == 0) {
+        *mp = 1;
+        return 0;
+    }
+    if (v[0] == 'F' || v[0] == 'T') {
+        const char *arg = v[1] ? v + 1 : p->next < p->argc ? p->argv[p->next++] : NULL;
+        if (!arg || !*arg) {
+            cli_usage_error("vasm", "option '-M%c' needs an argument", v[0]);
+            return -1;
+        }
+        *(v[0] == 'F' ? mf : mt) = arg;
+        return 0;
+    }
+    cli_usage_error("vasm", "unknown option '%s' (vasm takes -MD, -MF FILE, -MT TARGET and -MP)", p->text);
+    return -1;
+}
+
+/* The make rule of deps, as bytes for an output. */
+static void add_dep_output(outputs *o, const char *file, const char *given_target, const char *output,
+                           const dep_list *deps, int phony)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    if (!f)
+        abort();
+    dep_write(f, given_target ? given_target : output, !given_target, deps, phony);
+    fclose(f);
+    add_output(o, file, text, size);
+}
 
 int main(int argc, char **argv)
 {
@@ -292,6 +340,7 @@ int main(int argc, char **argv)
         {'S', 'S', NULL, CLI_NO_ARG},
         {'I', 'I', NULL, CLI_ARG},
         {'D', 'D', NULL, CLI_ARG},
+        {'M', 'M', NULL, CLI_OPTIONAL_ARG},
         {'l', 'l', "listing", CLI_ARG},
         {OPT_MAP, 0, "map", CLI_ARG},
         {OPT_DISASSEMBLE, 0, "disassemble", CLI_ARG},
@@ -307,7 +356,10 @@ int main(int argc, char **argv)
     };
     const char *out_path = NULL, *listing = NULL, *map = NULL, *disassembly = NULL;
     const char *sched_report = NULL;
-    int compile_only = 0, as_source = 0, strip = 0;
+    const char *dep_file = NULL, *dep_target = NULL;
+    int compile_only = 0, as_source = 0, strip = 0, deps = 0, dep_phony = 0;
+    dep_list link_deps = {0};
+    char *link_dep_file = NULL;
     int error_limit = DIAG_DEFAULT_ERROR_LIMIT;
     size_t n = (size_t)argc;
     input *inputs = calloc(n, sizeof *inputs);
@@ -401,6 +453,12 @@ int main(int argc, char **argv)
         case 'D':
             defines[opt.ndefines++] = p.value;
             break;
+        case 'M':
+            if (set_dep_option(&p, &deps, &dep_phony, &dep_file, &dep_target) != 0) {
+                rc = CLI_EXIT_USAGE;
+                goto early;
+            }
+            break;
         case OPT_COLOR:   /* -fNAME: the diagnostics' colour or error limit */
             if (p.value && (strncmp(p.value, "error-limit=", 12) == 0 || strncmp(p.value, "max-errors=", 11) == 0)) {
                 const char *v = strchr(p.value, '=') + 1;
@@ -433,6 +491,10 @@ int main(int argc, char **argv)
                                "(NAME.vo or NAME.s.vasm)"
                          : compile_only && (listing || map || disassembly)
                              ? "-l, --map and --disassemble describe a linked program; they cannot be used with -c"
+                         : !deps && (dep_file || dep_target || dep_phony) ? "-MF, -MT and -MP go with -MD"
+                         : deps && compile_only && ninputs > 1 && (dep_file || dep_target)
+                             ? "-MF and -MT name one rule: with -c or -S and several sources, each gets its own "
+                               "(NAME.d)"
                              : NULL;
     if (misuse) {
         cli_usage_error("vasm", "%s", misuse);
@@ -446,22 +508,43 @@ int main(int argc, char **argv)
         inputs[i].out = out_path ? NULL : default_output(inputs[i].path, as_source ? ".s.vasm" : ".vo");
     if (!out_path && !compile_only)
         out_path = "a.out";
+    /* -MD: a rule per output, in NAME.d beside it (or -MF). */
+    for (size_t i = 0; i < ninputs && deps && compile_only; i++) {
+        const char *target = out_path ? out_path : inputs[i].out;
+        if (!dep_file && strcmp(target, "-") == 0) {
+            cli_usage_error("vasm", "-MD: the output is standard output; name the dependency file with -MF FILE");
+            rc = CLI_EXIT_USAGE;
+            goto early;
+        }
+        inputs[i].dep_file = dep_file ? NULL : dep_default_name(target);
+    }
+    if (deps && !compile_only) {
+        if (!dep_file && strcmp(out_path, "-") == 0) {
+            cli_usage_error("vasm", "-MD: the output is standard output; name the dependency file with -MF FILE");
+            rc = CLI_EXIT_USAGE;
+            goto early;
+        }
+        link_dep_file = dep_file ? NULL : dep_default_name(out_path);
+    }
 
     {
         const char **in_paths = calloc(ninputs, sizeof *in_paths);
-        const char **out_paths = calloc(ninputs + 5, sizeof *out_paths);
+        const char **out_paths = calloc(2 * ninputs + 7, sizeof *out_paths);
         if (!in_paths || !out_paths)
             abort();
         for (size_t i = 0; i < ninputs; i++) {
             in_paths[i] = inputs[i].path;
             out_paths[5 + i] = inputs[i].out;
+            out_paths[5 + ninputs + i] = inputs[i].dep_file;
         }
+        out_paths[5 + 2 * ninputs] = dep_file;
+        out_paths[6 + 2 * ninputs] = link_dep_file;
         out_paths[0] = out_path;
         out_paths[1] = listing;
         out_paths[2] = map;
         out_paths[3] = disassembly;
         out_paths[4] = sched_report && *sched_report ? sched_report : NULL;
-        int clash = cli_check_outputs("vasm", in_paths, ninputs, out_paths, ninputs + 5);
+        int clash = cli_check_outputs("vasm", in_paths, ninputs, out_paths, 2 * ninputs + 7);
         free(in_paths);
         free(out_paths);
         if (clash) {
@@ -483,6 +566,11 @@ int main(int argc, char **argv)
          * then symbols): each source's messages are printed top to bottom. */
         diag_flush(d);
         diag_hold(d);
+        dep_list *in_deps = compile_only ? &in->deps : &link_deps;
+        if (strcmp(in->path, "-") != 0)   /* standard input is no file make can check */
+            dep_add_input(in_deps, in->path);
+        opt.on_include = deps ? dep_on_include : NULL;
+        opt.on_include_arg = in_deps;
         if (ends_with(in->path, ".vo")) {
             img_status st;
             in->obj = img_read_file(in->path, &st);
@@ -520,7 +608,7 @@ int main(int argc, char **argv)
     }
     diag_flush(d);
 
-    outputs outs = {.items = calloc(ninputs + 5, sizeof *outs.items), .n = 0};
+    outputs outs = {.items = calloc(2 * ninputs + 6, sizeof *outs.items), .n = 0};
     if (!outs.items)
         abort();
     vimage *exe = NULL;
@@ -534,6 +622,9 @@ int main(int argc, char **argv)
         fclose(f);
         add_output(&outs, out_path ? out_path : inputs[i].out, text, size);
     }
+    for (size_t i = 0; i < ninputs && !status && compile_only && deps; i++)
+        add_dep_output(&outs, dep_file ? dep_file : inputs[i].dep_file, dep_target,
+                       out_path ? out_path : inputs[i].out, &inputs[i].deps, dep_phony);
     for (size_t i = 0; i < ninputs && !status && compile_only && !as_source; i++) {
         if (check_output(inputs[i].obj, d) == 0)
             add_image_output(&outs, out_path ? out_path : inputs[i].out, inputs[i].obj);
@@ -562,6 +653,9 @@ int main(int argc, char **argv)
             free(map_text);
         } else {
             add_image_output(&outs, out_path, exe);
+            if (deps)
+                add_dep_output(&outs, dep_file ? dep_file : link_dep_file, dep_target, out_path, &link_deps,
+                               dep_phony);
             if (map)
                 add_output(&outs, map, map_text, map_size);
             else
@@ -612,7 +706,11 @@ int main(int argc, char **argv)
         img_free(inputs[i].obj);
         free(inputs[i].text);
         free(inputs[i].out);
+        free(inputs[i].dep_file);
+        dep_free(&inputs[i].deps);
     }
+    free(link_dep_file);
+    dep_free(&link_deps);
     free(outs.items);
     free(inputs);
     free(dirs);
@@ -625,8 +723,11 @@ int main(int argc, char **argv)
 early:   /* --help, --version and usage errors */
     diag_free(d);
     free(unknown_warnings);
-    for (size_t i = 0; i < ninputs; i++)
+    free(link_dep_file);
+    for (size_t i = 0; i < ninputs; i++) {
         free(inputs[i].out);
+        free(inputs[i].dep_file);
+    }
     free(inputs);
     free(dirs);
     free(defines);

@@ -42,7 +42,8 @@
 #define LINE_SIZE 8
 #define RELOC_SIZE 16
 #define SLOT_LINE_SIZE 16
-#define SECTION_COUNT 7      /* ids 1 .. SECTION_COUNT */
+#define SECTION_COUNT 8      /* ids 1 .. SECTION_COUNT */
+#define SYMLINE_SIZE 8
 
 /* ------------------------------------------------------------------ */
 /* Errors */
@@ -624,6 +625,9 @@ static int validate_symbols(const vimage *img, img_status *st)
                         i, sym->name);
         if (!*name)
             return fail(st, IMG_ERR_BAD_SYMBOL, "symbol %u has an empty name", i);
+        if (sym->file && !img_string(img, sym->file))
+            return fail(st, IMG_ERR_BAD_SYMBOL, "symbol %u (%s): file offset %u does not start a string", i,
+                        name, sym->file);
         /* An extern may leave its kind to the definition (0). */
         if (sym->kind > IMG_SYM_CONST || (sym->kind == 0 && sym->binding != IMG_BIND_EXTERN))
             return fail(st, IMG_ERR_BAD_SYMBOL, "symbol %u (%s): unknown kind %u", i, name,
@@ -1103,6 +1107,11 @@ static int encode_valid(const vimage *img, enc_out *o)
         plan[n++] = (section_plan){IMG_SEC_RELOCS, RELOC_SIZE * (uint64_t)img->nrelocs, 0};
     if (img->slot_lines && img->nslots)
         plan[n++] = (section_plan){IMG_SEC_SLOTLINES, SLOT_LINE_SIZE * (uint64_t)img->nslots, 0};
+    int symlines = 0;
+    for (uint32_t i = 0; i < img->nsymbols && !symlines; i++)
+        symlines = img->symbols[i].file || img->symbols[i].column || img->symbols[i].length;
+    if (symlines)
+        plan[n++] = (section_plan){IMG_SEC_SYMLINES, SYMLINE_SIZE * (uint64_t)img->nsymbols, 0};
 
     uint64_t total = HEADER_SIZE + SECTION_ENTRY_SIZE * (uint64_t)n;
     for (int s = 0; s < n; s++) {
@@ -1119,7 +1128,11 @@ static int encode_valid(const vimage *img, enc_out *o)
     uint8_t *p = enc_room(o, HEADER_SIZE + SECTION_ENTRY_SIZE * (size_t)n);
     memset(p, 0, HEADER_SIZE);
     memcpy(p, IMG_MAGIC, 4);
-    put_u16(p + 4, IMG_VERSION);
+    /* The lowest version that holds the file (image.h). */
+    int columns = 0;
+    for (uint32_t i = 0; i < img->nrelocs && !columns; i++)
+        columns = img->relocs[i].column != 0;
+    put_u16(p + 4, columns || symlines ? IMG_VERSION : IMG_VERSION_MIN);
     put_u16(p + 6, (uint32_t)img->type);
     put_u32(p + 8, (uint32_t)total);
     put_u32(p + 16, (uint32_t)n);
@@ -1194,8 +1207,7 @@ static int encode_valid(const vimage *img, enc_out *o)
                 p = put_u32(enc_room(o, RELOC_SIZE), r->slot);
                 *p++ = r->operand;
                 *p++ = r->kind;
-                *p++ = 0;   /* u16 reserved */
-                *p++ = 0;
+                p = put_u16(p, r->column);
                 p = put_u32(p, r->symbol);
                 o->p = put_u32(p, (uint32_t)r->addend);
             }
@@ -1207,6 +1219,13 @@ static int encode_valid(const vimage *img, enc_out *o)
                 p = put_u32(p, l->line);
                 p = put_u32(p, l->call_file);
                 o->p = put_u32(p, l->call_line);
+            }
+            break;
+        case IMG_SEC_SYMLINES:
+            for (uint32_t i = 0; i < img->nsymbols; i++) {
+                p = put_u32(enc_room(o, SYMLINE_SIZE), img->symbols[i].file);
+                p = put_u16(p, img->symbols[i].column);
+                o->p = put_u16(p, img->symbols[i].length);
             }
             break;
         }
@@ -1241,7 +1260,7 @@ int img_encode(const vimage *img, uint8_t **out, size_t *out_size)
 /* Decoding: the container */
 
 static const char *const section_names[SECTION_COUNT + 1] = {
-    NULL, "CODE", "STRINGS", "SYMBOLS", "LINES", "MEMORY", "RELOCS", "SLOTLINES",
+    NULL, "CODE", "STRINGS", "SYMBOLS", "LINES", "MEMORY", "RELOCS", "SLOTLINES", "SYMLINES",
 };
 
 typedef struct {
@@ -1259,14 +1278,14 @@ static int read_header(const uint8_t *data, size_t size, section_view sec[SECTIO
         return fail(st, IMG_ERR_BAD_MAGIC, "the file starts with %02x %02x %02x %02x, not \"%s\"",
                     data[0], data[1], data[2], data[3], IMG_MAGIC);
     uint16_t version = get_u16(data + 4), t = get_u16(data + 6);
-    if (version != IMG_VERSION)
+    if (version < IMG_VERSION_MIN)
         return fail(st, IMG_ERR_BAD_VERSION,
-                    version < IMG_VERSION
-                        ? "version %u is older than this reader's version %d (assemble or link "
-                          "the file again)"
-                        : "version %u is newer than this reader's version %d (a newer vliwkit "
-                          "wrote it)",
-                    version, IMG_VERSION);
+                    "version %u is older than this reader's versions %d..%d (assemble or link the file again)",
+                    version, IMG_VERSION_MIN, IMG_VERSION);
+    if (version > IMG_VERSION)
+        return fail(st, IMG_ERR_BAD_VERSION,
+                    "version %u is newer than this reader's versions %d..%d (a newer vliwkit wrote it)", version,
+                    IMG_VERSION_MIN, IMG_VERSION);
     if (t != IMG_EXECUTABLE && t != IMG_OBJECT)
         return fail(st, IMG_ERR_BAD_TYPE, "type %u is neither executable (1) nor object (2)", t);
     uint32_t declared = get_u32(data + 8);
@@ -1310,6 +1329,17 @@ static int read_header(const uint8_t *data, size_t size, section_view sec[SECTIO
         sec[id].size = len;
         start[id] = off;
         end[id] = (uint64_t)off + len;
+    }
+    /* Version 2 had no relocation columns (those bytes were reserved) and
+     * no SYMLINES. */
+    if (version == 2 && sec[IMG_SEC_SYMLINES].data)
+        return fail(st, IMG_ERR_BAD_SECTION, "a SYMLINES section in a version 2 file");
+    const section_view *rel = &sec[IMG_SEC_RELOCS];
+    for (uint32_t i = 0; version == 2 && rel->data && i < rel->size / RELOC_SIZE; i++) {
+        uint16_t column = get_u16(rel->data + (size_t)i * RELOC_SIZE + 6);
+        if (column)
+            return fail(st, IMG_ERR_RESERVED, "relocation %u: reserved bytes are 0x%04x (a version 2 file)", i,
+                        column);
     }
     *type = (img_type)t;
     return 0;
@@ -1433,6 +1463,22 @@ static int read_symbols(vimage *img, section_view s, img_status *st)
     return 0;
 }
 
+static int read_symlines(vimage *img, section_view s, img_status *st)
+{
+    if (!s.data)
+        return 0;
+    if (s.size != (uint64_t)SYMLINE_SIZE * img->nsymbols)
+        return fail(st, IMG_ERR_BAD_SYMBOL, "SYMLINES section of %u bytes for %u symbols (needs %llu)", s.size,
+                    img->nsymbols, (unsigned long long)SYMLINE_SIZE * img->nsymbols);
+    for (uint32_t i = 0; i < img->nsymbols; i++) {
+        const uint8_t *p = s.data + (size_t)i * SYMLINE_SIZE;
+        img->symbols[i].file = get_u32(p);
+        img->symbols[i].column = get_u16(p + 4);
+        img->symbols[i].length = get_u16(p + 6);
+    }
+    return 0;
+}
+
 static int read_lines(vimage *img, section_view s, img_status *st)
 {
     if (!s.data)
@@ -1509,11 +1555,8 @@ static int read_relocs(vimage *img, section_view s, img_status *st)
     img->cap_relocs = n;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *p = s.data + (size_t)i * RELOC_SIZE;
-        if (get_u16(p + 6))
-            return fail(st, IMG_ERR_RESERVED, "relocation %u: reserved bytes are 0x%04x", i,
-                        get_u16(p + 6));
         img->relocs[i] = (img_reloc){
-            .slot = get_u32(p), .operand = p[4], .kind = p[5], .symbol = get_u32(p + 8),
+            .slot = get_u32(p), .operand = p[4], .kind = p[5], .column = get_u16(p + 6), .symbol = get_u32(p + 8),
             .addend = (int32_t)get_u32(p + 12),
         };
     }
@@ -1529,7 +1572,8 @@ static vimage *decode_checked(const section_view sec[SECTION_COUNT + 1], img_typ
     if (read_strings(img, sec[IMG_SEC_STRINGS], st) || read_code(img, sec[IMG_SEC_CODE], st) ||
         read_symbols(img, sec[IMG_SEC_SYMBOLS], st) || read_lines(img, sec[IMG_SEC_LINES], st) ||
         read_memory(img, sec[IMG_SEC_MEMORY], st) || read_relocs(img, sec[IMG_SEC_RELOCS], st) ||
-        read_slot_lines(img, sec[IMG_SEC_SLOTLINES], st) || img_validate(img, st)) {
+        read_slot_lines(img, sec[IMG_SEC_SLOTLINES], st) || read_symlines(img, sec[IMG_SEC_SYMLINES], st) ||
+        img_validate(img, st)) {
         img_free(img);
         return NULL;
     }
@@ -1719,7 +1763,7 @@ static int slot_files_ok(const vimage *shim, const uint8_t *p, uint32_t n)
 static int scan_rest(img_view *v, vimage *shim, int check)
 {
     img_status st;
-    if (v->section[IMG_SEC_RELOCS] && check)
+    if ((v->section[IMG_SEC_RELOCS] || v->section[IMG_SEC_SYMLINES]) && check)
         return -1;   /* objects: left to decode_checked */
     section_view mem = {v->section[IMG_SEC_MEMORY], v->section_size[IMG_SEC_MEMORY]};
     int framed = read_memory(shim, mem, &st);
@@ -1861,6 +1905,7 @@ vimage *img_view_image(const img_view *v)
     read_memory(img, sec[IMG_SEC_MEMORY], &st);
     read_relocs(img, sec[IMG_SEC_RELOCS], &st);
     read_slot_lines(img, sec[IMG_SEC_SLOTLINES], &st);
+    read_symlines(img, sec[IMG_SEC_SYMLINES], &st);
     return img;
 }
 

@@ -6,7 +6,7 @@
  *
  *   header (32 bytes)
  *     0  u8[4] magic "VLWK"
- *     4  u16   version (2)
+ *     4  u16   version (2, or 3 when a relocation has a column)
  *     6  u16   type: 1 executable image, 2 relocatable object
  *     8  u32   file size in bytes
  *    12  u32   CRC-32 (IEEE) of the whole file, this field taken as 0
@@ -25,9 +25,12 @@
  *     LINES   (4) per bundle: u32 file (string offset), u32 line (0: none)
  *     MEMORY  (5) segments: u32 address, u32 word count, the words
  *     RELOCS  (6) 16-byte entries: u32 slot index, u8 operand, u8 kind,
- *                 u16 zero, u32 symbol index, i32 addend
+ *                 u16 column (version 3; zero in version 2), u32 symbol
+ *                 index, i32 addend
  *     SLOTLINES (7) per slot: u32 file, u32 line, u32 macro call file,
  *                 u32 macro call line (0: not from a macro)
+ *     SYMLINES (8) per symbol: u32 file of its definition, u16 column,
+ *                 u16 length (version 3; objects, for the linker's messages)
  *
  * The in-memory form (vimage) is what the assembler builds, the linker
  * merges and the simulator loads.  Readers validate everything before
@@ -44,7 +47,12 @@
 #include "isa.h"
 
 #define IMG_MAGIC "VLWK"
-#define IMG_VERSION 2
+/* The format version this library writes at most and reads.  A writer
+ * writes the lowest version that holds the file: 2 unless a relocation
+ * has a column or a symbol a place (SYMLINES; version 3), so images, which
+ * have neither, are what version 2 wrote, byte for byte. */
+#define IMG_VERSION 3
+#define IMG_VERSION_MIN 2
 /* The largest file the readers take from a stream (a mapped file is
  * checked against its header's size instead). */
 #define IMG_MAX_FILE_SIZE (1u << 30)
@@ -60,6 +68,7 @@ typedef enum {
     IMG_SEC_MEMORY = 5,
     IMG_SEC_RELOCS = 6,
     IMG_SEC_SLOTLINES = 7,
+    IMG_SEC_SYMLINES = 8,
 } img_section_id;
 
 typedef enum {
@@ -87,6 +96,13 @@ typedef struct {
     uint32_t value;
     uint32_t size;
     uint32_t line;        /* source line of the definition (0: unknown) */
+    /* Where the definition is written, for the linker's messages (SYMLINES,
+     * version 3; objects): its file (string offset; 0: unknown, the line
+     * is then in the module's first source file), and its column and
+     * length in that line (0: unknown).  The linker leaves them out of
+     * images. */
+    uint32_t file;
+    uint16_t column, length;
 } img_symbol;
 
 typedef enum {
@@ -100,6 +116,8 @@ typedef struct {
     uint32_t slot;        /* index into the image's slots */
     uint8_t operand;      /* 0 .. ISA_MAX_ARGS-1 */
     uint8_t kind;         /* img_reloc_kind */
+    uint16_t column;      /* 1-based column of the operand in its slot's source line
+                             (SLOTLINES), for the linker's messages; 0: unknown */
     uint32_t symbol;      /* index into the image's symbols */
     int32_t addend;
 } img_reloc;
@@ -286,8 +304,8 @@ typedef struct {
      * view decoded */
     const uint8_t *data;
     size_t size;
-    const uint8_t *section[IMG_SEC_SLOTLINES + 1];   /* by section id; NULL: absent */
-    uint32_t section_size[IMG_SEC_SLOTLINES + 1];
+    const uint8_t *section[IMG_SEC_SYMLINES + 1];   /* by section id; NULL: absent */
+    uint32_t section_size[IMG_SEC_SYMLINES + 1];
     void *map;                    /* a mapping of size bytes, or NULL */
     uint8_t *owned;               /* a buffer to free, or NULL */
     uint32_t *own_index;

@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     img_status st;
     vimage *img = img_decode(bytes, size, &st);
     if (img) {
-        dis_options opt = {1, 1, 0, 1};
+        dis_options opt = {.names = 1, .addresses = 1, .python = 0, .lines = 1};
         dis_print(fuzz_sink(), img, &opt);
         char why[256];
         dis_python_check(img, why, sizeof why);

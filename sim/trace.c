@@ -120,6 +120,21 @@ static int operand_name(const sim_tracer *t, uint32_t addr, uint32_t width, strb
     return 1;
 }
 
+/* "vals[0], vals[0], tmp": the slot's scratch operands by name, into
+ * names; returns whether at least one has a name. */
+static int slot_operand_names(const sim_tracer *t, const isa_slot *slot, strbuf *names)
+{
+    isa_operand_effect fx[ISA_MAX_RANGES];
+    int nfx = isa_scratch_operands(slot->op, fx);
+    int named = 0;
+    for (int i = 0; i < nfx; i++) {
+        int64_t addr = slot->arg[fx[i].arg] + (fx[i].disp_arg >= 0 ? slot->arg[fx[i].disp_arg] : 0);
+        sb_printf(names, i ? ", " : "");
+        named |= operand_name(t, (uint32_t)addr, fx[i].words, names);
+    }
+    return named;
+}
+
 /* "valu + 16, 16, 24  (vals[0], vals[0], tmp)": the canonical text, then
  * the names of the scratch operands when at least one has a name. */
 static char *annotated_slot_json(const sim_tracer *t, uint32_t bundle, int slot_in_bundle,
@@ -127,15 +142,8 @@ static char *annotated_slot_json(const sim_tracer *t, uint32_t bundle, int slot_
 {
     char text[512];
     sim_format_slot(t->prog, bundle, slot_in_bundle, text, sizeof text);
-    isa_operand_effect fx[ISA_MAX_RANGES];
-    int nfx = isa_scratch_operands(slot->op, fx);
     strbuf names = {0};
-    int named = 0;
-    for (int i = 0; i < nfx; i++) {
-        int64_t addr = slot->arg[fx[i].arg] + (fx[i].disp_arg >= 0 ? slot->arg[fx[i].disp_arg] : 0);
-        sb_printf(&names, i ? ", " : "");
-        named |= operand_name(t, (uint32_t)addr, fx[i].words, &names);
-    }
+    int named = slot_operand_names(t, slot, &names);
     strbuf full = {0};
     if (named) {
         strbuf plain = {0};
@@ -308,24 +316,37 @@ static void text_write(sim_tracer *t, FILE *f, char space, const sim_write *x)
         fprintf(f, " %u", x->values[j]);
 }
 
-/* The bundle's slots on the engines --trace-engines shows, "< a ; b >"
- * (or the one slot alone); returns how many there are (0: none). */
+/* Whether the text trace shows a slot of engine e: every slot, or with
+ * --trace-engines those of the engines named. */
+static int text_shown(const sim_tracer *t, int e)
+{
+    return !t->opt.engines || engine_shown(t, e);
+}
+
+/* The bundle's slots on the engines the text trace shows, "< a ; b >" (or
+ * the one slot alone), each followed by its scratch operands' names when
+ * the image has them ("load const 89, 79  (c[79])"); returns how many
+ * there are (0: none). */
 static int shown_slots(const sim_tracer *t, uint32_t pc, char *buf, size_t size, size_t *need)
 {
     const vimage *img = t->img;
     uint32_t first = img->bundle_start[pc], end = img->bundle_start[pc + 1];
     int n = 0;
     for (uint32_t i = first; i < end; i++)
-        n += engine_shown(t, isa_ops[img->slots[i].op].engine);
+        n += text_shown(t, isa_ops[img->slots[i].op].engine);
     *need = 0;
     buf[0] = '\0';
     char slot[1024];
     for (uint32_t i = first, k = 0; i < end; i++) {
-        if (!engine_shown(t, isa_ops[img->slots[i].op].engine))
+        if (!text_shown(t, isa_ops[img->slots[i].op].engine))
             continue;
         sim_format_slot(t->prog, pc, (int)(i - first), slot, sizeof slot);
+        strbuf names = {0};
+        int named = slot_operand_names(t, &img->slots[i], &names);
         size_t at = *need < size ? *need : size - 1;
-        *need += (size_t)snprintf(buf + at, size - at, "%s%s", k == 0 ? (n > 1 ? "< " : "") : " ; ", slot);
+        *need += (size_t)snprintf(buf + at, size - at, "%s%s%s%s%s", k == 0 ? (n > 1 ? "< " : "") : " ; ", slot,
+                                  named ? "  (" : "", named ? names.s : "", named ? ")" : "");
+        free(names.s);
         k++;
     }
     if (n > 1) {
@@ -340,10 +361,11 @@ static void text_step(sim_tracer *t, const sim_step *st)
     FILE *f = t->opt.text;
     char source[600], bundle[4096];
     size_t need;
-    if (!t->opt.engines)
-        need = sim_format_slot(t->prog, st->pc, -1, bundle, sizeof bundle);
-    else if (shown_slots(t, st->pc, bundle, sizeof bundle, &need) == 0)
-        return;   /* no slot on the engines asked for */
+    if (shown_slots(t, st->pc, bundle, sizeof bundle, &need) == 0) {
+        if (t->opt.engines)
+            return;   /* no slot on the engines asked for */
+        need = sim_format_slot(t->prog, st->pc, -1, bundle, sizeof bundle);   /* nop */
+    }
     sim_format_source(t->prog, st->pc, -1, source, sizeof source);
     fprintf(f, "cycle %llu  core %d  pc %u", (unsigned long long)st->cycle, st->core, st->pc);
     if (*source)

@@ -66,11 +66,11 @@ static void error(const char *fmt, ...)
  * Files: raw little-endian words, written atomically (temp file + rename)
  */
 
-/* Starts one of vrun's output files.  A file named "-" is a file here:
- * standard output carries the report. */
+/* Starts one of vrun's output files ("-": standard output, which the
+ * option checks gave to this output alone). */
 static int open_output(outfile *out, const char *path)
 {
-    if (outfile_open(out, strcmp(path, "-") == 0 ? "./-" : path) != 0) {
+    if (outfile_open(out, path) != 0) {
         error("cannot write %s: %s", path, strerror(errno));
         return -1;
     }
@@ -471,10 +471,7 @@ static int open_traces(const vrun_options *o, const sim_program *p, outfile *chr
     if (o->trace_file && open_output(chrome, o->trace_file) != 0)
         return -1;
     if (o->trace_text) {
-        /* Unlike the other outputs, the text trace takes "-" for standard output. */
-        int failed = strcmp(o->trace_text, "-") == 0 ? outfile_open(text, "-")
-                                                      : open_output(text, o->trace_text);
-        if (failed) {
+        if (open_output(text, o->trace_text) != 0) {
             outfile_discard(chrome);
             return -1;
         }
@@ -493,7 +490,7 @@ static int close_traces(const vrun_options *o, outfile *chrome, outfile *text, s
     sim_tracer_free(tracer);
     if (chrome->f && commit_output(chrome, o->trace_file) != 0)
         rc = -1;
-    else if (o->trace_file && !o->quiet)   /* the default name is easily missed */
+    else if (o->trace_file && !o->quiet && strcmp(o->trace_file, "-") != 0)   /* the default name is easily missed */
         fprintf(stderr, "vrun: wrote the Chrome trace to %s (open it in ui.perfetto.dev)\n",
                 o->trace_file);
     /* A text trace on standard output is left unchecked, like the report
@@ -546,8 +543,9 @@ static int write_profiles(const vrun_options *o, const run_result *r, const sim_
     int rc = 0;
     uint64_t cycles = sim_cycles(r->m);
     if (o->profile_file && (!o->json || o->profile_file_given)) {
-        if (strcmp(o->profile_file, "-") == 0) {
-            sim_profile_print(stderr, profile, cycles);
+        if (!o->profile_file_given || strcmp(o->profile_file, "-") == 0) {
+            /* the default is standard error; "-" standard output, as for every output */
+            sim_profile_print(o->profile_file_given ? stdout : stderr, profile, cycles);
         } else {
             outfile out;
             if (open_output(&out, o->profile_file) != 0)

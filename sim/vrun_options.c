@@ -54,6 +54,9 @@ void vrun_print_usage(FILE *out)
 "                      (default: standard output)\n"
 "  --report=FILE       a self-contained HTML report: verdict, utilization over\n"
 "                      time, the bundle grid, hottest lines, idle stretches\n"
+"The FILE of --trace, --trace-text, --profile or --annotate may also be the next\n"
+"argument when one image remains (--trace t.json k.bin). '-' is standard input\n"
+"for the image or --mem-in, standard output for an output (with -q, and only one).\n"
 "  -h, --help          this help\n"
 "  -V, --version       the version\n"
 "\n"
@@ -170,7 +173,13 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o)
     o->trace_last = UINT64_MAX;
     int trace_filter = 0;
 
+    /* An optional value may also come as the next argument when taking it
+     * leaves exactly one image: `--trace t.json k.bin` and `k.bin --trace
+     * t.json` trace to t.json, `--trace k.bin` runs k.bin.  Operands right
+     * after such an option are candidates, decided once all are known. */
     const char *optional_without_value = NULL;   /* e.g. "--trace", for the hint below */
+    struct { int option; const char *value; } cand[4];
+    int ncand = 0, after_optional = 0;
     int nimages = 0;
     const char *extra = NULL;
     cli_parser cp;
@@ -290,21 +299,45 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o)
         case CLI_BAD:
             return VRUN_OPTIONS_USAGE_ERROR;
         case CLI_OPERAND:
+            if (after_optional && ncand < 4) {
+                cand[ncand].option = after_optional;
+                cand[ncand++].value = optarg;
+                break;
+            }
             if (nimages++ == 0)
                 o->image = optarg;
             else if (!extra)
                 extra = optarg;
             break;
         }
-        if (c == OPT_TRACE || c == OPT_TRACE_TEXT || c == OPT_PROFILE || c == OPT_ANNOTATE)
+        int optional = c == OPT_TRACE || c == OPT_TRACE_TEXT || c == OPT_PROFILE || c == OPT_ANNOTATE;
+        if (optional)
             optional_without_value = optarg ? optional_without_value : cp.text;
+        after_optional = optional && !optarg ? c : 0;
     }
+    if (nimages == 0 && ncand == 1) {   /* `--trace k.bin`: the image */
+        o->image = cand[0].value;
+        nimages = 1;
+        ncand = 0;
+    }
+    if (nimages == 1)
+        for (int i = 0; i < ncand; i++) {
+            const char **target = cand[i].option == OPT_TRACE        ? &o->trace_file
+                                  : cand[i].option == OPT_TRACE_TEXT ? &o->trace_text
+                                  : cand[i].option == OPT_PROFILE    ? &o->profile_file
+                                                                     : &o->annotate_file;
+            if (!*cand[i].value)
+                return usage_error("%s: the file name is empty", cand[i].option == OPT_TRACE ? "--trace"
+                                   : cand[i].option == OPT_TRACE_TEXT ? "--trace-text"
+                                   : cand[i].option == OPT_PROFILE ? "--profile" : "--annotate");
+            *target = cand[i].value;
+            o->profile_file_given |= cand[i].option == OPT_PROFILE;
+        }
+    else if (ncand && !nimages)   /* `--trace a --profile b`: which one is the image? */
+        return usage_error("'%s' or '%s' could be the image: give the file of %s with '=' (%s=FILE)",
+                           cand[0].value, cand[1].value, optional_without_value, optional_without_value);
     if (!nimages)
         return usage_error("no image given");
-    if (extra && optional_without_value)
-        return usage_error("one image only ('%s' is extra; the file of %s is given with '=': "
-                           "%s=%s)", extra, optional_without_value, optional_without_value,
-                           o->image);
     if (extra)
         return usage_error("one image only ('%s' is extra)", extra);
 
@@ -329,12 +362,39 @@ vrun_options_result vrun_parse_options(int argc, char **argv, vrun_options *o)
     if (o->json && o->trace_text && strcmp(o->trace_text, "-") == 0)
         return usage_error("--json owns standard output: give the text trace a "
                                           "file (--trace-text=FILE)");
+    if (o->json && o->profile_file_given && strcmp(o->profile_file, "-") == 0)
+        return usage_error("--json owns standard output: without a file, the profile goes into "
+                           "the JSON (--profile)");
     if (o->json && o->annotate_file && strcmp(o->annotate_file, "-") == 0)
         return usage_error("--json owns standard output: give the annotation a "
                                           "file (--annotate=FILE)");
     if (trace_filter && !o->trace_file && !o->trace_text)
         return usage_error("--trace-cycles and --trace-engines need --trace or "
                                           "--trace-text");
+    if (o->mem_in && strcmp(o->image, "-") == 0 && strcmp(o->mem_in, "-") == 0)
+        return usage_error("the image and --mem-in cannot both be standard input ('-')");
+    /* "-" is standard output for every output.  The report goes there, and
+     * the text outputs may follow it (the text trace and the annotation by
+     * default); a binary or JSON output needs it alone, so only under -q. */
+    static const char *const names[] = {"--mem-out", "--scratch-out", "--trace", "--report",
+                                        "--trace-text", "--annotate", "--profile"};
+    const char *to_stdout[] = {o->mem_out, o->scratch_out, o->trace_file, o->report_file,
+                               o->trace_text, o->annotate_file, o->profile_file_given ? o->profile_file : NULL};
+    const char *binary = NULL, *other = NULL;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!to_stdout[i] || strcmp(to_stdout[i], "-") != 0)
+            continue;
+        const char **slot = i < 4 ? &binary : &other;
+        if (i < 4 && binary)
+            return usage_error("%s and %s both go to standard output ('-')", binary, names[i]);
+        if (!*slot)
+            *slot = names[i];
+        if (i < 4 && (!o->quiet || o->output))
+            return usage_error("%s -: standard output carries the report; add -q (and no -o) to "
+                               "give it to %s, or name a file", names[i], names[i]);
+    }
+    if (binary && other)
+        return usage_error("%s and %s both go to standard output ('-')", binary, other);
     const char *inputs[] = {o->image, o->mem_in};
     const char *outputs[] = {o->output, o->mem_out, o->scratch_out, o->trace_file, o->trace_text,
                              o->profile_file, o->annotate_file, o->report_file};

@@ -32,7 +32,7 @@ typedef struct {
     const char *trace_text;      /* NULL: no text trace; "-": standard output */
     uint64_t trace_first, trace_last;
     unsigned trace_engines;      /* 0: all */
-    const char *profile_file;    /* NULL: no --profile; "-": standard error */
+    const char *profile_file;    /* NULL: no --profile; not given: standard error; "-": standard output */
     int profile_file_given;      /* --profile=FILE (written even with --json) */
     const char *annotate_file;   /* NULL: no --annotate; "-": standard output */
     const char *report_file;     /* NULL: no HTML report */

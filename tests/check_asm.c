@@ -1293,6 +1293,54 @@ START_TEST(test_each_slot_records_its_own_line_and_its_outermost_macro_call)
 }
 END_TEST
 
+/* The linker cites a relocated operand at its slot's line and at the
+ * column the relocation keeps: where the operand is written, counted as
+ * the assembler's own messages count (1-based, bytes); 0 for an operand
+ * written on another line than its slot (a macro argument). */
+START_TEST(test_relocations_keep_the_column_of_their_operand)
+{
+    vimage *obj = clean(".extern w, f\n"
+                        ".macro m x\n"
+                        "    alu + w, \x5cx, w\n"
+                        ".endm\n"
+                        "    alu + w + 1, w[2], w\n"
+                        "    m w\n"
+                        "    flow jump f\n");
+    /* line 5: "    alu + w + 1, w[2], w": w + 1 at 11, w[2] at 18, w at 24 */
+    static const struct { uint32_t slot; uint8_t operand; uint16_t column; } want[] = {
+        {0, 0, 11}, {0, 1, 18}, {0, 2, 24},
+        {1, 0, 11}, {1, 1, 0}, {1, 2, 18},   /* the macro body's line; x was written at the call */
+        {2, 0, 15},
+    };
+    ck_assert_uint_eq(obj->nrelocs, sizeof want / sizeof want[0]);
+    for (uint32_t i = 0; i < obj->nrelocs; i++) {
+        const img_reloc *r = &obj->relocs[i];
+        ck_assert_uint_eq(r->slot, want[i].slot);
+        ck_assert_uint_eq(r->operand, want[i].operand);
+        ck_assert_msg(r->column == want[i].column, "relocation %u: column %u, want %u", i, r->column,
+                      want[i].column);
+    }
+    img_free(obj);
+}
+END_TEST
+
+/* An extern array is indexed in words, bounded by its declared extent. */
+START_TEST(test_extern_arrays_are_indexed_in_words_within_their_extent)
+{
+    vimage *obj = clean(".extern w[4], v\n    alu + w[3], v[9], w + 1\n");
+    ck_assert_uint_eq(obj->nrelocs, 3);
+    ck_assert_int_eq(obj->relocs[0].addend, 3);
+    ck_assert_int_eq(obj->relocs[1].addend, 9);   /* no extent: the linker checks it */
+    ck_assert_int_eq(obj->relocs[2].addend, 1);
+    img_free(obj);
+    expect_error(".extern w[4]\n    alu + w[4], w, w\n", "a.vasm:2:11: error: index 4 is outside 'w' (w[0..3])");
+    expect_error(".extern w[4]\n    valu + w, w, w\n",
+                 "a.vasm:2:12: error: vector operand w+0 covers words 0..7 of 'w', which has 4 (0..3)");
+    expect_error(".extern v\n    alu + v[-1], v, v\n", "a.vasm:2:11: error: index -1 is outside 'v' (an index is not negative)");
+    expect_error(".extern f\n    flow jump f\n    alu + f[1], f, f\n", "a.vasm:3:11: error: 'f' is");
+}
+END_TEST
+
 static Suite *asm_suite(void)
 {
     Suite *s = suite_create("asm");
@@ -1324,6 +1372,8 @@ static Suite *asm_suite(void)
     tcase_add_test(tc, test_global_must_be_defined);
     tcase_add_test(tc, test_entry_claims_the_label_at_the_first_bundle);
     tcase_add_test(tc, test_two_modules_link_through_globals);
+    tcase_add_test(tc, test_relocations_keep_the_column_of_their_operand);
+    tcase_add_test(tc, test_extern_arrays_are_indexed_in_words_within_their_extent);
     suite_add_tcase(s, tc);
     tc = tcase_create("slots");
     tcase_add_test(tc, test_unknown_op_and_wrong_engine);

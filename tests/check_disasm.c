@@ -15,6 +15,7 @@
 
 #include "disasm.h"
 #include "image.h"
+#include "srclines.h"
 #include "testdir.h"
 
 static isa_slot slot_of(const char *engine, const char *mnemonic, int64_t a0, int64_t a1, int64_t a2,
@@ -282,6 +283,77 @@ static void assert_python(const vimage *img, int names, const char *want)
     free(got);
 }
 
+/* -S: the source each bundle comes from, as comment lines before it. */
+static char *listing_with_source(const vimage *img, src_cache *c)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    ck_assert_ptr_nonnull(f);
+    dis_options opt = {.names = 0, .source = c};
+    ck_assert_int_eq(dis_print(f, img, &opt), 0);
+    fclose(f);
+    return text;
+}
+
+START_TEST(test_source_lines_come_before_their_bundle_with_short_gaps_filled)
+{
+    src_cache *c = src_cache_new();
+    const char *src = ".word a\nstart:\n    alu + a, a, a\n# far below\n\n\n\n\n\n\n\n\n\n    flow halt\n";
+    src_cache_add_text(c, "k.vasm", src, strlen(src));
+    vimage *img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, "k.vasm", 3);
+    add(img, slot_of("alu", "+", 0, 0, 0, 0));
+    img_set_slot_line(img, 0, "k.vasm", 3, NULL, 0);
+    img_begin_bundle(img, "k.vasm", 3);   /* the same line again: not repeated */
+    add(img, slot_of("alu", "+", 0, 0, 0, 0));
+    img_set_slot_line(img, 1, "k.vasm", 3, NULL, 0);
+    img_begin_bundle(img, "k.vasm", 14);  /* 11 lines on: shown alone */
+    add(img, slot_of("flow", "halt", 0, 0, 0, 0));
+    img_set_slot_line(img, 2, "k.vasm", 14, NULL, 0);
+    img_begin_bundle(img, "k.vasm", 3);   /* back up: the line alone */
+    add(img, slot_of("alu", "+", 1, 1, 1, 0));
+    img_set_slot_line(img, 3, "k.vasm", 3, NULL, 0);
+    char *got = listing_with_source(img, c);
+    ck_assert_str_eq(got, "# k.vasm:3:     alu + a, a, a\n"
+                          "alu + 0, 0, 0\n"
+                          "alu + 0, 0, 0\n"
+                          "# k.vasm:14:     flow halt\n"
+                          "flow halt\n"
+                          "# k.vasm:3:     alu + a, a, a\n"
+                          "alu + 1, 1, 1\n");
+    free(got);
+    /* A gap of up to 8 lines brings the lines between along. */
+    vimage *near = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(near, "k.vasm", 1);
+    add(near, slot_of("alu", "+", 0, 0, 0, 0));
+    img_begin_bundle(near, "k.vasm", 3);
+    add(near, slot_of("alu", "+", 0, 0, 0, 0));
+    got = listing_with_source(near, c);   /* no SLOTLINES: each slot takes its bundle's line */
+    ck_assert_str_eq(got, "# k.vasm:1: .word a\nalu + 0, 0, 0\n# k.vasm:2: start:\n# k.vasm:3:     alu + a, a, a\n"
+                          "alu + 0, 0, 0\n");
+    free(got);
+    img_free(near);
+    img_free(img);
+    src_cache_free(c);
+}
+END_TEST
+
+START_TEST(test_source_of_an_unreadable_file_shows_its_line_numbers)
+{
+    src_cache *c = src_cache_new();
+    vimage *img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, "/nonexistent/dir/k.vasm", 7);
+    add(img, slot_of("flow", "halt", 0, 0, 0, 0));
+    img_begin_bundle(img, NULL, 0);   /* no line: nothing shown */
+    char *got = listing_with_source(img, c);
+    ck_assert_str_eq(got, "# /nonexistent/dir/k.vasm:7:\nflow halt\nnop\n");
+    free(got);
+    img_free(img);
+    src_cache_free(c);
+}
+END_TEST
+
 START_TEST(test_python_form_is_a_list_of_engine_dicts)
 {
     vimage *img = img_new(IMG_EXECUTABLE);
@@ -530,6 +602,8 @@ static Suite *disasm_suite(void)
     tcase_add_test(names, test_lines_end_the_trailing_comment_with_each_slots_own_line);
     tcase_add_test(names, test_object_operands_are_named_by_their_relocation);
     tcase_add_test(names, test_names_cannot_break_the_line);
+    tcase_add_test(names, test_source_lines_come_before_their_bundle_with_short_gaps_filled);
+    tcase_add_test(names, test_source_of_an_unreadable_file_shows_its_line_numbers);
     suite_add_tcase(s, names);
 
     TCase *python = tcase_create("python");

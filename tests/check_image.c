@@ -266,6 +266,7 @@ static void assert_same_image(const vimage *a, const vimage *b)
         ck_assert_uint_eq(a->relocs[i].slot, b->relocs[i].slot);
         ck_assert_uint_eq(a->relocs[i].operand, b->relocs[i].operand);
         ck_assert_uint_eq(a->relocs[i].kind, b->relocs[i].kind);
+        ck_assert_uint_eq(a->relocs[i].column, b->relocs[i].column);
         ck_assert_uint_eq(a->relocs[i].symbol, b->relocs[i].symbol);
         ck_assert_int_eq(a->relocs[i].addend, b->relocs[i].addend);
     }
@@ -349,12 +350,44 @@ START_TEST(test_object_with_relocations_round_trips)
 {
     vimage *img = object_with_relocs();
     encoded e = encode_ok(img);
-    ck_assert_uint_eq(rd32(e.data + 4) & 0xFFFF, IMG_VERSION);
+    ck_assert_uint_eq(rd32(e.data + 4) & 0xFFFF, 2);   /* no column: what version 2 wrote */
     ck_assert_uint_eq(rd32(e.data + 4) >> 16, IMG_OBJECT);
     vimage *back = decode_ok(e);
     assert_same_image(img, back);
     free(e.data);
     img_free(back);
+    img->relocs[1].column = 17;   /* a column needs version 3 */
+    e = encode_ok(img);
+    ck_assert_uint_eq(rd32(e.data + 4) & 0xFFFF, 3);
+    back = decode_ok(e);
+    assert_same_image(img, back);
+    ck_assert_uint_eq(back->relocs[1].column, 17);
+    free(e.data);
+    img_free(back);
+    img_free(img);
+}
+END_TEST
+
+/* Version 3 gave the relocation's bytes 6..7 a meaning (the column); in
+ * a version 2 file they are still reserved. */
+START_TEST(test_a_relocation_column_needs_version_3)
+{
+    vimage *img = object_with_relocs();
+    encoded e = encode_ok(img);
+    int entry = section_entry(e.data, IMG_SEC_RELOCS);
+    ck_assert_int_ge(entry, 0);
+    uint8_t *relocs = e.data + rd32(e.data + 32 + 12 * entry + 4);
+    wr16(relocs + 16 + 6, 5);   /* relocation 1, in a file that says version 2 */
+    expect_resealed_error(e, IMG_ERR_RESERVED, "relocation 1: reserved bytes are 0x0005 (a version 2 file)");
+    e = encode_ok(img);
+    relocs = e.data + rd32(e.data + 32 + 12 * entry + 4);
+    wr16(relocs + 16 + 6, 5);
+    wr16(e.data + 4, 3);
+    reseal(e.data, e.size);
+    vimage *back = decode_ok(e);
+    ck_assert_uint_eq(back->relocs[1].column, 5);
+    img_free(back);
+    free(e.data);
     img_free(img);
 }
 END_TEST
@@ -640,7 +673,7 @@ START_TEST(test_bad_magic_version_and_type_are_named)
     expect_resealed_error(e, IMG_ERR_BAD_MAGIC, NULL);
 
     e = encode_ok(img);
-    wr16(e.data + 4, IMG_VERSION - 1);
+    wr16(e.data + 4, IMG_VERSION_MIN - 1);
     expect_resealed_error(e, IMG_ERR_BAD_VERSION, "is older than this reader's");
 
     e = encode_ok(img);
@@ -1080,6 +1113,42 @@ START_TEST(test_a_view_names_the_same_sources_as_its_image)
 }
 END_TEST
 
+/* SYMLINES: where each symbol is defined (version 3, objects), for the
+ * linker's messages. */
+START_TEST(test_symbol_places_round_trip_and_need_version_3)
+{
+    vimage *img = object_with_relocs();
+    img->symbols[0].file = img_intern(img, "inc/defs.inc");
+    img->symbols[0].column = 7;
+    img->symbols[0].length = 4;
+    encoded e = encode_ok(img);
+    ck_assert_uint_eq(rd32(e.data + 4) & 0xFFFF, 3);
+    uint32_t size;
+    section(e.data, IMG_SEC_SYMLINES, &size);
+    ck_assert_uint_eq(size, 8 * img->nsymbols);
+    vimage *back = decode_ok(e);
+    ck_assert_str_eq(img_string(back, back->symbols[0].file), "inc/defs.inc");
+    ck_assert_uint_eq(back->symbols[0].column, 7);
+    ck_assert_uint_eq(back->symbols[0].length, 4);
+    ck_assert_uint_eq(back->symbols[1].file, 0);
+    img_free(back);
+    free(e.data);
+
+    e = encode_ok(img);   /* a version 2 file has no SYMLINES */
+    wr16(e.data + 4, 2);
+    expect_resealed_error(e, IMG_ERR_BAD_SECTION, "SYMLINES section in a version 2 file");
+    e = encode_ok(img);
+    uint8_t *places = section(e.data, IMG_SEC_SYMLINES, NULL);
+    wr32(places + 8 * 1, rd32(e.data + 8) + 1);               /* symbol 1's file: past the strings */
+    expect_resealed_error(e, IMG_ERR_BAD_SYMBOL, "symbol 1");
+    e = encode_ok(img);
+    int entry = section_entry(e.data, IMG_SEC_SYMLINES);
+    wr32(e.data + 32 + 12 * entry + 8, size - 8);             /* one symbol short */
+    expect_resealed_error(e, IMG_ERR_BAD_SYMBOL, "SYMLINES");
+    img_free(img);
+}
+END_TEST
+
 START_TEST(test_slot_lines_must_cover_every_slot_with_valid_files)
 {
     vimage *img = every_op_image(IMG_EXECUTABLE);
@@ -1483,6 +1552,8 @@ static Suite *image_suite(void)
     tcase_add_test(trip, test_crc32_agrees_with_the_bitwise_definition_at_every_length);
     tcase_add_test(trip, test_every_op_round_trips_in_an_executable);
     tcase_add_test(trip, test_object_with_relocations_round_trips);
+    tcase_add_test(trip, test_a_relocation_column_needs_version_3);
+    tcase_add_test(trip, test_symbol_places_round_trip_and_need_version_3);
     tcase_add_test(trip, test_header_fields_sit_where_the_format_says);
     tcase_add_test(trip, test_intern_returns_one_offset_per_distinct_string);
     tcase_add_test(trip, test_intern_into_a_decoded_image_finds_its_strings);

@@ -389,6 +389,7 @@ START_TEST(test_const_relocation_takes_the_value_of_any_symbol_kind)
     img_add_reloc(b, c3, 2, IMG_REL_CONST, t, -1);
     vimage *exe = link_ok(objs, 2);
     uint8_t used[ISA_SCRATCH_WORDS] = {0};
+    used[0] = 1;                                       /* c3 reads and writes word 0 by number */
     reference_first_fit(used, 10);                     /* a's pad comes first */
     int64_t at = reference_first_fit(used, 2);
     uint32_t base = a->nslots;
@@ -654,6 +655,29 @@ START_TEST(test_operands_inside_an_extern_link)
 }
 END_TEST
 
+/* A use is cited at its relocation's column, a definition where SYMLINES
+ * puts it (an included file, with its column). */
+START_TEST(test_messages_cite_the_columns_the_object_records)
+{
+    vimage *objs[2];
+    vimage *a = objs[0] = img_new(IMG_OBJECT), *b = objs[1] = img_new(IMG_OBJECT);
+    uint32_t e = sym(a, "w", IMG_SYM_SCRATCH, IMG_BIND_EXTERN, 0, 0, 0, 1);
+    uint32_t v = bundle1(a, "main.vasm", 3, mk(ISA_OP_VALU_ADD, 0, 0, 0, 0));
+    img_add_reloc(a, v, 1, IMG_REL_SCRATCH, e, 0);
+    a->relocs[0].column = 13;
+    uint32_t w = sym(b, "w", IMG_SYM_SCRATCH, IMG_BIND_GLOBAL, 0, 0, 1, 2);
+    b->symbols[w].file = img_intern(b, "inc/vars.inc");
+    b->symbols[w].column = 7;
+    b->symbols[w].length = 1;
+    halt_bundle(b, "lib.vasm", 5);
+    char *text = link_fails(objs, 2);
+    ck_assert_has(text, "main.vasm:3:13: error: vector operand w+0 covers words 0..7 of 'w', which has 1 (0..0)");
+    ck_assert_has(text, "inc/vars.inc:2:7: note: 'w' is declared here");
+    free(text);
+    free_all(objs, 2);
+}
+END_TEST
+
 START_TEST(test_an_extern_declared_bigger_than_its_definition_is_an_error)
 {
     vimage *objs[2];
@@ -888,6 +912,34 @@ START_TEST(test_first_fit_fills_holes_between_fixed_symbols)
     /* The holes were used: q went to 8 (3 is a one-word hole), r to 3. */
     ck_assert_uint_eq(find_symbol(exe, "q", 0)->value, 8);
     ck_assert_uint_eq(find_symbol(exe, "r", 0)->value, 3);
+    img_free(exe);
+    free_all(objs, 2);
+}
+END_TEST
+
+/* A scratch operand without a relocation is an absolute address: the
+ * word it names is kept free of variables, whichever module uses it. */
+START_TEST(test_literal_scratch_addresses_are_never_given_to_a_variable)
+{
+    vimage *objs[2];
+    vimage *a = objs[0] = img_new(IMG_OBJECT), *b = objs[1] = img_new(IMG_OBJECT);
+    uint32_t x = sym(a, "x", IMG_SYM_SCRATCH, IMG_BIND_LOCAL, 0, 0, 8, 1);
+    bundle1(a, "a.vasm", 2, mk(ISA_OP_ALU_EQ, 1, 0, 0, 0));          /* words 1 and 0 by number */
+    uint32_t r = bundle1(a, "a.vasm", 3, mk(ISA_OP_VALU_ADD, 0, 16, 16, 0));
+    img_add_reloc(a, r, 0, IMG_REL_SCRATCH, x, 0);                   /* relocated: reserves nothing */
+    bundle1(b, "b.vasm", 1, mk(ISA_OP_LOAD_OFFSET, 40, 30, 2, 0));  /* words 42 and 32 */
+    sym(b, "v", IMG_SYM_SCRATCH, IMG_BIND_LOCAL, 0, 0, 8, 2);
+    sym(b, "big", IMG_SYM_SCRATCH, IMG_BIND_LOCAL, 0, 0, 20, 3);
+    sym(b, "pin", IMG_SYM_SCRATCH, IMG_BIND_LOCAL, IMG_SYMF_FIXED, 42, 1, 4);  /* may alias a literal */
+    vimage *exe = link_ok(objs, 2);
+    uint8_t used[ISA_SCRATCH_WORDS] = {0};
+    used[42] = 1;                                   /* pin, fixed */
+    used[0] = used[1] = used[32] = 1;               /* literals */
+    memset(used + 16, 1, 8);                        /* valu's sources 16..23 */
+    ck_assert_uint_eq(find_symbol(exe, "x", 0)->value, reference_first_fit(used, 8));
+    ck_assert_uint_eq(find_symbol(exe, "v", 0)->value, reference_first_fit(used, 8));
+    ck_assert_uint_eq(find_symbol(exe, "big", 0)->value, reference_first_fit(used, 20));
+    ck_assert_uint_eq(find_symbol(exe, "x", 0)->value, 2);         /* not 0, which the alu == reads */
     img_free(exe);
     free_all(objs, 2);
 }
@@ -1400,6 +1452,8 @@ static Suite *link_suite(void)
     tc = tcase_create("layout");
     tcase_add_test(tc, test_fixed_scratch_is_placed_before_automatic);
     tcase_add_test(tc, test_first_fit_fills_holes_between_fixed_symbols);
+    tcase_add_test(tc, test_literal_scratch_addresses_are_never_given_to_a_variable);
+    tcase_add_test(tc, test_messages_cite_the_columns_the_object_records);
     tcase_add_test(tc, test_entry_module_is_placed_first);
     tcase_add_test(tc, test_memory_segments_are_concatenated);
     suite_add_tcase(s, tc);

@@ -1773,9 +1773,10 @@ END_TEST
 
 START_TEST(test_a_numeric_scratch_address_is_ordered_against_named_scratch)
 {
-    /* a is the first variable the linker places: word 0.  The region
-     * writes word 0 by number, then reads a: sequentially b = 5 + 5. */
-    const char *src = ".word a, b\n"
+    /* a is word 0 (the linker places no variable on a literal address,
+     * so the alias is a fixed one).  The region writes word 0 by number,
+     * then reads a: sequentially b = 5 + 5. */
+    const char *src = ".word a @ 0, b\n"
                       ".linear\n"
                       "    load const 0, 5\n"
                       "    alu + b, a, a\n"

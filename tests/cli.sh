@@ -124,6 +124,18 @@ for t in vasm vld vdis vrun; do
     rm -f "$tmp/hardlink"
 done
 
+# Both linkers cite a link error at file:line:col with the source line and
+# a caret, from what the object records (docs/objects.md#errors).
+printf '.extern helpr\n.entry\nmain:\n    flow jump helpr\n' >"$tmp/u.vasm"
+"$bin/vasm" -c "$tmp/u.vasm" -o "$tmp/u.vo" || exit 99
+for t in vasm vld; do
+    run $t 1 u.vo -o u.bin
+    has "$tmp/err" "u.vasm:4:15: error: undefined symbol 'helpr'"
+    has "$tmp/err" "    4 |     flow jump helpr"
+    has "$tmp/err" "      |               ^"
+    prefixed $t
+done
+
 # Tool-specific outputs are checked too (maps, listings, memory dumps).
 run vasm 2 k.vasm -o a.bin --map k.vasm
 has "$tmp/err" "vasm: error: input file 'k.vasm' is the same as output file 'k.vasm'"
@@ -132,9 +144,12 @@ has "$tmp/err" "vasm: error: two outputs go to the same file 'same.out'"
 run vld 2 k.vo -o a.bin --map k.vo
 run vrun 2 k.bin --mem-out k.bin
 has "$tmp/err" "vrun: error: input file 'k.bin' is the same as output file 'k.bin'"
-# An optional value needs '='; the error says so.
-run vrun 2 --trace t.json k.bin
-has "$tmp/err" "--trace=t.json"
+# An optional value follows '=', or is the next argument when one image
+# remains; when either of two could be the image, the error asks for '='.
+run vrun 0 --trace t.json k.bin
+has "$tmp/err" "wrote the Chrome trace to t.json"
+run vrun 2 --trace t.json --profile k.bin
+has "$tmp/err" "give the file of --profile with '=' (--profile=FILE)"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

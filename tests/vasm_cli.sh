@@ -103,7 +103,8 @@ printf '.extern helper\n.entry\nflow jump helper\n' >"$tmp/main.vasm"
 check two-modules status 0 "$vasm" "$tmp/lib.vasm" "$tmp/main.vasm" -o "$tmp/two.bin" --map "$tmp/two.map"
 check map-written grep -q 'main.vasm' "$tmp/two.map"
 check undefined-extern status 1 "$vasm" "$tmp/main.vasm" -o "$tmp/one.bin"
-check undefined-extern-cites-source grep -q "main.vasm:3: error: undefined symbol 'helper'" "$tmp/err"
+check undefined-extern-cites-source grep -q "main.vasm:3:11: error: undefined symbol 'helper'" "$tmp/err"
+check undefined-extern-caret grep -q '^ *| *^$' "$tmp/err"
 check undefined-extern-shows-line grep -q '^ *3 | flow jump helper' "$tmp/err"
 check undefined-extern-no-output test ! -e "$tmp/one.bin"
 
@@ -171,6 +172,73 @@ check listing-source grep -q 'alu - acc, acc, one' "$tmp/l.lst"
 check listing-label grep -q '^loop:' "$tmp/l.lst"
 check reassemble status 0 "$vasm" -s "$tmp/l.dis" -o "$tmp/re.bin"
 check reassemble-same cmp -s "$tmp/stripped.bin" "$tmp/re.bin"
+
+# A literal scratch address keeps its word free of variables, in one file
+# and across modules (issue 11: `.word x, y` then `alu == x, y, 0` used to
+# put x on word 0 and compare x with itself).
+printf '.word x, y\n    alu == x, y, 0\n    flow halt\n' >"$tmp/lit.vasm"
+check literal-one-file status 0 "$vasm" "$tmp/lit.vasm" --disassemble "$tmp/lit.dis" -o "$tmp/lit.bin"
+check literal-not-shared sh -c "grep -q 'alu == ' '$tmp/lit.dis' && ! grep -q '0=x' '$tmp/lit.dis'"
+printf '.extern x\n.entry\nmain:\n    alu + x, 5, 0\n    flow halt\n' >"$tmp/litm.vasm"
+printf '.global x\n.word x\n' >"$tmp/litl.vasm"
+check literal-object status 0 "$vasm" -c "$tmp/litm.vasm" -o "$tmp/litm.vo"
+check literal-object-2 status 0 "$vasm" -c "$tmp/litl.vasm" -o "$tmp/litl.vo"
+check literal-across-modules status 0 "${vasm%vasm}vld" "$tmp/litm.vo" "$tmp/litl.vo" -o "$tmp/litm.bin" --map "$tmp/litm.map"
+check literal-map sh -c "grep -q '^  x  *1 ' '$tmp/litm.map' && grep -q 'literals  *2 words' '$tmp/litm.map'"
+
+# .extern arrays are indexed in words; a declared extent bounds the index
+# in the file, the definition bounds it at link time.
+printf '.extern w[4]\n.entry\nmain:\n    alu + w[3], w, w + 1\n    flow halt\n' >"$tmp/xa.vasm"
+printf '.global w\n.word w[4]\n' >"$tmp/xl.vasm"
+check extern-index status 0 "$vasm" "$tmp/xa.vasm" "$tmp/xl.vasm" --disassemble "$tmp/xa.dis" -o "$tmp/xa.bin"
+check extern-index-value grep -q 'alu + 3, 0, 1 .*3=w+3' "$tmp/xa.dis"
+printf '.extern w[4]\n    alu + w[4], w, w\n' >"$tmp/xb.vasm"
+check extern-index-extent status 1 "$vasm" -c "$tmp/xb.vasm" -o "$tmp/xb.vo"
+check extern-index-extent-text grep -q "xb.vasm:2:11: error: index 4 is outside 'w' (w\[0..3\])" "$tmp/err"
+printf '.extern w\n.entry\nmain:\n    alu + w[5], w, w\n    flow halt\n' >"$tmp/xc.vasm"
+check extern-index-link status 1 "$vasm" "$tmp/xc.vasm" "$tmp/xl.vasm" -o "$tmp/xc.bin"
+check extern-index-link-text grep -q "xc.vasm:4:.*error: w+5 is outside 'w', which has 4 words (0..3)" "$tmp/err"
+
+# -MD: make dependencies of the includes, as gcc writes them; make itself
+# rebuilds the image when an included file changes.
+mkdir -p "$tmp/dep/inc"
+printf '.include "inc/a.inc"\n    alu + x, x, one\n    flow halt\n' >"$tmp/dep/k.vasm"
+printf '.word x\n.include "b.inc"\n' >"$tmp/dep/inc/a.inc"
+printf '.equ one, 1\n' >"$tmp/dep/inc/b.inc"
+check dep-md sh -c "cd '$tmp/dep' && '$vasm' -MD -MP k.vasm -o k.bin"
+check dep-rule grep -qx 'k.bin: k.vasm inc/a.inc inc/b.inc' "$tmp/dep/k.d"
+check dep-phony grep -qx 'inc/b.inc:' "$tmp/dep/k.d"
+check dep-mf-mt sh -c "cd '$tmp/dep' && '$vasm' -c -MD -MF deps.mk -MT 'obj/k.vo' k.vasm -o k.vo"
+check dep-mf-mt-rule grep -qx 'obj/k.vo: k.vasm inc/a.inc inc/b.inc' "$tmp/dep/deps.mk"
+check dep-mf-needs-md status 2 "$vasm" -MF "$tmp/x.d" "$tmp/good.vasm" -o "$tmp/x.bin"
+check dep-unknown-m status 2 "$vasm" -MX "$tmp/good.vasm"
+check dep-none-on-error status 1 "$vasm" -MD "$tmp/bad.vasm" -o "$tmp/bad.bin"
+check dep-none-on-error-file test ! -e "$tmp/bad.d"
+if command -v make >/dev/null 2>&1; then
+    printf 'k.bin: k.vasm\n\t"%s" -MD -MP k.vasm -o k.bin\n-include k.d\n' "$vasm" >"$tmp/dep/Makefile"
+    check dep-make-builds sh -c "cd '$tmp/dep' && rm -f k.bin k.d && make -s >/dev/null && test -e k.bin"
+    check dep-make-up-to-date sh -c "cd '$tmp/dep' && make -q"
+    touch -d '+2 seconds' "$tmp/dep/inc/b.inc"
+    check dep-make-sees-include sh -c "cd '$tmp/dep' && ! make -q"
+fi
+
+# vdis: the contents of an object or image (headers, symbols, relocations,
+# line map) and the source interleaved with the code (-S).
+vdis="${vasm%vasm}vdis"
+check vdis-obj status 0 "$vasm" -c "$tmp/xa.vasm" -o "$tmp/xa.vo"
+check vdis-x status 0 "$vdis" -x "$tmp/xa.vo"
+check vdis-x-header grep -q 'xa.vo:  vliwkit relocatable object, format version 3' "$tmp/out"
+check vdis-x-symbols grep -Eq '^ +- +4 +scratch +extern +- +1 +w$' "$tmp/out"
+check vdis-x-relocs grep -Eq '^ +0 +0 +1 +SCRATCH +w\+3 +.*xa.vasm:4$' "$tmp/out"
+check vdis-x-lines grep -Eq '^ +1 +0 +.*xa.vasm:5$' "$tmp/out"
+check vdis-x-no-code sh -c "! grep -q '^alu' '$tmp/out'"
+check vdis-t-d status 0 "$vdis" -t -d "$tmp/l.bin"
+check vdis-t-d-both sh -c "grep -Eq '^ +[0-9]+ +1 +scratch +local +- +1 +acc$' '$tmp/out' && grep -q '^alu - ' '$tmp/out'"
+check vdis-python-x status 2 "$vdis" --python -x "$tmp/l.bin"
+check vdis-S status 0 "$vdis" -S "$tmp/l.bin"
+check vdis-S-source grep -q "^# $tmp/good.vasm:6:     alu - acc, acc, one\$" "$tmp/out"
+check vdis-S-order sh -c "grep -A1 ':6:     alu - acc' '$tmp/out' | tail -1 | grep -q '^alu - '"
+check vdis-S-reassembles sh -c "'$vasm' -s - -o '$tmp/reS.bin' <'$tmp/out' && cmp -s '$tmp/stripped.bin' '$tmp/reS.bin'"
 
 echo "vasm_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -209,7 +209,7 @@ run 0 --cores 3 --trace="$tmp/t3.json" --trace-engines alu,flow --mem-in "$tmp/m
     grep -q '"cat":"load"' "$tmp/t3.json" && fail "--trace-engines alu,flow kept load slots"
 }
 run 0 --trace-text --mem-in "$tmp/m.in" "$tmp/memops.bin" && {
-    expect "$tmp/out" "cycle 0  core 0  pc 0  mk.vasm:1: < load const 0, 0 ; load const 1, 1 >"
+    expect "$tmp/out" "cycle 0  core 0  pc 0  mk.vasm:1: < load const 0, 0  (a0) ; load const 1, 1  (a1) >"
     expect "$tmp/out" "s[12] = 11"
     expect "$tmp/out" "m[2] = 11"
     expect "$tmp/out" "trace_write 5"
@@ -242,6 +242,39 @@ run 0 --trials 3 --seed 5 --height 4 --rounds 6 --batch 16 "$tmp/small.bin" &&
 run 1 --trials 2 "$tmp/empty.bin"
 run 0 --json --trials 2 --seed 1 --height 4 --rounds 6 --batch 16 "$tmp/small.bin" &&
     valid_json "$tmp/out"
+
+# --- an optional file as the next argument, when one image remains
+run 0 --trace "$tmp/sep.json" "$tmp/baseline.bin" && valid_json "$tmp/sep.json" &&
+    expect "$tmp/err" "wrote the Chrome trace to $tmp/sep.json"
+run 0 "$tmp/baseline.bin" --trace-text "$tmp/sep.txt" --trace-cycles 0:2 && expect "$tmp/sep.txt" "cycle 0"
+run 2 --trace "$tmp/a.json" --profile "$tmp/baseline.bin" && expect "$tmp/err" "could be the image" &&
+    expect "$tmp/err" "(--profile=FILE)"
+run 2 --trace "$tmp/a.json" "$tmp/baseline.bin" "$tmp/baseline.bin" && expect "$tmp/err" "one image only"
+# --- '-': standard input for the image and --mem-in, standard output for an output under -q
+checks=$((checks + 1))
+"$vrun" -q - <"$tmp/baseline.bin" || fail "vrun - <image"
+checks=$((checks + 1))
+"$vrun" -q --mem-in - --mem-out "$tmp/stdin.out" "$tmp/memops.bin" <"$tmp/m.in" &&
+    "$vrun" -q --mem-in "$tmp/m.in" --mem-out "$tmp/file.out" "$tmp/memops.bin" &&
+    cmp -s "$tmp/stdin.out" "$tmp/file.out" || fail "--mem-in - reads standard input"
+run 2 --mem-in - - && expect "$tmp/err" "cannot both be standard input"
+run 0 -q --scratch-out "$tmp/s.file" "$tmp/baseline.bin"
+checks=$((checks + 1))
+"$vrun" -q --scratch-out - "$tmp/baseline.bin" >"$tmp/s.stdout" && cmp -s "$tmp/s.file" "$tmp/s.stdout" ||
+    fail "--scratch-out - writes the scratch to standard output"
+run 2 --scratch-out - "$tmp/baseline.bin" && expect "$tmp/err" "standard output carries the report"
+run 2 -q --trace - --mem-out - "$tmp/baseline.bin" && expect "$tmp/err" "both go to standard output"
+run 0 --trace-text --annotate --trace-cycles 0:1 "$tmp/baseline.bin" && expect "$tmp/out" "cycle 0" &&
+    expect "$tmp/out" "PASS"   # text outputs may share standard output with the report
+run 0 -q --profile=- "$tmp/baseline.bin" && expect "$tmp/out" "profile: 147734 cycles x 1 core"
+checks=$((checks + 1))
+[ -s "$tmp/err" ] && fail "--profile=- wrote to standard error: $(head -c 200 "$tmp/err")"
+run 2 --json --profile=- "$tmp/baseline.bin" && expect "$tmp/err" "--json owns standard output"
+checks=$((checks + 1))
+[ ! -e ./- ] || fail "an output named '-' made a file called '-'"
+# --- the text trace names scratch operands, as the Chrome trace does
+run 0 --trace-text="$tmp/names.txt" --mem-in "$tmp/m.in" "$tmp/memops.bin" &&
+    expect "$tmp/names.txt" "load const 0, 0  (a0)"
 
 # --- option errors exit 2
 for bad in "--seed abc" "--seed -1" "--seed 18446744073709551616" "--seed 1x" "--cores 0" \
