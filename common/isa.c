@@ -90,24 +90,44 @@ static int imm_arg(const isa_op_info *info)
     return -1;
 }
 
+/* Each op's scratch operands, worked out from isa.def on the first call:
+ * the assembler and linker ask for every slot, several times. */
+static struct {
+    int n;
+    isa_operand_effect fx[ISA_MAX_RANGES];
+} scratch_table[ISA_OP_COUNT];
+static int scratch_table_ready;
+
+static void scratch_table_init(void)
+{
+    for (int op = 0; op < ISA_OP_COUNT; op++) {
+        const isa_op_info *info = &isa_ops[op];
+        int n = 0, imm = imm_arg(info);
+        /* Written: d, D, e (isa.def); read: s, S, f. */
+        for (int a = 0; a < info->nargs; a++) {
+            char k = info->kinds[a];
+            int writes;
+            switch (k) {
+            case 'd': case 'D': case 'e': writes = 1; break;
+            case 's': case 'S': case 'f': writes = 0; break;
+            default: continue;
+            }
+            int displaced = k == 'e' || k == 'f';
+            scratch_table[op].fx[n++] = (isa_operand_effect){(uint8_t)a, (uint8_t)writes,
+                                                             (k == 'D' || k == 'S') ? ISA_VLEN : 1,
+                                                             (int8_t)(displaced ? imm : -1)};
+        }
+        scratch_table[op].n = n;
+    }
+    scratch_table_ready = 1;
+}
+
 int isa_scratch_operands(int op, isa_operand_effect out[ISA_MAX_RANGES])
 {
-    const isa_op_info *info = &isa_ops[op];
-    int n = 0, imm = imm_arg(info);
-    /* Written: d, D, e (isa.def); read: s, S, f.  A switch, not a search
-     * of a string: this runs for every slot of every bundle checked. */
-    for (int a = 0; a < info->nargs; a++) {
-        char k = info->kinds[a];
-        int writes;
-        switch (k) {
-        case 'd': case 'D': case 'e': writes = 1; break;
-        case 's': case 'S': case 'f': writes = 0; break;
-        default: continue;
-        }
-        int displaced = k == 'e' || k == 'f';
-        out[n++] = (isa_operand_effect){(uint8_t)a, (uint8_t)writes, (k == 'D' || k == 'S') ? ISA_VLEN : 1,
-                                        (int8_t)(displaced ? imm : -1)};
-    }
+    if (!scratch_table_ready)
+        scratch_table_init();
+    int n = scratch_table[op].n;
+    memcpy(out, scratch_table[op].fx, (size_t)n * sizeof *out);
     return n;
 }
 
