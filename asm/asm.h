@@ -61,9 +61,9 @@ unsigned asm_warning_bit(const char *name);
 #define ASM_MAX_SOURCE_SIZE (256u << 20)  /* bytes of one source or included file */
 #define ASM_MAX_REPEAT 1000000        /* iterations of one .rept or .for */
 #define ASM_MAX_STATEMENTS 50000000   /* statements one source may expand to */
+#define ASM_MAX_ERRORS 100000         /* errors, repetitions counted, before expansion stops */
 #define ASM_MAX_TEMP_WORDS 1048576    /* words of one .temp/.vtemp array */
-#define ASM_MAX_BUNDLES 4194304       /* bundles of one source's program */
-#define ASM_MAX_SLOTS 4194304         /* slots of one source's program */
+#define ASM_MAX_BUNDLES 4194304       /* bundles, and slots, of one source's program (asm_options.max_bundles) */
 #define ASM_STR_(x) #x
 #define ASM_STR(x) ASM_STR_(x)        /* a limit spelled in a message */
 
@@ -79,6 +79,11 @@ typedef struct {
      * it reads it (vasm -MD); NULL: none. */
     void (*on_include)(void *arg, const char *path);
     void *on_include_arg;
+    /* The program's limit in bundles, and in slots: 0 for ASM_MAX_BUNDLES;
+     * a program embedding the assembler may lower it (the fuzz harness does,
+     * as SQLite's fuzzers lower sqlite3_limit: a runaway input then stops
+     * early instead of taking a gigabyte at the full limit). */
+    uint32_t max_bundles;
 } asm_options;
 
 /* No include directories or defines, the default warnings. */

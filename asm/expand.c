@@ -854,10 +854,11 @@ static void expand_bundle(expander *x, const asm_stmt *s)
     asm_program *p = x->p;
     /* Checked here, before the arrays grow: a .rept in a .rept would take
      * gigabytes before the statement limit. */
-    if (!x->in_bundle && (p->nbundles >= ASM_MAX_BUNDLES || p->nslots + s->u.bundle.nslots > ASM_MAX_SLOTS)) {
-        error(x, &s->loc, "the program grows past %s (a runaway .rept or macro?)",
-              p->nbundles >= ASM_MAX_BUNDLES ? "the limit of " ASM_STR(ASM_MAX_BUNDLES) " bundles"
-                                             : "the limit of " ASM_STR(ASM_MAX_SLOTS) " slots");
+    const asm_options *opt = x->ctx->opt;
+    uint32_t limit = opt && opt->max_bundles && opt->max_bundles < ASM_MAX_BUNDLES ? opt->max_bundles : ASM_MAX_BUNDLES;
+    if (!x->in_bundle && (p->nbundles >= limit || p->nslots + s->u.bundle.nslots > limit)) {
+        error(x, &s->loc, "the program grows past the limit of %" PRIu32 " %s (a runaway .rept or macro?)", limit,
+              p->nbundles >= limit ? "bundles" : "slots");
         x->stopped = 1;
         return;
     }
@@ -1393,6 +1394,13 @@ static void expand_body(expander *x, const asm_body *body)
         }
         /* After the error limit nothing more would be shown. */
         if (diag_stopped(x->ctx->d)) {
+            x->stopped = 1;
+            break;
+        }
+        /* An error repeated in a loop is counted, not shown, yet each
+         * repetition costs its message: 50 million cost half a minute. */
+        if (diag_error_count(x->ctx->d) > ASM_MAX_ERRORS) {
+            error(x, &s->loc, "more than %d errors, repetitions counted: expansion stops here", ASM_MAX_ERRORS);
             x->stopped = 1;
             break;
         }

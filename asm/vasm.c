@@ -17,8 +17,10 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdio_ext.h>   /* __fpurge */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "asm.h"
@@ -165,6 +167,20 @@ static int set_color(diag *d, const char *f)
     return 0;
 }
 
+/* Whether a source can be read, errno telling why not: a directory
+ * cannot (it opens, and fails only when read). */
+static int readable_file(const char *path)
+{
+    struct stat st;
+    if (access(path, R_OK) != 0 || stat(path, &st) != 0)
+        return 0;
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return 0;
+    }
+    return 1;
+}
+
 /* ---- outputs ------------------------------------------------------------ */
 
 typedef struct {
@@ -214,9 +230,10 @@ static void cannot_write(diag *d, const output *out)
     diag_error(d, &loc, "cannot write: %s", strerror(errno));
 }
 
-/* Writes every output file in full to its temporary before renaming any,
- * so a failure leaves all existing files alone; standard output is written
- * last, once every file is in place. */
+/* Writes every output file in full to its temporary, then standard
+ * output, and only then renames the files into place: a failure in any
+ * write (a full disk, standard output on /dev/full) leaves all existing
+ * files alone. */
 static int commit_outputs(outputs *o, diag *d)
 {
     outfile *files = calloc((size_t)o->n + 1, sizeof *files);
@@ -233,18 +250,20 @@ static int commit_outputs(outputs *o, diag *d)
         }
     }
     for (int i = 0; i < o->n && !failed; i++)
+        if (is_stdout(&o->items[i]) && write_output(stdout, &o->items[i]) != 0) {
+            diag_error(d, NULL, "cannot write to standard output: %s", strerror(errno));
+            __fpurge(stdout);   /* reported: not again at exit (cli_check_stdout_at_exit) */
+            clearerr(stdout);
+            failed = 1;
+        }
+    for (int i = 0; i < o->n && !failed; i++)
         if (files[i].f && outfile_commit(&files[i]) != 0) {
             cannot_write(d, &o->items[i]);
             failed = 1;
         }
     for (int i = 0; i < o->n; i++) {
-        output *out = &o->items[i];
         outfile_discard(&files[i]);
-        if (!failed && is_stdout(out) && write_output(stdout, out) != 0) {
-            diag_error(d, NULL, "cannot write to standard output: %s", strerror(errno));
-            failed = 1;
-        }
-        free(out->data);
+        free(o->items[i].data);
     }
     free(files);
     return failed ? -1 : 0;
@@ -334,6 +353,7 @@ static void add_dep_output(outputs *o, const char *file, const char *given_targe
 
 int main(int argc, char **argv)
 {
+    cli_check_stdout_at_exit("vasm");
     static const cli_option options[] = {
         {'o', 'o', "output", CLI_ARG},
         {'c', 'c', NULL, CLI_NO_ARG},
@@ -595,7 +615,7 @@ int main(int argc, char **argv)
                 continue;
             }
             in->obj = asm_assemble_text(display_name(in->path), in->text, in->size, &opt, d);
-        } else if (access(in->path, R_OK) != 0) {
+        } else if (!readable_file(in->path)) {
             diag_loc loc = {in->path, 0, 0, 0};
             diag_error(d, &loc, "cannot read the source: %s", strerror(errno));
             status = CLI_EXIT_USAGE;

@@ -100,6 +100,7 @@ enum { OPT_NO_NAMES = 256, OPT_PYTHON, OPT_LINES, OPT_COLOR, OPT_HEADERS, OPT_LI
 
 int main(int argc, char **argv)
 {
+    cli_check_stdout_at_exit("vdis");
     static const cli_option options[] = {
         {'o', 'o', "output", CLI_ARG},
         {OPT_NO_NAMES, 0, "no-names", CLI_NO_ARG},

@@ -116,6 +116,7 @@ static void map_error(const char *path)
 
 int main(int argc, char **argv)
 {
+    cli_check_stdout_at_exit("vld");
     vld_args a = {0};
     int done = 0;
     int status = parse_args(argc, argv, &a, &done);
@@ -161,6 +162,12 @@ int main(int argc, char **argv)
         vimage *exe = lnk_link(inputs, a.ninputs, &opt, d);
         if (!exe) {
             status = CLI_EXIT_FAILED;
+        } else if (map.f && (fflush(map.f) != 0 || ferror(map.f))) {
+            /* The map is written out before the image, so that a map that
+             * cannot be written (a full disk, /dev/full) leaves no image. */
+            map_error(a.map);
+            status = CLI_EXIT_USAGE;
+            img_free(exe);
         } else {
             img_status st;
             if (img_write_file(exe, a.output, &st) != 0) {

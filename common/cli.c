@@ -1,7 +1,9 @@
 /* cli: option parsing and usage errors common to the tools (see cli.h). */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio_ext.h>   /* __fpending */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,6 +41,37 @@ void cli_error(const char *tool, const char *fmt, ...)
     va_start(ap, fmt);
     vreport(tool, 0, fmt, ap);
     va_end(ap);
+}
+
+/* The tool named in the exit check's message: an atexit handler takes
+ * no argument. */
+static const char *stdout_tool;
+
+static void check_stdout(void)
+{
+    /* fclose flushes, and reports a failed write even when fflush did not
+     * see it; ferror keeps the failure of an earlier write whose result
+     * was not checked (its errno is gone by now). */
+    int earlier = ferror(stdout), pending = __fpending(stdout) != 0;
+    errno = 0;
+    int closed = fclose(stdout) == 0;
+    /* Standard output closed by the caller (>&-) is no failure when
+     * nothing was to be written to it, as in gnulib's close_stdout. */
+    if (!closed && !earlier && !pending && errno == EBADF)
+        return;
+    if (!closed || earlier) {
+        cli_error(stdout_tool, "cannot write to standard output: %s",
+                  !closed && errno ? strerror(errno) : "a write failed");
+        _exit(CLI_EXIT_USAGE);
+    }
+}
+
+void cli_check_stdout_at_exit(const char *tool)
+{
+    /* Once: a test may run a tool's main more than once (fuzz/fuzz_cli.c). */
+    if (!stdout_tool && atexit(check_stdout) != 0)
+        abort();
+    stdout_tool = tool;
 }
 
 void cli_print_version(const char *tool)

@@ -70,6 +70,13 @@ int cli_next(cli_parser *p);
 void cli_usage_error(const char *tool, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "TOOL: error: MESSAGE" on standard error, for failures that are not misuse. */
 void cli_error(const char *tool, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Makes the exit check that everything written to standard output got
+ * there: at exit, standard output is flushed and closed (a full disk
+ * often shows only then), and a failure is reported ("TOOL: error:
+ * cannot write to standard output: REASON") and turns the exit status
+ * into CLI_EXIT_USAGE.  Every return from main and every exit() is
+ * covered; call it first in main. */
+void cli_check_stdout_at_exit(const char *tool);
 /* "TOOL (vliwkit) VERSION" on standard output. */
 void cli_print_version(const char *tool);
 

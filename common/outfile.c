@@ -1,6 +1,8 @@
 /* outfile: a temporary beside the target, renamed into place when complete. */
 #include "outfile.h"
 
+#include <stdio_ext.h>   /* __fpurge */
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +78,13 @@ int outfile_commit(outfile *o)
             failed = 1;
             err = errno;
         }
+        /* The caller reports the failure: what standard output could not
+         * take is dropped, so that the exit check (cli.h) does not report
+         * it again. */
+        if (o->f == stdout && failed) {
+            __fpurge(stdout);
+            clearerr(stdout);
+        }
         o->f = NULL;
         if (failed)
             errno = err;
@@ -111,7 +120,13 @@ void outfile_discard(outfile *o)
         unlink(o->temp);
         free(o->temp);
         o->temp = NULL;
-    } else if (o->f && o->f != stdout) {
+    } else if (o->f == stdout) {
+        /* Given up (the caller reports why): what standard output still
+         * holds is dropped, so that the exit check (cli.h) does not report
+         * a failed write a second time. */
+        __fpurge(stdout);
+        clearerr(stdout);
+    } else if (o->f) {
         fclose(o->f);   /* a device: what was written cannot be taken back */
     }
     o->f = NULL;

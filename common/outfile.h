@@ -11,7 +11,9 @@
  * other processes, not durable across a power loss.
  *
  * The path "-" means standard output, written directly; commit only
- * flushes it and discard cannot take back what was written.  A target
+ * flushes it (a failed commit drops what it could not take, so that the
+ * tools' exit check, cli.h, does not report it again) and discard cannot
+ * take back what was written.  A target
  * that is a device or a FIFO (/dev/null) is likewise
  * written in place, since a rename would replace the device itself.
  *

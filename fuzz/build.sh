@@ -9,14 +9,23 @@ build=$2
 out=$3
 CLANG=${CLANG:-clang}
 command -v "$CLANG" >/dev/null || { echo "fuzz: $CLANG not found (apt-get install clang)" >&2; exit 2; }
-flags="-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
+flags="-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -DPACKAGE_VERSION=\"fuzz\""
 incs="-I$src/common -I$src/sim -I$src/asm -I$src/lexer -I$src/parser -I$build/lexer -I$build/parser -I$src/fuzz"
 mkdir -p "$out/obj"
 libs="common/isa.c common/image.c common/diag.c common/text.c common/srclines.c common/xalloc.c
       common/outfile.c asm/ast.c asm/parse.c asm/program.c asm/expand.c asm/bind.c asm/opt.c
       asm/opt_sched.c asm/layout.c asm/source.c asm/emit.c asm/assemble.c asm/listing.c asm/link.c
       asm/disasm.c sim/machine.c sim/harness.c sim/trace.c sim/profile.c sim/report.c sim/memfile.c
-      common/spell.c fuzz/common.c"
+      common/spell.c common/cli.c sim/workload.c sim/vrun_options.c fuzz/common.c"
+# An object is rebuilt when its source is newer, and all of them when a
+# header or the ISA table is (a changed struct layout must not meet objects
+# compiled against the old one).
+stamp=$out/obj/.headers
+if [ ! -e "$stamp" ] || [ -n "$(find "$src/common" "$src/asm" "$src/sim" "$src/lexer" "$src/parser" "$src/fuzz" \
+        \( -name '*.h' -o -name '*.def' \) -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
+    rm -f "$out"/obj/*.o
+    touch "$stamp"
+fi
 objs=
 for f in $libs lexer/scanner.c parser/grammar.c; do
     # the scanner and the grammar are generated: in the build tree, or (from a
@@ -30,7 +39,11 @@ for f in $libs lexer/scanner.c parser/grammar.c; do
     fi
     objs="$objs $o"
 done
-for h in asm link image memfile; do
+for h in asm link image memfile cli; do
+    # fuzz_asm has its own mutator; fuzz_cli also runs the tools' mains (fuzz/main_TOOL.c)
+    extra=
+    [ "$h" = asm ] && extra="$src/fuzz/mutate_asm.c"
+    [ "$h" = cli ] && extra="$src/fuzz/main_vasm.c $src/fuzz/main_vld.c $src/fuzz/main_vdis.c"
     # shellcheck disable=SC2086
-    "$CLANG" $flags -fsanitize=fuzzer $incs "$src/fuzz/fuzz_$h.c" $objs -lm -o "$out/fuzz_$h"
+    "$CLANG" $flags -fsanitize=fuzzer $incs "$src/fuzz/fuzz_$h.c" $extra $objs -lm -o "$out/fuzz_$h"
 done

@@ -3,8 +3,8 @@
 # not need clang.  make check replays tests/fuzz/regressions/ through the
 # same harnesses built with gcc and fuzz/replay.c's main.
 FUZZ_SECONDS = 60
-FUZZ_HARNESSES = asm link image memfile
-fuzz: vasm lexer/scanner.c parser/grammar.c
+FUZZ_HARNESSES = asm link image memfile cli
+fuzz: vasm vld vdis vrun lexer/scanner.c parser/grammar.c
 	$(SHELL) $(srcdir)/fuzz/run.sh '$(abs_srcdir)' '$(abs_builddir)' '$(abs_builddir)/fuzz-out' $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
 .PHONY: fuzz
 clean-local: clean-fuzz
@@ -14,7 +14,7 @@ clean-fuzz:
 
 FUZZ_REPLAY_SOURCES = fuzz/fuzz.h fuzz/common.c fuzz/replay.c
 FUZZ_REPLAY_LIBS = libvliwasm.a libvliwlink.a libvliwdis.a libvliwsim.a libvliwcommon.a -lm
-check_PROGRAMS += fuzz/replay_asm fuzz/replay_link fuzz/replay_image fuzz/replay_memfile
+check_PROGRAMS += fuzz/replay_asm fuzz/replay_link fuzz/replay_image fuzz/replay_memfile fuzz/replay_cli
 fuzz_replay_asm_SOURCES = fuzz/fuzz_asm.c $(FUZZ_REPLAY_SOURCES)
 fuzz_replay_asm_LDADD = $(FUZZ_REPLAY_LIBS)
 fuzz_replay_link_SOURCES = fuzz/fuzz_link.c $(FUZZ_REPLAY_SOURCES)
@@ -23,6 +23,10 @@ fuzz_replay_image_SOURCES = fuzz/fuzz_image.c $(FUZZ_REPLAY_SOURCES)
 fuzz_replay_image_LDADD = $(FUZZ_REPLAY_LIBS)
 fuzz_replay_memfile_SOURCES = fuzz/fuzz_memfile.c $(FUZZ_REPLAY_SOURCES)
 fuzz_replay_memfile_LDADD = $(FUZZ_REPLAY_LIBS)
-$(fuzz_replay_asm_OBJECTS): parser/grammar.h
+fuzz_replay_cli_SOURCES = fuzz/fuzz_cli.c fuzz/main_vasm.c fuzz/main_vld.c fuzz/main_vdis.c \
+                          sim/vrun_options.c $(FUZZ_REPLAY_SOURCES)
+fuzz_replay_cli_LDADD = $(FUZZ_REPLAY_LIBS) libvliwwl.a
+$(fuzz_replay_asm_OBJECTS) $(fuzz_replay_cli_OBJECTS): parser/grammar.h
 TESTS += tests/fuzz_replay.sh
-EXTRA_DIST += tests/fuzz_replay.sh tests/fuzz fuzz/build.sh fuzz/run.sh fuzz/vasm.dict fuzz/README.md
+EXTRA_DIST += tests/fuzz_replay.sh tests/fuzz fuzz/build.sh fuzz/run.sh fuzz/vasm.dict fuzz/README.md \
+              fuzz/mutate_asm.c

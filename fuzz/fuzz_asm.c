@@ -3,8 +3,9 @@
  * executable and a short run, so that inputs the assembler accepts also
  * exercise the optimizer, the linker and the machine.
  *
- * The first byte picks the options (bits 0-1: -O level, bit 2: -Werror),
- * the rest is the source.  .include finds "inc.vasm" in a temporary
+ * The first byte picks the options (bits 0-1: -O level, 3 meaning 2, and
+ * -O1 for a source over FUZZ_ASM_MAX_O2_SIZE bytes; bit 2: -Werror), the
+ * rest is the source.  .include finds "inc.vasm" in a temporary
  * directory made once; an input naming a path with a '/' is skipped, so
  * that the fuzzer cannot wander into /dev or /proc.
  */
@@ -18,6 +19,13 @@
 #include "image.h"
 #include "link.h"
 #include "machine.h"
+
+#define FUZZ_ASM_MAX_O2_SIZE 4096
+/* The program limit for fuzzing: six times the 10,054 slots of the
+ * kernel's linear region before scheduling, so that an input asking for millions of
+ * bundles stops in milliseconds rather than after a gigabyte (the limit
+ * itself is tested in tests/limits.sh). */
+#define FUZZ_ASM_MAX_BUNDLES 65536
 
 static const char *include_dir(void)
 {
@@ -65,8 +73,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     asm_options opt;
     asm_options_init(&opt);
     opt.opt_level = data[0] & 3;
+    opt.max_bundles = FUZZ_ASM_MAX_BUNDLES;
+    /* -O2 runs several schedules of each region: on a whole kernel that
+     * is seconds (3.4 s for samples/linear.vasm without sanitizers), and
+     * a run of them would time out; -O2 is fuzzed on smaller sources. */
     if (opt.opt_level == 3)
         opt.opt_level = 2;
+    if (opt.opt_level == 2 && size > FUZZ_ASM_MAX_O2_SIZE)
+        opt.opt_level = 1;
     const char *dirs[1] = {include_dir()};
     opt.include_dirs = dirs;
     opt.ninclude_dirs = 1;

@@ -11,7 +11,7 @@
 int mem_read_words(const char *path, uint32_t **words, size_t *count, char *why, size_t why_size)
 {
     if (strcmp(path, "-") == 0)
-        return mem_read_stream(stdin, "<stdin>", words, count, why, why_size);
+        return mem_read_stream(stdin, "standard input", words, count, why, why_size);
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(why, why_size, "cannot read %s: %s", path, strerror(errno));

@@ -493,9 +493,10 @@ static int close_traces(const vrun_options *o, outfile *chrome, outfile *text, s
     else if (o->trace_file && !o->quiet && strcmp(o->trace_file, "-") != 0)   /* the default name is easily missed */
         fprintf(stderr, "vrun: wrote the Chrome trace to %s (open it in ui.perfetto.dev)\n",
                 o->trace_file);
-    /* A text trace on standard output is left unchecked, like the report
-     * that follows it there. */
-    int text_file = text->temp != NULL;
+    /* A text trace on standard output is checked with the report that
+     * follows it there, at exit (cli_check_stdout_at_exit); a device such
+     * as /dev/full is written in place, and checked here like a file. */
+    int text_file = text->f && strcmp(o->trace_text, "-") != 0;
     if (text_file && commit_output(text, o->trace_text) != 0)
         rc = -1;
     else if (text_file && !o->quiet)
@@ -749,6 +750,7 @@ static int trials_run(const vrun_options *o, const img_view *img, const sim_prog
 
 int main(int argc, char **argv)
 {
+    cli_check_stdout_at_exit("vrun");
     vrun_options o;
     switch (vrun_parse_options(argc, argv, &o)) {
     case VRUN_OPTIONS_DONE:

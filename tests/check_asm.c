@@ -740,6 +740,24 @@ START_TEST(test_repetition_limits)
 }
 END_TEST
 
+START_TEST(test_a_lowered_program_limit_stops_expansion_at_that_many_bundles)
+{
+    asm_options opt;
+    asm_options_init(&opt);
+    opt.max_bundles = 10;
+    /* ten bundles fit; the eleventh is the error, and expansion stops */
+    result ok = assemble_with(".rept 10\nalu + 1, 2, 3\n.endr\n", &opt, 0);
+    ck_assert_msg(ok.obj != NULL, "%s", ok.messages);
+    release(&ok);
+    result r = assemble_with(".rept 1000\nalu + 1, 2, 3\n.endr\n", &opt, 0);
+    ck_assert_ptr_null(r.obj);
+    ck_assert_int_eq(r.errors, 1);
+    ck_assert_msg(strstr(r.messages, "error: the program grows past the limit of 10 bundles") != NULL, "%s",
+                  r.messages);
+    release(&r);
+}
+END_TEST
+
 START_TEST(test_error_in_a_loop_names_the_iteration)
 {
     expect_error(".vec v[4]\n.for i = 0, 8\nvalu + v[i], v, v\n.endfor\n",
@@ -1397,6 +1415,7 @@ static Suite *asm_suite(void)
     tcase_add_test(tc, test_rept_and_for_repeat_like_range);
     tcase_add_test(tc, test_for_variable_exists_only_inside_the_loop);
     tcase_add_test(tc, test_repetition_limits);
+    tcase_add_test(tc, test_a_lowered_program_limit_stops_expansion_at_that_many_bundles);
     tcase_add_test(tc, test_error_in_a_loop_names_the_iteration);
     tcase_add_test(tc, test_if_chooses_one_arm);
     tcase_add_test(tc, test_error_and_warning_directives);

@@ -70,6 +70,12 @@ printf '.rept 100000\nalu + 1, 2\n.endr\n' >"$tmp/rept.vasm"
 check rept-error status 1 "$vasm" "$tmp/rept.vasm" -o "$tmp/x.bin"
 check rept-once test "$(count ': error: ' "$tmp/err")" -eq 1
 check rept-count grep -q 'rept.vasm:2:1: note: the message here was repeated 99,999 more times' "$tmp/err"
+# ... and expansion stops once 100,000 errors are counted: 60 million
+# repetitions of one error would take half a minute to count.
+printf '.rept 1000000\n.rept 60\nnope 1\n.endr\n.endr\n' >"$tmp/rept-errors.vasm"
+check rept-errors status 1 "$vasm" "$tmp/rept-errors.vasm" -o "$tmp/x.bin"
+check rept-errors-named grep -q 'rept-errors.vasm:3:1: error: more than 100000 errors, repetitions counted: expansion stops here' "$tmp/err"
+check rept-errors-count grep -q 'rept-errors.vasm:3:1: note: the message here was repeated 100,000 more times' "$tmp/err"
 
 # The error limit: 20 by default, -ferror-limit=N / -fmax-errors=N, 0 none.
 awk 'BEGIN { for (i = 0; i < 50; i++) print "alu + 1, " i }' >"$tmp/many.vasm"

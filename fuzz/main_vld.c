@@ -1,0 +1,3 @@
+/* fuzz: vld's main under another name, for fuzz_cli.c. */
+#define main vld_main
+#include "../asm/vld.c"
