@@ -67,14 +67,15 @@ static void parse_defines(asm_ctx *ctx, const asm_options *opt, asm_expander *x)
             len += (size_t)sprintf(text + len, ".equ %s, 1\n", def);
     }
     text[len] = text[len + 1] = '\0';
-    asm_add_source(ctx, COMMAND_LINE, text, len, 1);
+    asm_add_source(ctx, COMMAND_LINE, text, len, ASM_SOURCE_OWNED);
     asm_parse(ctx, COMMAND_LINE, text, len, NULL, asm_expand_stmts, x);
 }
 
 /* The stages over one source; text, malloc'd and followed by two NUL
  * bytes (asm_parse), is the assembler's: it is freed as soon as no
- * message can quote it. */
-static vimage *assemble(const char *name, char *text, size_t size, const asm_options *opt, diag *d)
+ * message can quote it.  on_disk: text is what the file name holds. */
+static vimage *assemble(const char *name, char *text, size_t size, int on_disk, const asm_options *opt,
+                        diag *d)
 {
     asm_options defaults;
     if (!opt) {
@@ -97,7 +98,7 @@ static vimage *assemble(const char *name, char *text, size_t size, const asm_opt
     if (opt->ndefines)
         parse_defines(&ctx, opt, x);
     const char *file = asm_file_name(&ctx, name);
-    asm_add_source(&ctx, file, text, size, 1);
+    asm_add_source(&ctx, file, text, size, ASM_SOURCE_OWNED | (on_disk ? ASM_SOURCE_ON_DISK : 0));
     asm_parse(&ctx, file, text, size, NULL, asm_expand_stmts, x);
     asm_expand_finish(x);
     asm_expander_free(x);
@@ -121,7 +122,7 @@ vimage *asm_assemble_text(const char *name, const char *text, size_t size, const
         abort();
     memcpy(copy, text, size);
     copy[size] = copy[size + 1] = '\0';
-    return assemble(name, copy, size, opt, d);
+    return assemble(name, copy, size, 0, opt, d);
 }
 
 vimage *asm_assemble_file(const char *path, const asm_options *opt, diag *d)
@@ -137,5 +138,5 @@ vimage *asm_assemble_file(const char *path, const asm_options *opt, diag *d)
             diag_error(d, &loc, "cannot read the source: %s", strerror(errno));
         return NULL;
     }
-    return assemble(name, text, size, opt, d);
+    return assemble(name, text, size, strcmp(path, "-") != 0, opt, d);
 }

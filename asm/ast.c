@@ -265,6 +265,8 @@ void asm_drop_sources(asm_ctx *ctx)
 {
     for (size_t i = 0; i < ctx->nsources; i++) {
         asm_source *s = &ctx->sources[i];
+        if (s->registered && s->on_disk)
+            diag_drop_source(ctx->d, s->file);
         if (s->owned)
             free(s->text);
         s->text = NULL;
@@ -273,7 +275,7 @@ void asm_drop_sources(asm_ctx *ctx)
     }
 }
 
-void asm_add_source(asm_ctx *ctx, const char *file, char *text, size_t size, int owned)
+void asm_add_source(asm_ctx *ctx, const char *file, char *text, size_t size, int flags)
 {
     if (ctx->nsources == ctx->cap_sources) {
         ctx->cap_sources = ctx->cap_sources ? 2 * ctx->cap_sources : 8;
@@ -281,7 +283,8 @@ void asm_add_source(asm_ctx *ctx, const char *file, char *text, size_t size, int
         if (!ctx->sources)
             abort();
     }
-    ctx->sources[ctx->nsources++] = (asm_source){asm_file_name(ctx, file), text, size, owned, 0};
+    ctx->sources[ctx->nsources++] = (asm_source){asm_file_name(ctx, file), text, size, (flags & ASM_SOURCE_OWNED) != 0, 0,
+                                                  (flags & ASM_SOURCE_ON_DISK) != 0};
 }
 
 /* Hands diag the text of a file before a message cites it. */

@@ -119,6 +119,7 @@ typedef struct {
     size_t size;
     int owned;                   /* freed with the context */
     int registered;              /* diag has it */
+    int on_disk;                 /* the text is the file's, which diag can read again */
 } asm_source;
 
 /* flex ends the token it just read with a NUL written into the source
@@ -149,11 +150,16 @@ void asm_ctx_free(asm_ctx *ctx);
 asm_name *asm_intern(asm_ctx *ctx, const char *s, size_t len);
 /* The one stored copy of a file name, so locations compare by pointer. */
 const char *asm_file_name(asm_ctx *ctx, const char *name);
-/* Records the text of a file for messages; owned: free it with ctx. */
-void asm_add_source(asm_ctx *ctx, const char *file, char *text, size_t size, int owned);
-/* Frees the owned texts and forgets the others: a message cites no source
- * line from then on.  For when no more messages can come, so that text as
- * big as the sources is not held while the object is built. */
+/* Records the text of a file for messages; flags: ASM_SOURCE_OWNED, free
+ * it with ctx; ASM_SOURCE_ON_DISK, the text is what the file named holds
+ * (not standard input, not the command line's definitions). */
+enum { ASM_SOURCE_OWNED = 1, ASM_SOURCE_ON_DISK = 2 };
+void asm_add_source(asm_ctx *ctx, const char *file, char *text, size_t size, int flags);
+/* Frees the owned texts and forgets the others: the assembler's messages
+ * cite no source line from then on.  For when no more of them can come, so
+ * that text as big as the sources is not held while the object is built.
+ * The texts of files on disk that diag was given go too (diag_drop_source):
+ * a later message (the linker's) reads its line from the file. */
 void asm_drop_sources(asm_ctx *ctx);
 asm_pos asm_loc_pos_lookup(asm_ctx *ctx, const asm_loc *loc);
 /* Inline for the common case, a location in the same file as the last

@@ -957,7 +957,7 @@ static void expand_include(expander *x, const asm_stmt *s)
     for (size_t i = 0; i < x->ctx->nsources; i++)
         known |= x->ctx->sources[i].file == file;
     if (!known) {   /* messages may cite it until the end of the run */
-        asm_add_source(x->ctx, file, text, size, 1);
+        asm_add_source(x->ctx, file, text, size, ASM_SOURCE_OWNED | ASM_SOURCE_ON_DISK);
         if (opt && opt->on_include)
             opt->on_include(opt->on_include_arg, file);
     }

@@ -8,15 +8,24 @@
  * bundle_remap, through which every label of the module moves.
  */
 #include "program.h"
+#include "xalloc.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The scratch ranges of one slot, both directions. */
+typedef struct {
+    asm_sym_range w[ISA_MAX_RANGES], r[ISA_MAX_RANGES];
+    int nw, nr;
+} slot_ranges;
+
 typedef struct {
     asm_ctx *ctx;
     asm_program *p;
     unsigned warnings;
+    slot_ranges *fx;   /* the bundle's slots' ranges, each found once */
+    size_t cap_fx;
 } layout;
 
 static void note(layout *r, const asm_loc *loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -94,17 +103,28 @@ static void check_hazards(layout *r, const asm_pbundle *b)
     if ((!doubles && !reads) || b->nslots < 2)
         return;
     const asm_program *p = r->p;
-    for (uint32_t j = 1; j < b->nslots; j++) {
+    /* Every pair of slots is compared: each slot's ranges are found once,
+     * not once per pair. */
+    if (b->nslots > r->cap_fx) {
+        free(r->fx);
+        r->cap_fx = b->nslots;
+        r->fx = xmallocarray(r->cap_fx, sizeof *r->fx);
+    }
+    slot_ranges *fx = r->fx;
+    for (uint32_t k = 0; k < b->nslots; k++) {
+        const asm_pslot *s = &p->slots[b->first_slot + k];
+        fx[k].nw = asm_slot_ranges(p, s, 1, fx[k].w);
+        fx[k].nr = reads ? asm_slot_ranges(p, s, 0, fx[k].r) : 0;
+    }
+    for (uint32_t j = 1; j < b->nslots && doubles; j++) {
         const asm_pslot *sj = &p->slots[b->first_slot + j];
-        asm_sym_range wj[ISA_MAX_RANGES];
-        int nwj = asm_slot_ranges(p, sj, 1, wj);
-        for (uint32_t i = 0; i < j && doubles && nwj; i++) {
+        for (uint32_t i = 0; i < j && fx[j].nw; i++) {
             const asm_pslot *si = &p->slots[b->first_slot + i];
-            asm_sym_range wi[ISA_MAX_RANGES], common;
-            int nwi = asm_slot_ranges(p, si, 1, wi), found = 0;
-            for (int x = 0; x < nwj && !found; x++)
-                for (int y = 0; y < nwi && !found; y++)
-                    found = overlap(&wj[x], &wi[y], &common);
+            asm_sym_range common;
+            int found = 0;
+            for (int x = 0; x < fx[j].nw && !found; x++)
+                for (int y = 0; y < fx[i].nw && !found; y++)
+                    found = overlap(&fx[j].w[x], &fx[i].w[y], &common);
             if (found) {
                 char what[128];
                 range_text(what, sizeof what, &common);
@@ -118,17 +138,15 @@ static void check_hazards(layout *r, const asm_pbundle *b)
     }
     for (uint32_t j = 0; j < b->nslots && reads; j++) {
         const asm_pslot *sj = &p->slots[b->first_slot + j];
-        asm_sym_range rj[ISA_MAX_RANGES];
-        int nrj = asm_slot_ranges(p, sj, 0, rj);
-        for (uint32_t i = 0; i < b->nslots && nrj; i++) {
+        for (uint32_t i = 0; i < b->nslots && fx[j].nr; i++) {
             if (i == j)
                 continue;
             const asm_pslot *si = &p->slots[b->first_slot + i];
-            asm_sym_range wi[ISA_MAX_RANGES], common;
-            int nwi = asm_slot_ranges(p, si, 1, wi), found = 0;
-            for (int x = 0; x < nrj && !found; x++)
-                for (int y = 0; y < nwi && !found; y++)
-                    found = overlap(&rj[x], &wi[y], &common);
+            asm_sym_range common;
+            int found = 0;
+            for (int x = 0; x < fx[j].nr && !found; x++)
+                for (int y = 0; y < fx[i].nw && !found; y++)
+                    found = overlap(&fx[j].r[x], &fx[i].w[y], &common);
             if (found) {
                 char what[128];
                 range_text(what, sizeof what, &common);
@@ -158,7 +176,7 @@ static void move_labels(asm_program *p)
 
 int asm_layout(asm_ctx *ctx, asm_program *p)
 {
-    layout r = {ctx, p, ctx->opt ? ctx->opt->warnings : 0};
+    layout r = {ctx, p, ctx->opt ? ctx->opt->warnings : 0, NULL, 0};
     int before = diag_error_count(ctx->d);
     int bound = before == 0;   /* operands are (value, symbol) pairs */
     move_labels(p);
@@ -170,5 +188,6 @@ int asm_layout(asm_ctx *ctx, asm_program *p)
         if (bound && diag_error_count(ctx->d) == 0)
             check_hazards(&r, bundle);
     }
+    free(r.fx);
     return diag_error_count(ctx->d) == before ? 0 : -1;
 }

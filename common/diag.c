@@ -19,8 +19,8 @@ typedef struct {
     char *file;
     char *text;
     size_t size;
-    size_t *line_start;   /* offset of each line, built on the first lookup */
-    size_t nlines;
+    size_t *line_start;   /* offset of every DIAG_LINE_STEP-th line, built on the first lookup */
+    size_t nlines;        /* lines in all */
 } diag_source;
 
 /* An error or warning shown lately: the same one again (a statement inside
@@ -32,6 +32,7 @@ typedef struct {
 } diag_recent;
 
 #define DIAG_RECENT 16
+#define DIAG_LINE_STEP 64   /* lines per entry of a source's line index */
 #define DIAG_WINDOW 120     /* columns of a long source line shown around the caret */
 #define DIAG_MAX_NOTES 10   /* notes shown under one error or warning */
 
@@ -176,18 +177,43 @@ void diag_adopt_source(diag *d, const char *file, char *text, size_t size)
     s->nlines = 0;
 }
 
+void diag_drop_source(diag *d, const char *file)
+{
+    if (!d->disk)
+        return;
+    for (size_t i = d->nsources; i-- > 0;) {
+        diag_source *s = &d->sources[i];
+        if (strcmp(s->file, file) != 0)
+            continue;
+        free(s->file);
+        free(s->text);
+        free(s->line_start);
+        memmove(s, s + 1, (d->nsources - i - 1) * sizeof *s);
+        d->nsources--;
+    }
+}
+
 /* Indexes the starts of a source's lines once, so that a run reporting
- * many messages in a big file does not rescan it for each one. */
+ * many messages in a big file does not rescan it for each one.  Only
+ * every DIAG_LINE_STEP-th line's start is kept: a lookup passes at most
+ * that many lines, and the index of a million-line file is 128 KB, not
+ * 8 MB held beside the program while it is checked. */
 static void index_lines(diag_source *s)
 {
-    size_t n = 1;
-    for (const char *p = s->text, *end = s->text + s->size; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+    size_t n = 1, cap = 64;
+    s->line_start = xmallocarray(cap, sizeof *s->line_start);
+    s->line_start[0] = 0;
+    for (const char *p = s->text, *end = s->text + s->size; (p = memchr(p, '\n', (size_t)(end - p))); p++) {
+        if (n % DIAG_LINE_STEP == 0) {
+            if (n / DIAG_LINE_STEP == cap) {
+                cap *= 2;
+                s->line_start = xrealloc(s->line_start, cap * sizeof *s->line_start);
+            }
+            s->line_start[n / DIAG_LINE_STEP] = (size_t)(p - s->text) + 1;
+        }
         n++;
-    s->line_start = xmallocarray(n, sizeof *s->line_start);
-    s->nlines = 0;
-    s->line_start[s->nlines++] = 0;
-    for (const char *p = s->text, *end = s->text + s->size; (p = memchr(p, '\n', (size_t)(end - p))); p++)
-        s->line_start[s->nlines++] = (size_t)(p - s->text) + 1;
+    }
+    s->nlines = n;
 }
 
 /* The text of line `line` of a registered file, or NULL. */
@@ -201,10 +227,11 @@ static const char *find_line(diag *d, const char *file, int line, size_t *len)
             index_lines(s);
         if (line < 1 || (size_t)line > s->nlines)
             return NULL;
-        size_t start = s->line_start[line - 1];
-        if (start >= s->size && line > 1)
+        const char *p = s->text + s->line_start[(size_t)(line - 1) / DIAG_LINE_STEP], *end = s->text + s->size;
+        for (size_t skip = (size_t)(line - 1) % DIAG_LINE_STEP; skip > 0; skip--)
+            p = (const char *)memchr(p, '\n', (size_t)(end - p)) + 1;   /* the line exists: so does its newline */
+        if (p >= end && line > 1)
             return NULL;
-        const char *p = s->text + start, *end = s->text + s->size;
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         *len = (size_t)((nl ? nl : end) - p);
         if (*len && p[*len - 1] == '\r')

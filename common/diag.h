@@ -57,6 +57,12 @@ void diag_read_sources(diag *d, int on);
 /* The same for a malloc'd text of size + 1 bytes, which diag takes over
  * (a big file is not copied once more). */
 void diag_adopt_source(diag *d, const char *file, char *text, size_t size);
+/* Forgets the registered text of file, when lines are read from disk
+ * (diag_read_sources on; otherwise it is kept): a later message quotes
+ * its line from the file, as for one never registered.  For a caller that
+ * has no more messages of its own about a big file, so that its text and
+ * line index are not held to the end of the run. */
+void diag_drop_source(diag *d, const char *file);
 
 void diag_error(diag *d, const diag_loc *loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* flag: the warning's name without -W, e.g. "double-write". */

@@ -84,25 +84,50 @@ int isa_find_trace_key(const char *name)
 /* Encoded operand index of the immediate of an op, or -1. */
 static int imm_arg(const isa_op_info *info)
 {
-    const char *i = strchr(info->kinds, 'i');
-    return i ? (int)(i - info->kinds) : -1;
+    for (int a = 0; a < info->nargs; a++)
+        if (info->kinds[a] == 'i')
+            return a;
+    return -1;
+}
+
+/* Each op's scratch operands, worked out from isa.def on the first call:
+ * the assembler and linker ask for every slot, several times. */
+static struct {
+    int n;
+    isa_operand_effect fx[ISA_MAX_RANGES];
+} scratch_table[ISA_OP_COUNT];
+static int scratch_table_ready;
+
+static void scratch_table_init(void)
+{
+    for (int op = 0; op < ISA_OP_COUNT; op++) {
+        const isa_op_info *info = &isa_ops[op];
+        int n = 0, imm = imm_arg(info);
+        /* Written: d, D, e (isa.def); read: s, S, f. */
+        for (int a = 0; a < info->nargs; a++) {
+            char k = info->kinds[a];
+            int writes;
+            switch (k) {
+            case 'd': case 'D': case 'e': writes = 1; break;
+            case 's': case 'S': case 'f': writes = 0; break;
+            default: continue;
+            }
+            int displaced = k == 'e' || k == 'f';
+            scratch_table[op].fx[n++] = (isa_operand_effect){(uint8_t)a, (uint8_t)writes,
+                                                             (k == 'D' || k == 'S') ? ISA_VLEN : 1,
+                                                             (int8_t)(displaced ? imm : -1)};
+        }
+        scratch_table[op].n = n;
+    }
+    scratch_table_ready = 1;
 }
 
 int isa_scratch_operands(int op, isa_operand_effect out[ISA_MAX_RANGES])
 {
-    const isa_op_info *info = &isa_ops[op];
-    int n = 0, imm = imm_arg(info);
-    /* The first three are written: one array, so that k can be compared
-     * with it (two equal literals need not be one object). */
-    static const char scratch_kinds[] = "dDesSf";
-    for (int a = 0; info->kinds[a]; a++) {
-        const char *k = strchr(scratch_kinds, info->kinds[a]);
-        if (!k)
-            continue;
-        int displaced = *k == 'e' || *k == 'f';
-        out[n++] = (isa_operand_effect){(uint8_t)a, k - scratch_kinds < 3, (*k == 'D' || *k == 'S') ? ISA_VLEN : 1,
-                                        (int8_t)(displaced ? imm : -1)};
-    }
+    if (!scratch_table_ready)
+        scratch_table_init();
+    int n = scratch_table[op].n;
+    memcpy(out, scratch_table[op].fx, (size_t)n * sizeof *out);
     return n;
 }
 

@@ -73,6 +73,32 @@ START_TEST(test_lines_are_found_anywhere_in_the_file)
 }
 END_TEST
 
+START_TEST(test_every_line_of_a_long_file_is_found_in_any_order)
+{
+    /* Lines "line N" for N = 1 .. 300, ending with a newline. */
+    char text[300 * 12];
+    size_t len = 0;
+    for (int n = 1; n <= 300; n++)
+        len += (size_t)sprintf(text + len, "line %d\n", n);
+    captured c;
+    capture(&c);
+    diag_add_source(c.d, "long.vasm", text, len);
+    static const int lines[] = {300, 1, 64, 65, 129, 2, 128, 200, 63};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        diag_loc loc = {"long.vasm", lines[i], 0, 0};
+        diag_note(c.d, &loc, "n");
+        char want[64];
+        snprintf(want, sizeof want, "%5d | line %d\n", lines[i], lines[i]);
+        ck_assert_ptr_nonnull(strstr(output(&c), want));
+    }
+    diag_loc beyond = {"long.vasm", 301, 0, 0};
+    size_t before = strlen(output(&c));
+    diag_note(c.d, &beyond, "n");
+    ck_assert_str_eq(output(&c) + before, "long.vasm:301: note: n\n");
+    release(&c);
+}
+END_TEST
+
 START_TEST(test_unregistered_file_and_no_location)
 {
     captured c;
@@ -185,6 +211,31 @@ START_TEST(test_lines_of_unregistered_files_are_read_from_disk_only_when_asked)
     diag_read_sources(c.d, 1);
     diag_error(c.d, &loc, "undefined symbol 'helper' (read from disk)");
     ck_assert_ptr_nonnull(strstr(output(&c), "    2 |     flow jump helper\n"));
+    release(&c);
+    testdir_remove(dir);
+}
+END_TEST
+
+START_TEST(test_a_dropped_source_is_quoted_from_disk_and_kept_when_disk_is_not_read)
+{
+    char dir[256], path[300];
+    testdir_make(dir, sizeof dir, "check_diag");
+    snprintf(path, sizeof path, "%s/m.vasm", dir);
+    FILE *f = fopen(path, "w");
+    fputs("on disk\n", f);
+    fclose(f);
+    static const char registered[] = "in memory\n";
+    diag_loc loc = {path, 1, 0, 0};
+    captured c;
+    capture(&c);
+    diag_add_source(c.d, path, registered, sizeof registered - 1);
+    diag_drop_source(c.d, path);   /* disk not read: the text stays */
+    diag_error(c.d, &loc, "one");
+    ck_assert_ptr_nonnull(strstr(output(&c), "    1 | in memory\n"));
+    diag_read_sources(c.d, 1);
+    diag_drop_source(c.d, path);
+    diag_error(c.d, &loc, "two");
+    ck_assert_ptr_nonnull(strstr(output(&c), "    1 | on disk\n"));
     release(&c);
     testdir_remove(dir);
 }
@@ -401,12 +452,14 @@ static Suite *diag_suite(void)
     TCase *tc = tcase_create("messages");
     tcase_add_test(tc, test_error_gives_location_source_line_and_caret);
     tcase_add_test(tc, test_lines_are_found_anywhere_in_the_file);
+    tcase_add_test(tc, test_every_line_of_a_long_file_is_found_in_any_order);
     tcase_add_test(tc, test_unregistered_file_and_no_location);
     tcase_add_test(tc, test_warning_is_named_and_werror_makes_it_an_error);
     tcase_add_test(tc, test_a_message_is_written_in_one_call_even_unbuffered);
     tcase_add_test(tc, test_a_message_about_a_whole_file_leads_with_the_tool);
     tcase_add_test(tc, test_held_messages_come_out_in_source_order_with_their_notes);
     tcase_add_test(tc, test_lines_of_unregistered_files_are_read_from_disk_only_when_asked);
+    tcase_add_test(tc, test_a_dropped_source_is_quoted_from_disk_and_kept_when_disk_is_not_read);
     tcase_add_test(tc, test_werror_for_one_flag_overrides_the_general_setting);
     tcase_add_test(tc, test_the_summary_counts_errors_and_warnings_and_is_silent_without_any);
     tcase_add_test(tc, test_colour_marks_the_kind_the_text_and_the_caret_and_is_off_by_default);
