@@ -15,7 +15,7 @@ mkdir -p "$out/obj"
 libs="common/isa.c common/image.c common/diag.c common/text.c common/srclines.c common/xalloc.c
       common/outfile.c asm/ast.c asm/parse.c asm/program.c asm/expand.c asm/bind.c asm/opt.c
       asm/opt_sched.c asm/layout.c asm/source.c asm/emit.c asm/assemble.c asm/listing.c asm/link.c
-      asm/disasm.c sim/machine.c sim/harness.c sim/trace.c sim/profile.c sim/report.c sim/memfile.c
+      asm/disasm.c asm/dump.c asm/depfile.c sim/machine.c sim/harness.c sim/trace.c sim/profile.c sim/report.c sim/memfile.c
       common/spell.c common/cli.c sim/workload.c sim/vrun_options.c fuzz/common.c"
 # An object is rebuilt when its source is newer, and all of them when a
 # header or the ISA table is (a changed struct layout must not meet objects
