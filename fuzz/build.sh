@@ -2,8 +2,11 @@
 # Builds the libFuzzer harnesses with clang (not needed by the normal
 # build): every library source once with -fsanitize=fuzzer-no-link plus
 # ASan and UBSan, then each harness with -fsanitize=fuzzer.
-#   build.sh SRCDIR BUILDDIR OUTDIR
+#   FUZZ_LIBRARY_FILES='common/isa.c ...' build.sh SRCDIR BUILDDIR OUTDIR
+# The library sources come from the Makefile (fuzz/fuzz.mk), so that a
+# new module is linked here without a second list to keep.
 set -eu
+: "${FUZZ_LIBRARY_FILES:?set by make fuzz (fuzz/fuzz.mk)}"
 src=$1
 build=$2
 out=$3
@@ -12,11 +15,7 @@ command -v "$CLANG" >/dev/null || { echo "fuzz: $CLANG not found (apt-get instal
 flags="-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -DPACKAGE_VERSION=\"fuzz\""
 incs="-I$src/common -I$src/sim -I$src/asm -I$src/lexer -I$src/parser -I$build/lexer -I$build/parser -I$src/fuzz"
 mkdir -p "$out/obj"
-libs="common/isa.c common/image.c common/diag.c common/text.c common/srclines.c common/xalloc.c
-      common/outfile.c asm/ast.c asm/parse.c asm/program.c asm/expand.c asm/bind.c asm/opt.c
-      asm/opt_sched.c asm/layout.c asm/source.c asm/emit.c asm/assemble.c asm/listing.c asm/link.c
-      asm/disasm.c asm/dump.c asm/depfile.c sim/machine.c sim/harness.c sim/trace.c sim/profile.c sim/report.c sim/memfile.c
-      common/spell.c common/cli.c sim/workload.c sim/vrun_options.c fuzz/common.c"
+libs=$FUZZ_LIBRARY_FILES
 # An object is rebuilt when its source is newer, and all of them when a
 # header or the ISA table is (a changed struct layout must not meet objects
 # compiled against the old one).
@@ -28,6 +27,7 @@ if [ ! -e "$stamp" ] || [ -n "$(find "$src/common" "$src/asm" "$src/sim" "$src/l
 fi
 objs=
 for f in $libs lexer/scanner.c parser/grammar.c; do
+    case $f in *.c) ;; *) continue ;; esac   # headers, scanner.l, grammar.y, isa.def
     # the scanner and the grammar are generated: in the build tree, or (from a
     # tarball or after make distclean in the source tree) beside their sources
     path=$src/$f

@@ -4,8 +4,13 @@
 # same harnesses built with gcc and fuzz/replay.c's main.
 FUZZ_SECONDS = 60
 FUZZ_HARNESSES = asm link image memfile cli
+# What the harnesses link: the libraries' files as the Makefile lists them
+# (build.sh compiles the .c ones, and the generated scanner and grammar).
+FUZZ_LIBRARY_FILES = $(libvliwcommon_a_SOURCES) $(libvliwasm_a_SOURCES) $(libvliwlink_a_SOURCES) \
+                     $(libvliwdis_a_SOURCES) $(libvliwsim_a_SOURCES) $(libvliwwl_a_SOURCES) \
+                     sim/vrun_options.c fuzz/common.c
 fuzz: vasm vld vdis vrun lexer/scanner.c parser/grammar.c
-	$(SHELL) $(srcdir)/fuzz/run.sh '$(abs_srcdir)' '$(abs_builddir)' '$(abs_builddir)/fuzz-out' $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
+	FUZZ_LIBRARY_FILES='$(FUZZ_LIBRARY_FILES)' $(SHELL) $(srcdir)/fuzz/run.sh '$(abs_srcdir)' '$(abs_builddir)' '$(abs_builddir)/fuzz-out' $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
 .PHONY: fuzz
 clean-local: clean-fuzz
 clean-fuzz:
