@@ -268,7 +268,9 @@ typedef struct {
  * for ops such as cdiv and for macro names), or a parameter (param set,
  * name is the parameter). */
 typedef struct {
-    const char *text;     /* NULL for a parameter; name->text for names */
+    const char *text;     /* NULL for a parameter; name->text for names; else a
+                             static keyword or symbol (never freed: the expander
+                             keys a cache on its address) */
     asm_name *name;
     asm_loc loc;
     uint8_t param;

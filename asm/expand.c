@@ -52,6 +52,16 @@ typedef struct {
     int engine, op;
 } op_entry;
 
+/* The op last found for an op word's text on an engine, by the text's
+ * address: generated code names few ops, and a written word's text is a
+ * keyword, a symbol or an interned name (asm_word), which lives as long as
+ * the expander, so its address stands for its spelling. */
+#define OPCACHE_SIZE 64
+typedef struct {
+    const char *text;
+    int engine, op;
+} op_cached;
+
 typedef struct asm_expander expander;
 struct asm_expander {
     asm_ctx *ctx;
@@ -75,6 +85,7 @@ struct asm_expander {
     asm_name **temps;            /* names given an alias by the open region's .temp */
     size_t ntemps, cap_temps;
     op_entry optab[OPTAB_SIZE];
+    op_cached opcache[OPCACHE_SIZE];
     int8_t key_at[ISA_OP_COUNT];  /* per op, its trace key operand, or -1 */
 };
 
@@ -97,6 +108,20 @@ static int find_op(const expander *x, int engine, const char *text)
         if (e->engine == engine && strcmp(e->text, text) == 0)
             return e->op;
     }
+}
+
+/* find_op for the op word of a slot, through the cache unless a
+ * parameter held the text (a substituted tree's, emptied per statement). */
+static int find_word_op(expander *x, int engine, const asm_word *w, const char *text)
+{
+    if (w->param)
+        return find_op(x, engine, text);
+    op_cached *c = &x->opcache[(((uintptr_t)text >> 3) ^ (uintptr_t)engine) % OPCACHE_SIZE];
+    if (c->text == text && c->engine == engine)
+        return c->op;
+    int op = find_op(x, engine, text);
+    *c = (op_cached){text, engine, op};
+    return op;
 }
 
 static int find_engine(const char *text)
@@ -592,7 +617,7 @@ static void expand_slot(expander *x, const asm_slot_ast *s)
         error(x, eloc, "'%s' is not an engine (alu, valu, load, store, flow or debug)", etext);
         return;
     }
-    int op = find_op(x, engine, otext);
+    int op = find_word_op(x, engine, &s->op, otext);
     if (op < 0) {
         unsigned elsewhere = isa_engines_with_op(otext);
         if (elsewhere) {

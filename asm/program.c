@@ -7,10 +7,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-void *asm_grow(void *v, size_t *cap, size_t need, size_t elem)
+void *asm_grow_slow(void *v, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap && v)   /* never NULL: &v[n] on NULL is undefined, even for n = 0 */
-        return v;
     size_t c = *cap ? *cap : 64;
     while (c < need)
         c *= 2;

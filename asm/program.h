@@ -155,8 +155,16 @@ void asm_program_free(asm_program *p);
 /* "a label", "a scratch variable"... for messages. */
 const char *asm_sym_noun(const asm_symbol *s);
 
-/* Room for need elements in a growing array (doubling; aborts on OOM). */
-void *asm_grow(void *v, size_t *cap, size_t need, size_t elem);
+/* Room for need elements in a growing array (doubling; aborts on OOM).
+ * Inline for the common case, room already there: every slot grows two
+ * arrays, and the call would cost more than the test. */
+void *asm_grow_slow(void *v, size_t *cap, size_t need, size_t elem);
+static inline void *asm_grow(void *v, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap && v)   /* never NULL: &v[n] on NULL is undefined, even for n = 0 */
+        return v;
+    return asm_grow_slow(v, cap, need, elem);
+}
 
 /* Gives the system back the whole pages of array v's bytes [done, to),
  * which the caller will not read again (they would read as zeros), and
