@@ -171,11 +171,14 @@ int isa_check_slot(const isa_slot *slot, char *why, size_t why_size, int *bad_ar
         switch (k) {
         case 'd': case 'D': case 's': case 'S': case 'e': case 'f': {
             int64_t first = v, last;
-            if ((k == 'e' || k == 'f') && imm >= 0)
-                first += slot->arg[imm];
-            last = first + ((k == 'D' || k == 'S') ? ISA_VLEN - 1 : 0);
-            if (v < 0 || first < 0 || last >= ISA_SCRATCH_WORDS) {
-                if (k == 'D' || k == 'S')
+            /* operands are 64-bit before encoding: the sums may overflow */
+            int wraps = (k == 'e' || k == 'f') && imm >= 0 && __builtin_add_overflow(v, slot->arg[imm], &first);
+            wraps |= __builtin_add_overflow(first, (k == 'D' || k == 'S') ? ISA_VLEN - 1 : 0, &last);
+            if (v < 0 || wraps || first < 0 || last >= ISA_SCRATCH_WORDS) {
+                if (wraps)
+                    snprintf(why, why_size, "scratch address %lld%s is outside scratch (0..%d)", (long long)v,
+                             first != v ? " with its offset" : "", ISA_SCRATCH_WORDS - 1);
+                else if (k == 'D' || k == 'S')
                     snprintf(why, why_size,
                              "vector operand %lld..%lld is outside scratch (0..%d)",
                              (long long)first, (long long)last, ISA_SCRATCH_WORDS - 1);

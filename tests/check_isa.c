@@ -213,6 +213,23 @@ START_TEST(test_load_offset_checks_the_displaced_words)
 }
 END_TEST
 
+START_TEST(test_operands_at_the_64_bit_limits_are_rejected_without_overflow)
+{
+    /* Before encoding, operands are 64-bit: a vector's last lane and a
+     * displaced word are sums that must not overflow (UBSan checks). */
+    int vadd = op_of("valu", "-");
+    ck_assert_int_eq(rejected_arg(make_slot(vadd, 0, 15, INT64_MAX, 0, 0)), 2);
+    int lo = op_of("load", "load_offset");
+    ck_assert_int_eq(rejected_arg(make_slot(lo, INT64_MAX, 0, 5, 0, 0)), 0);
+    ck_assert_int_eq(rejected_arg(make_slot(lo, 5, 0, INT64_MAX, 0, 0)), 0);
+    char why[160];
+    int bad;
+    isa_slot s = make_slot(vadd, 0, 15, INT64_MAX, 0, 0);
+    ck_assert_int_eq(isa_check_slot(&s, why, sizeof why, &bad), -1);
+    ck_assert_str_eq(why, "scratch address 9223372036854775807 is outside scratch (0..1535)");
+}
+END_TEST
+
 START_TEST(test_immediates_span_minus_2_31_to_2_32_minus_1)
 {
     const int64_t lo = -2147483648LL, hi = 4294967295LL;
@@ -445,6 +462,7 @@ static Suite *isa_suite(void)
     tcase_add_test(check, test_vector_dest_is_checked_over_all_eight_lanes);
     tcase_add_test(check, test_scalar_operands_must_lie_in_scratch);
     tcase_add_test(check, test_load_offset_checks_the_displaced_words);
+    tcase_add_test(check, test_operands_at_the_64_bit_limits_are_rejected_without_overflow);
     tcase_add_test(check, test_immediates_span_minus_2_31_to_2_32_minus_1);
     tcase_add_test(check, test_trace_key_stage_rules);
     tcase_add_test(check, test_operands_beyond_the_op_must_be_zero);
