@@ -95,6 +95,18 @@ static uint16_t file_index(const asm_ctx *ctx, const char *file, uint16_t *last)
     return 0;
 }
 
+/* The STRINGS offset of file ctx->files[index] (none past them), interned
+ * on first use: a file name is looked up once per emission, not once per
+ * bundle and slot.  known: per file, offset + 1 (0: not interned yet). */
+static uint32_t file_offset(const asm_ctx *ctx, vimage *img, uint32_t *known, size_t index)
+{
+    if (index >= ctx->nfiles)
+        return 0;
+    if (!known[index])
+        known[index] = img_intern(img, ctx->files[index]) + 1;
+    return known[index] - 1;
+}
+
 /* Whether every bundle's slots, and every slot's operands, come after the
  * previous one's (as expansion lays them out; a pass may leave them
  * elsewhere): then what emission has read lies before where it reads. */
@@ -149,36 +161,64 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
      * code grows.  Each slot's line (from its own asm_pslot: a pass may have
      * moved it to another bundle) is noted on the way and given after the
      * code, so that new file names go last in STRINGS. */
+    img_reserve_code(img, (uint32_t)p->nbundles, (uint32_t)p->nslots);
     int release = in_order(p);
     size_t args_done = 0, slots_done = 0, bundles_done = 0;
     slot_source *src = xmallocarray(p->nslots ? p->nslots : 1, sizeof *src);
+    uint32_t *known = xcalloc(ctx->nfiles + 1, sizeof *known);
     uint16_t last_call = 0;
     uint32_t slot_index = 0;
+    /* Bind checked every slot of plain numbers against the machine; the
+     * rest (symbolic or late operands, slots a pass rewrote) are checked
+     * here, so that the object can say its code is checked (image.h). */
+    int checked = 1;
     for (size_t b = 0; b < p->nbundles; b++) {
         const asm_pbundle *bundle = &p->bundles[b];
-        asm_loc loc = asm_pos_loc(ctx, bundle->pos);
-        img_begin_bundle(img, loc.file, loc.line);
+        img_begin_bundle_at(img, file_offset(ctx, img, known, bundle->pos.file), bundle->pos.line);
         for (uint32_t k = 0; k < bundle->nslots; k++, slot_index++) {
             const asm_pslot *slot = &p->slots[bundle->first_slot + k];
             const isa_op_info *info = &isa_ops[slot->op];
+            const asm_arg *args = &p->args[slot->first_arg];
             isa_slot s;
-            asm_slot_isa(p, slot, &s);
-            for (int a = 0; a < info->nargs; a++) {
-                if (p->args[slot->first_arg + (size_t)a].tag != ASM_ARG_FULL)
-                    continue;   /* a number, in s already */
-                const asm_operand *op = &p->opds[p->args[slot->first_arg + (size_t)a].v];
-                if (info->kinds[a] == 'c')
+            s.op = slot->op;
+            int plain = 1;
+            for (int a = 0; a < ISA_MAX_ARGS; a++) {
+                if (a >= info->nargs) {
+                    s.arg[a] = 0;
+                    continue;
+                }
+                asm_arg x = args[a];
+                if (x.tag != ASM_ARG_FULL) {
+                    s.arg[a] = x.tag == ASM_ARG_NEG ? -(int64_t)x.v : (int64_t)x.v;
+                    continue;
+                }
+                plain = 0;
+                const asm_operand *op = &p->opds[x.v];
+                if (info->kinds[a] == 'c') {
                     s.arg[a] = img_intern(img, op->u.expr->u.str.text);
-                else if (op->form == OPD_SYM) {
+                } else if (op->form == OPD_SYM) {
+                    s.arg[a] = 0;
                     img_add_reloc(img, slot_index, (uint8_t)a, (img_reloc_kind)op->reloc, op->u.sym->index,
                                   (int32_t)op->value);
                     img->relocs[img->nrelocs - 1].column = operand_column(ctx, slot, op);
+                } else {
+                    s.arg[a] = op->value;
                 }
             }
+            if (!plain || bundle->region) {
+                char why[160];
+                int bad;
+                checked &= isa_check_slot(&s, why, sizeof why, &bad) == 0;
+            }
             img_add_slot(img, &s);
-            asm_loc call = macro_call(asm_frame_of(p, slot->frame));
-            src[slot_index] = (slot_source){slot->pos.line, call.line, slot->pos.file,
-                                            (uint16_t)(call.file ? 1 + file_index(ctx, call.file, &last_call) : 0)};
+            uint16_t call_file = 0;
+            uint32_t call_line = 0;
+            if (slot->frame) {
+                asm_loc call = macro_call(asm_frame_of(p, slot->frame));
+                call_file = (uint16_t)(call.file ? 1 + file_index(ctx, call.file, &last_call) : 0);
+                call_line = call.line;
+            }
+            src[slot_index] = (slot_source){slot->pos.line, call_line, slot->pos.file, call_file};
             if (release)
                 args_done = asm_release(p->args, args_done, slot->first_arg * sizeof *p->args);
         }
@@ -187,11 +227,15 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
             bundles_done = asm_release(p->bundles, bundles_done, b * sizeof *p->bundles);
         }
     }
-    for (uint32_t k = 0; k < slot_index; k++) {
-        asm_loc at = asm_pos_loc(ctx, (asm_pos){src[k].line, 0, 0, src[k].file});
-        img_set_slot_line(img, k, at.file, at.line, src[k].call_file ? ctx->files[src[k].call_file - 1] : NULL,
-                          src[k].call_line);
-    }
+    /* Each slot's line, after everything else that interns: its file names
+     * come last in STRINGS (img_set_slot_line). */
+    img_slot_line *lines = slot_index ? img_slot_lines(img) : NULL;
+    for (uint32_t k = 0; k < slot_index; k++)
+        lines[k] = (img_slot_line){file_offset(ctx, img, known, src[k].file), src[k].line,
+                                   src[k].call_file ? file_offset(ctx, img, known, src[k].call_file - 1u) : 0,
+                                   src[k].call_line};
+    free(known);
+    img->code_checked = (uint8_t)checked;
     free(src);
     return img;
 }

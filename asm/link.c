@@ -65,6 +65,7 @@ typedef struct {
     vimage *out;
     name_table locals;         /* built at the first undefined symbol, for a hint */
     int locals_ready;
+    int8_t comment_arg[ISA_OP_COUNT];   /* per op, its comment operand ('c'), or -1 */
 } linker;
 
 static const char *sym_name(const module *m, const img_symbol *s)
@@ -179,12 +180,17 @@ static int check_object(const module *m, diag *d)
                    o->nslots);
         return -1;
     }
-    for (uint32_t b = 0; o->lines && b < o->nbundles; b++)
+    /* An object the assembler built in this process (code_checked, image.h)
+     * made its line maps with img_intern: only one from elsewhere (a
+     * caller's, or a file's, which the reader checked as well) is checked
+     * line by line here.  Symbols and relocations are checked either way. */
+    int built = o->code_checked;
+    for (uint32_t b = 0; !built && o->lines && b < o->nbundles; b++)
         if (!string_ok(o, o->lines[b].file)) {
             diag_error(d, &loc, "malformed object: bundle %" PRIu32 " names no valid source file", b);
             return -1;
         }
-    for (uint32_t i = 0; o->slot_lines && i < o->nslots; i++)
+    for (uint32_t i = 0; !built && o->slot_lines && i < o->nslots; i++)
         if (!string_ok(o, o->slot_lines[i].file) || !string_ok(o, o->slot_lines[i].call_file)) {
             diag_error(d, &loc, "malformed object: slot %" PRIu32 " names no valid source file", i);
             return -1;
@@ -505,30 +511,41 @@ static void report_overflow(linker *L, const scratch_layout *lay, const scratch_
  * are taken already.  Returns the words newly marked. */
 static uint32_t reserve_literals(const linker *L, uint8_t used[ISA_SCRATCH_WORDS])
 {
-    uint32_t marked = 0;
-    for (size_t i = 0; i < L->ninputs; i++) {
+    /* Each op's scratch operands, looked up once rather than per slot. */
+    isa_operand_effect eff[ISA_OP_COUNT][ISA_MAX_RANGES];
+    int neff[ISA_OP_COUNT];
+    for (int op = 0; op < ISA_OP_COUNT; op++)
+        neff[op] = isa_scratch_operands(op, eff[op]);
+    uint32_t marked = 0, free_words = 0;
+    for (int a = 0; a < ISA_SCRATCH_WORDS; a++)
+        free_words += !used[a];
+    /* Once every word is taken no slot can mark one more: the rest of the
+     * slots need not be read. */
+    for (size_t i = 0; i < L->ninputs && free_words; i++) {
         const vimage *o = L->mods[i].obj;
-        /* per slot, a bit per relocated operand */
-        uint8_t *relocated = xcalloc(o->nslots ? o->nslots : 1, 1);
+        /* per slot, a bit per relocated operand (none: no table) */
+        uint8_t *relocated = o->nrelocs ? xcalloc(o->nslots, 1) : NULL;
         for (uint32_t k = 0; k < o->nrelocs; k++)
             relocated[o->relocs[k].slot] |= (uint8_t)(1u << o->relocs[k].operand);
-        for (uint32_t k = 0; k < o->nslots; k++) {
+        for (uint32_t k = 0; k < o->nslots && free_words; k++) {
             const isa_slot *slot = &o->slots[k];
-            isa_operand_effect eff[ISA_MAX_RANGES];
-            int n = isa_scratch_operands(slot->op, eff);
-            for (int e = 0; e < n; e++) {
-                unsigned mask = 1u << eff[e].arg;
-                int64_t first = slot->arg[eff[e].arg];
-                if (eff[e].disp_arg >= 0) {
-                    mask |= 1u << eff[e].disp_arg;
-                    first += slot->arg[eff[e].disp_arg];
+            if (slot->op >= ISA_OP_COUNT)
+                continue;   /* (a caller's object; the image check names it) */
+            const isa_operand_effect *e = eff[slot->op];
+            for (int n = neff[slot->op]; n > 0; n--, e++) {
+                unsigned mask = 1u << e->arg;
+                int64_t first = slot->arg[e->arg];
+                if (e->disp_arg >= 0) {
+                    mask |= 1u << e->disp_arg;
+                    first += slot->arg[e->disp_arg];
                 }
-                if (relocated[k] & mask)
+                if (relocated && (relocated[k] & mask))
                     continue;
-                for (int64_t a = first; a < first + eff[e].words; a++)
+                for (int64_t a = first; a < first + e->words; a++)
                     if (a >= 0 && a < ISA_SCRATCH_WORDS && !used[a]) {
                         used[a] = 2;
                         marked++;
+                        free_words--;
                     }
             }
         }
@@ -658,18 +675,14 @@ static void copy_code(linker *L, int strip)
             img_begin_bundle(L->out, file, file ? o->lines[b].line : 0);
             for (uint32_t k = o->bundle_start[b]; k < o->bundle_start[b + 1]; k++) {
                 isa_slot slot = o->slots[k];
-                const char *kinds = slot.op < ISA_OP_COUNT ? isa_ops[slot.op].kinds : "";
-                for (int a = 0; kinds[a]; a++) {
-                    if (kinds[a] != 'c')
-                        continue;
-                    if (slot.arg[a] < 0 || slot.arg[a] >= o->strings_size ||
-                        !string_ok(o, (uint32_t)slot.arg[a])) {
-                        diag_loc loc = slot_loc(m, k);
-                        diag_error(L->d, &loc, "malformed object: comment refers to no string");
-                        slot.arg[a] = 0;
-                    } else {
-                        slot.arg[a] = output_string(L, m, (uint32_t)slot.arg[a]);
-                    }
+                int a = slot.op < ISA_OP_COUNT ? L->comment_arg[slot.op] : -1;
+                if (a >= 0 && (slot.arg[a] < 0 || slot.arg[a] >= o->strings_size ||
+                               !string_ok(o, (uint32_t)slot.arg[a]))) {
+                    diag_loc loc = slot_loc(m, k);
+                    diag_error(L->d, &loc, "malformed object: comment refers to no string");
+                    slot.arg[a] = 0;
+                } else if (a >= 0) {
+                    slot.arg[a] = output_string(L, m, (uint32_t)slot.arg[a]);
                 }
                 img_add_slot(L->out, &slot);
             }
@@ -691,17 +704,15 @@ static void take_code(linker *L, int strip)
             output_string(L, m, o->lines[b].file);
         for (uint32_t k = o->bundle_start[b]; k < o->bundle_start[b + 1]; k++) {
             isa_slot *slot = &o->slots[k];
-            const char *kinds = slot->op < ISA_OP_COUNT ? isa_ops[slot->op].kinds : "";
-            for (int a = 0; kinds[a]; a++) {
-                if (kinds[a] != 'c')
-                    continue;
-                if (slot->arg[a] < 0 || slot->arg[a] >= o->strings_size || !string_ok(o, (uint32_t)slot->arg[a])) {
-                    diag_loc loc = slot_loc(m, k);
-                    diag_error(L->d, &loc, "malformed object: comment refers to no string");
-                    slot->arg[a] = 0;
-                } else {
-                    slot->arg[a] = output_string(L, m, (uint32_t)slot->arg[a]);
-                }
+            int a = slot->op < ISA_OP_COUNT ? L->comment_arg[slot->op] : -1;
+            if (a < 0)
+                continue;
+            if (slot->arg[a] < 0 || slot->arg[a] >= o->strings_size || !string_ok(o, (uint32_t)slot->arg[a])) {
+                diag_loc loc = slot_loc(m, k);
+                diag_error(L->d, &loc, "malformed object: comment refers to no string");
+                slot->arg[a] = 0;
+            } else {
+                slot->arg[a] = output_string(L, m, (uint32_t)slot->arg[a]);
             }
         }
     }
@@ -720,9 +731,15 @@ static void finish_taken(linker *L, int strip)
     module *m = &L->mods[0];
     vimage *o = L->taken, *out = L->out;
     if (!strip && o->lines) {
-        for (uint32_t b = 0; b < o->nbundles; b++)
-            o->lines[b] = o->lines[b].file ? (img_line){output_string(L, m, o->lines[b].file), o->lines[b].line}
-                                           : (img_line){0, 0};
+        uint32_t from = 0, to = 0;   /* the previous bundle's file, before and after */
+        for (uint32_t b = 0; b < o->nbundles; b++) {
+            uint32_t f = o->lines[b].file;
+            if (f != from) {
+                from = f;
+                to = output_string(L, m, f);
+            }
+            o->lines[b] = f ? (img_line){to, o->lines[b].line} : (img_line){0, 0};
+        }
         out->lines = o->lines;
     } else if (!strip) {
         out->lines = xcalloc(o->nbundles ? o->nbundles : 1, sizeof *out->lines);
@@ -730,12 +747,7 @@ static void finish_taken(linker *L, int strip)
         free(o->lines);
     }
     if (!strip && o->slot_lines) {
-        for (uint32_t k = 0; k < o->nslots; k++) {
-            img_slot_line *l = &o->slot_lines[k];
-            l->file = l->file ? output_string(L, m, l->file) : 0;
-            l->call_file = l->call_file ? output_string(L, m, l->call_file) : 0;
-        }
-        out->slot_lines = o->slot_lines;
+        out->slot_lines = o->slot_lines;   /* given their output offsets by copy_slot_lines */
     } else {
         free(o->slot_lines);
     }
@@ -751,13 +763,24 @@ static void finish_taken(linker *L, int strip)
  * it had before images had per-slot lines. */
 static void copy_slot_lines(linker *L)
 {
-    if (L->taken) {   /* the same order of interning; finish_taken writes the offsets */
-        const vimage *o = L->taken;
-        for (uint32_t k = 0; o->slot_lines && k < o->nslots; k++) {
-            if (o->slot_lines[k].file && (k == 0 || o->slot_lines[k].file != o->slot_lines[k - 1].file))
-                output_string(L, &L->mods[0], o->slot_lines[k].file);
-            if (o->slot_lines[k].call_file)
-                output_string(L, &L->mods[0], o->slot_lines[k].call_file);
+    if (L->taken) {
+        /* In place, in the same order of interning, each run of one file
+         * looked up once.  Nothing reads the module's offsets after this
+         * (finish_taken hands the map over). */
+        module *m = &L->mods[0];
+        img_slot_line *l = L->taken->slot_lines;
+        uint32_t file_from = 0, file_to = 0, call_from = 0, call_to = 0;
+        for (uint32_t k = 0; l && k < L->taken->nslots; k++) {
+            if (l[k].file != file_from) {
+                file_from = l[k].file;
+                file_to = output_string(L, m, file_from);
+            }
+            if (l[k].call_file != call_from) {
+                call_from = l[k].call_file;
+                call_to = output_string(L, m, call_from);
+            }
+            l[k].file = l[k].file ? file_to : 0;
+            l[k].call_file = l[k].call_file ? call_to : 0;
         }
         return;
     }
@@ -1160,8 +1183,16 @@ static vimage *link_objects(const lnk_input *inputs, size_t ninputs, vimage *tak
                 .mods = xcalloc(ninputs, sizeof *L.mods),
                 .order = xcalloc(ninputs, sizeof *L.order),
                 .d = d};
+    for (int op = 0; op < ISA_OP_COUNT; op++) {
+        const char *c = strchr(isa_ops[op].kinds, 'c');
+        L.comment_arg[op] = (int8_t)(c ? c - isa_ops[op].kinds : -1);
+    }
+    /* The image's code is checked when every object's was: the slots the
+     * relocations patch are checked again in apply_relocations. */
+    int checked = 1;
     int malformed = 0;
     for (size_t i = 0; i < ninputs; i++) {
+        checked &= inputs[i].object->code_checked;
         module *m = &L.mods[i];
         m->obj = inputs[i].object;
         m->name = inputs[i].name ? inputs[i].name : "<object>";
@@ -1214,6 +1245,7 @@ static vimage *link_objects(const lnk_input *inputs, size_t ninputs, vimage *tak
         write_map(&L, &lay, opt->map);
     if (taken)
         finish_taken(&L, strip);
+    out->code_checked = (uint8_t)checked;
     if (diag_error_count(d) != errors_before) {
         img_free(out);
         out = NULL;

@@ -258,24 +258,39 @@ static uint32_t intern_file(vimage *img, uint32_t prev, const char *file)
     return prev && file && strcmp(img->strings + prev, file) == 0 ? prev : img_intern(img, file);
 }
 
-void img_begin_bundle(vimage *img, const char *file, uint32_t line)
+/* A new bundle; file: a string offset, or the name to intern (file_name
+ * not NULL). */
+static void begin_bundle(vimage *img, uint32_t file, const char *file_name, uint32_t line)
 {
     if (img->nbundles == UINT32_MAX)
         abort();
     size_t cap = img->cap_bundles;
-    img->bundle_start = grow(img->bundle_start, &cap, (size_t)img->nbundles + 1, 1,
-                             sizeof *img->bundle_start);
+    if (img->nbundles + (size_t)1 > cap)
+        img->bundle_start = grow(img->bundle_start, &cap, (size_t)img->nbundles + 1, 1,
+                                 sizeof *img->bundle_start);
     if (!img->lines) {   /* an image without a line map: its bundles have no source */
         img->lines = xcalloc(cap, sizeof *img->lines);
     } else if (cap != img->cap_bundles) {
         img->lines = xrealloc(img->lines, cap * sizeof *img->lines);
     }
     img->cap_bundles = cap;
-    uint32_t prev = img->nbundles ? img->lines[img->nbundles - 1].file : 0;
-    img->lines[img->nbundles].file = intern_file(img, prev, file);
+    img->code_checked = 0;
+    if (file_name)
+        file = intern_file(img, img->nbundles ? img->lines[img->nbundles - 1].file : 0, file_name);
+    img->lines[img->nbundles].file = file;
     img->lines[img->nbundles].line = line;
     img->nbundles++;
     img->bundle_start[img->nbundles] = img->nslots;
+}
+
+void img_begin_bundle(vimage *img, const char *file, uint32_t line)
+{
+    begin_bundle(img, 0, file, line);
+}
+
+void img_begin_bundle_at(vimage *img, uint32_t file, uint32_t line)
+{
+    begin_bundle(img, file, NULL, line);
 }
 
 void img_add_slot(vimage *img, const isa_slot *slot)
@@ -287,7 +302,8 @@ void img_add_slot(vimage *img, const isa_slot *slot)
     if (img->nslots == UINT32_MAX)
         abort();
     size_t old_cap = img->cap_slots;
-    img->slots = grow(img->slots, &img->cap_slots, (size_t)img->nslots + 1, 0, sizeof *img->slots);
+    if (img->nslots + (size_t)1 > old_cap || !img->slots)
+        img->slots = grow(img->slots, &img->cap_slots, (size_t)img->nslots + 1, 0, sizeof *img->slots);
     if (img->slot_lines) {   /* kept in step with the slots; no line until one is set */
         if (img->cap_slots != old_cap)
             img->slot_lines = xrealloc(img->slot_lines, img->cap_slots * sizeof *img->slot_lines);
@@ -295,6 +311,30 @@ void img_add_slot(vimage *img, const isa_slot *slot)
     }
     img->slots[img->nslots++] = *slot;
     img->bundle_start[img->nbundles] = img->nslots;
+    img->code_checked = 0;
+}
+
+void img_reserve_code(vimage *img, uint32_t nbundles, uint32_t nslots)
+{
+    if (nbundles > img->cap_bundles) {
+        size_t cap = nbundles;
+        img->bundle_start = xrealloc(img->bundle_start, (cap + 1) * sizeof *img->bundle_start);
+        img->lines = img->lines ? xrealloc(img->lines, cap * sizeof *img->lines) : xcalloc(cap, sizeof *img->lines);
+        img->cap_bundles = cap;
+    }
+    if (nslots > img->cap_slots) {
+        img->slots = xrealloc(img->slots, (size_t)nslots * sizeof *img->slots);
+        if (img->slot_lines)
+            img->slot_lines = xrealloc(img->slot_lines, (size_t)nslots * sizeof *img->slot_lines);
+        img->cap_slots = nslots;
+    }
+}
+
+img_slot_line *img_slot_lines(vimage *img)
+{
+    if (!img->slot_lines)
+        img->slot_lines = xcalloc(img->cap_slots ? img->cap_slots : 1, sizeof *img->slot_lines);
+    return img->slot_lines;
 }
 
 void img_set_slot_line(vimage *img, uint32_t slot, const char *file, uint32_t line,
@@ -473,6 +513,25 @@ static void slot_text(const vimage *img, const isa_slot *slot, char *buf, size_t
     isa_format_slot(buf, size, slot, comment);
 }
 
+/* A comment slot's text: a string of the table, on one line. */
+static int check_comment(const vimage *img, uint32_t b, uint32_t s, const isa_slot *slot, img_status *st)
+{
+    if (slot->op != ISA_OP_COMMENT)
+        return 0;
+    int64_t off = slot->arg[0];
+    const char *comment = off >= 0 && off <= UINT32_MAX ? img_string(img, (uint32_t)off) : NULL;
+    if (!comment)
+        return fail(st, IMG_ERR_BAD_STRING,
+                    "bundle %u, slot %u: comment offset %lld does not start a string "
+                    "(string table of %u bytes)",
+                    b, s, (long long)off, img->strings_size);
+    /* The text form keeps a bundle on one line (ISA.md), so that
+     * disassembly always reassembles. */
+    if (strpbrk(comment, "\n\r"))
+        return fail(st, IMG_ERR_BAD_STRING, "bundle %u, slot %u: comment text holds a line break", b, s);
+    return 0;
+}
+
 static int check_slot(const vimage *img, uint32_t b, uint32_t s, const isa_slot *slot,
                       img_status *st)
 {
@@ -488,21 +547,7 @@ static int check_slot(const vimage *img, uint32_t b, uint32_t s, const isa_slot 
         return fail(st, is_scratch_kind(k) ? IMG_ERR_SCRATCH_RANGE : IMG_ERR_BAD_OPERAND,
                     "bundle %u, slot %u (%s): %s", b, s, text, why);
     }
-    if (slot->op == ISA_OP_COMMENT) {
-        int64_t off = slot->arg[0];
-        const char *comment = img_string(img, (uint32_t)off);
-        if (!comment)
-            return fail(st, IMG_ERR_BAD_STRING,
-                        "bundle %u, slot %u: comment offset %lld does not start a string "
-                        "(string table of %u bytes)",
-                        b, s, (long long)off, img->strings_size);
-        /* The text form keeps a bundle on one line (ISA.md), so that
-         * disassembly always reassembles. */
-        if (strpbrk(comment, "\n\r"))
-            return fail(st, IMG_ERR_BAD_STRING,
-                        "bundle %u, slot %u: comment text holds a line break", b, s);
-    }
-    return 0;
+    return check_comment(img, b, s, slot, st);
 }
 
 /* Per op, what the table-driven checks of a slot need: the largest value
@@ -594,8 +639,13 @@ static int validate_code(const vimage *img, img_status *st)
         int per_engine[ISA_ENGINE_COUNT] = {0};
         for (uint32_t i = first; i < end; i++) {
             const isa_slot *slot = &img->slots[i];
-            if (!mem_slot_ok(slot) && check_slot(img, b, i - first, slot, st) != 0)
-                return -1;
+            /* Code its producer checked needs only what the producer did
+             * not: an op of the table (for the count below), and comment
+             * strings (a linker re-interns them). */
+            if (img->code_checked ? slot->op >= ISA_OP_COUNT || check_comment(img, b, i - first, slot, st) != 0
+                                  : !mem_slot_ok(slot))
+                if (check_slot(img, b, i - first, slot, st) != 0)
+                    return -1;
             isa_engine e = isa_ops[slot->op].engine;
             if (++per_engine[e] > isa_engines[e].slot_limit) {
                 char text[96];
@@ -671,14 +721,17 @@ static int validate_lines(const vimage *img, img_status *st)
 {
     if (!img->lines)
         return 0;
+    /* An offset equal to the previous entry's was checked with it: each
+     * run of one file is checked once. */
     for (uint32_t b = 0; b < img->nbundles; b++)
-        if (!img_string(img, img->lines[b].file))
+        if ((b == 0 || img->lines[b].file != img->lines[b - 1].file) && !img_string(img, img->lines[b].file))
             return fail(st, IMG_ERR_BAD_LINES,
                         "bundle %u: source file offset %u does not start a string", b,
                         img->lines[b].file);
     for (uint32_t i = 0; img->slot_lines && i < img->nslots; i++) {
-        const img_slot_line *l = &img->slot_lines[i];
-        if (!img_string(img, l->file) || !img_string(img, l->call_file))
+        const img_slot_line *l = &img->slot_lines[i], *prev = i ? l - 1 : NULL;
+        if ((!prev || l->file != prev->file || l->call_file != prev->call_file) &&
+            (!img_string(img, l->file) || !img_string(img, l->call_file)))
             return fail(st, IMG_ERR_BAD_LINES,
                         "slot %u: source file offset %u or macro call file offset %u does not "
                         "start a string", i, l->file, l->call_file);
@@ -1154,19 +1207,19 @@ static int encode_valid(const vimage *img, enc_out *o)
                 p = put_u32(enc_room(o, 4 + SLOT_SIZE * (size_t)(end - first)), end - first);
                 for (uint32_t i = first; i < end; i++) {
                     const isa_slot *slot = &img->slots[i];
-                    uint8_t mask = 0;
-                    for (int a = 0; a < ISA_MAX_ARGS; a++)
-                        if (slot->arg[a] < 0)
-                            mask |= (uint8_t)(1u << a);
+                    const int64_t *x = slot->arg;
+                    _Static_assert(ISA_MAX_ARGS == 5, "a slot encodes five operands");
                     p[0] = (uint8_t)slot->op;
-                    p[1] = mask;
+                    p[1] = (uint8_t)((x[0] < 0) | (x[1] < 0) << 1 | (x[2] < 0) << 2 | (x[3] < 0) << 3 |
+                                     (x[4] < 0) << 4);
                     p[2] = p[3] = 0;   /* u16 reserved */
-                    p += 4;
                     /* Validated: a negative operand is an immediate >= -2^31,
-                     * so arg + 2^32 fits in 32 bits. */
-                    for (int a = 0; a < ISA_MAX_ARGS; a++)
-                        p = put_u32(p, (uint32_t)(slot->arg[a] < 0 ? slot->arg[a] + 4294967296LL
-                                                                   : slot->arg[a]));
+                     * whose arg + 2^32 is its low 32 bits. */
+                    p = put_u32(p + 4, (uint32_t)x[0]);
+                    p = put_u32(p, (uint32_t)x[1]);
+                    p = put_u32(p, (uint32_t)x[2]);
+                    p = put_u32(p, (uint32_t)x[3]);
+                    p = put_u32(p, (uint32_t)x[4]);
                 }
                 o->p = p;
             }

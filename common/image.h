@@ -159,6 +159,15 @@ typedef struct vimage {
     uint32_t nsegments;
     img_reloc *relocs;
     uint32_t nrelocs;
+    /* Set by a producer that checked every slot against the machine
+     * (isa_check_slot) on its way to the image -- the assembler's emit, and
+     * the linker for an image made only of such objects, re-checking the
+     * slots it patched: img_validate then leaves out the per-slot machine
+     * checks (every other rule, comment strings and slot limits included,
+     * is still checked).  The reader never sets it: an image read from a
+     * file is checked slot by slot.  img_begin_bundle and img_add_slot
+     * clear it; code that writes slots in place must clear it too. */
+    uint8_t code_checked;
     /* builder bookkeeping (capacities; the index that makes img_intern
      * find equal strings, built on first use) */
     size_t cap_bundles, cap_slots, cap_strings, cap_symbols, cap_segments, cap_relocs;
@@ -213,6 +222,11 @@ vimage *img_new(img_type type);
 void img_free(vimage *img);
 /* Starts a new bundle whose source is file:line (file may be NULL). */
 void img_begin_bundle(vimage *img, const char *file, uint32_t line);
+/* The same with the file as a string offset (from img_intern; 0: none). */
+void img_begin_bundle_at(vimage *img, uint32_t file, uint32_t line);
+/* Room for nbundles bundles and nslots slots in all (a builder that knows
+ * the size: no reallocation, no spare room). */
+void img_reserve_code(vimage *img, uint32_t nbundles, uint32_t nslots);
 /* Appends a slot to the current bundle (one must have been begun). */
 void img_add_slot(vimage *img, const isa_slot *slot);
 /* Gives slot `slot` (an index over all slots; the slot must exist) its
@@ -223,6 +237,11 @@ void img_add_slot(vimage *img, const isa_slot *slot);
  * other string where it was before SLOTLINES existed. */
 void img_set_slot_line(vimage *img, uint32_t slot, const char *file, uint32_t line,
                        const char *call_file, uint32_t call_line);
+/* The per-slot line map to fill in directly (nslots entries; created all
+ * zero when the image has none), with file offsets from img_intern: for a
+ * producer that interns each run of equal file names once.  The same
+ * rules as img_set_slot_line apply. */
+img_slot_line *img_slot_lines(vimage *img);
 /* The source of slot `slot` (an index over all slots) of bundle `bundle`:
  * its own line when the image has per-slot lines, else its bundle's line
  * (with no call site); all zero when the image has no line map. */

@@ -589,6 +589,82 @@ static void expect_invalid(vimage *img, img_error want)
     img_free(img);
 }
 
+START_TEST(test_code_its_producer_checked_skips_only_the_machine_checks)
+{
+    /* A slot outside scratch passes when the producer says it checked the
+     * code (the producer's promise, image.h) ... */
+    vimage *img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, "p.vasm", 1);
+    add(img, slot_of("load", "const", 1600, 7, 0, 0, 0));
+    img->code_checked = 1;
+    img_status st;
+    ck_assert_int_eq(img_validate(img, &st), 0);
+    /* ... but adding code withdraws the promise. */
+    add(img, slot_of("alu", "+", 1, 2, 3, 0, 0));
+    ck_assert_int_eq(img->code_checked, 0);
+    expect_invalid(img, IMG_ERR_SCRATCH_RANGE);
+
+    /* The rules a producer's check does not cover still hold: comment
+     * strings, slot limits, line maps. */
+    img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, NULL, 0);
+    uint32_t hello = img_intern(img, "hello");
+    add(img, slot_of("debug", "comment", hello + 1, 0, 0, 0, 0));
+    img->code_checked = 1;
+    expect_invalid(img, IMG_ERR_BAD_STRING);
+
+    img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, NULL, 0);
+    for (int i = 0; i <= isa_engines[ISA_ENG_LOAD].slot_limit; i++)
+        add(img, slot_of("load", "const", 10 + i, 1, 0, 0, 0));
+    img->code_checked = 1;
+    expect_invalid(img, IMG_ERR_SLOT_LIMIT);
+
+    img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, "p.vasm", 1);
+    add(img, slot_of("load", "const", 10, 1, 0, 0, 0));
+    add(img, slot_of("load", "const", 11, 1, 0, 0, 0));
+    img_set_slot_line(img, 0, "p.vasm", 1, NULL, 0);
+    img_set_slot_line(img, 1, "p.vasm", 1, NULL, 0);
+    img->slot_lines[1].file += 1;   /* inside "p.vasm": starts no string */
+    img->code_checked = 1;
+    expect_invalid(img, IMG_ERR_BAD_LINES);
+}
+END_TEST
+
+START_TEST(test_an_image_read_from_bytes_is_checked_slot_by_slot_whatever_its_writer_claimed)
+{
+    /* A writer that claims checked code encodes a bad slot as it is ... */
+    vimage *img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, "w.vasm", 1);
+    add(img, slot_of("alu", "+", 1, 2, 3, 0, 0));
+    add(img, slot_of("valu", "+", 1530, 0, 8, 0, 0));
+    img->code_checked = 1;
+    uint8_t *data;
+    size_t size;
+    ck_assert_int_eq(img_encode(img, &data, &size), 0);
+    img_free(img);
+    /* ... and every reader rejects it, naming the slot; nothing in a file
+     * says its code was checked. */
+    expect_error(data, size, IMG_ERR_SCRATCH_RANGE, "bundle 0, slot 1");
+    img_view v;
+    img_status st;
+    ck_assert_int_eq(img_view_bytes(&v, data, size, &st), -1);
+    ck_assert_int_eq(st.code, IMG_ERR_SCRATCH_RANGE);
+    free(data);
+
+    img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, "w.vasm", 1);
+    add(img, slot_of("alu", "+", 1, 2, 3, 0, 0));
+    img->code_checked = 1;
+    encoded e = encode_ok(img);
+    img_free(img);
+    vimage *back = decode_ok(e);
+    ck_assert_int_eq(back->code_checked, 0);
+    img_free(back);
+}
+END_TEST
+
 START_TEST(test_encoder_rejects_operands_that_do_not_fit)
 {
     vimage *img = img_new(IMG_EXECUTABLE);
@@ -1561,6 +1637,8 @@ static Suite *image_suite(void)
     tcase_add_test(trip, test_slot_lines_are_kept_per_slot_with_their_macro_call);
     tcase_add_test(trip, test_a_view_names_the_same_sources_as_its_image);
     tcase_add_test(trip, test_encoder_rejects_operands_that_do_not_fit);
+    tcase_add_test(trip, test_code_its_producer_checked_skips_only_the_machine_checks);
+    tcase_add_test(trip, test_an_image_read_from_bytes_is_checked_slot_by_slot_whatever_its_writer_claimed);
     tcase_add_test(trip, test_error_names_and_texts_are_defined);
     suite_add_tcase(s, trip);
 

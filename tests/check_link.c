@@ -600,6 +600,51 @@ START_TEST(test_vector_relocated_past_scratch_end_is_out_of_range)
 }
 END_TEST
 
+START_TEST(test_relocated_slots_are_checked_again_though_the_object_code_was_checked)
+{
+    /* The assembler's objects say their code was checked (image.h): the
+     * slots a relocation patches are checked again all the same, in both
+     * ways of linking. */
+    for (int taking = 0; taking < 2; taking++) {
+        vimage *o = img_new(IMG_OBJECT);
+        sym(o, "low", IMG_SYM_SCRATCH, IMG_BIND_LOCAL, IMG_SYMF_FIXED, 0, ISA_SCRATCH_WORDS - 16, 1);
+        uint32_t w = sym(o, "w", IMG_SYM_SCRATCH, IMG_BIND_LOCAL, 0, 0, 16, 2);
+        uint32_t bad = bundle1(o, "r.vasm", 6, mk(ISA_OP_VLOAD, 0, 0, 0, 0));
+        img_add_reloc(o, bad, 0, IMG_REL_SCRATCH, w, 9);   /* 1529..1536: one past */
+        o->code_checked = 1;
+        messages m;
+        messages_open(&m);
+        lnk_options opt = {0};
+        vimage *exe = taking ? lnk_link_taking(o, "a.vo", &opt, m.d) : lnk_link(&(lnk_input){o, "a.vo"}, 1, &opt, m.d);
+        ck_assert_ptr_null(exe);
+        ck_assert_has(messages_text(&m), "r.vasm:6: error: relocation out of range");
+        messages_close(&m);
+        img_free(o);
+    }
+}
+END_TEST
+
+START_TEST(test_an_image_is_code_checked_only_when_every_object_was)
+{
+    for (int checked = 0; checked < 2; checked++) {
+        vimage *objs[2];
+        for (int i = 0; i < 2; i++) {
+            objs[i] = img_new(IMG_OBJECT);
+            bundle1(objs[i], "c.vasm", 1, mk(ISA_OP_CONST, 5, 7, 0, 0));
+        }
+        objs[1]->code_checked = (uint8_t)checked;
+        vimage *exe = link_ok(objs, 2);
+        ck_assert_int_eq(exe->code_checked, 0);   /* objs[0] is a caller's */
+        img_free(exe);
+        objs[0]->code_checked = (uint8_t)checked;
+        exe = link_ok(objs, 2);
+        ck_assert_int_eq(exe->code_checked, checked);
+        img_free(exe);
+        free_all(objs, 2);
+    }
+}
+END_TEST
+
 START_TEST(test_immediate_relocated_out_of_range)
 {
     vimage *o = img_new(IMG_OBJECT);
@@ -1414,6 +1459,8 @@ static Suite *link_suite(void)
 
     tc = tcase_create("relocations");
     tcase_add_test(tc, test_single_module_scratch_and_code_abs_relocations);
+    tcase_add_test(tc, test_relocated_slots_are_checked_again_though_the_object_code_was_checked);
+    tcase_add_test(tc, test_an_image_is_code_checked_only_when_every_object_was);
     tcase_add_test(tc, test_code_rel_across_modules_forward_and_backward);
     tcase_add_test(tc, test_code_abs_relocation_uses_final_bundle_of_other_module);
     tcase_add_test(tc, test_scratch_relocation_addends_on_vector_operands);
