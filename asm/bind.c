@@ -39,7 +39,35 @@ typedef struct {
     const char **known;
     size_t nknown;
     int known_ready;
+    /* Per op, the machine's limits on operands that are plain numbers
+     * (asm_arg POS and NEG: magnitudes), so that such a slot is checked
+     * without building an isa_slot; none for ops whose check needs more
+     * (displaced, key, comment operands): they take isa_check_slot. */
+    struct {
+        uint8_t table;
+        uint32_t pos_max[ISA_MAX_ARGS], neg_max[ISA_MAX_ARGS];
+    } plain[ISA_OP_COUNT];
 } resolver;
+
+static void plain_limits(resolver *r)
+{
+    for (int op = 0; op < ISA_OP_COUNT; op++) {
+        const isa_op_info *info = &isa_ops[op];
+        r->plain[op].table = 1;
+        for (int a = 0; a < info->nargs; a++) {
+            uint32_t pos = 0, neg = 0;
+            switch (info->kinds[a]) {
+            case 'd': case 's': pos = ISA_SCRATCH_WORDS - 1; break;
+            case 'D': case 'S': pos = ISA_SCRATCH_WORDS - ISA_VLEN; break;
+            case 'i': case 't': case 'r': pos = (uint32_t)ISA_IMM_MAX; neg = (uint32_t)-ISA_IMM_MIN; break;
+            case 'n': pos = (uint32_t)ISA_IMM_MAX; break;
+            default: r->plain[op].table = 0; break;   /* e f k K c */
+            }
+            r->plain[op].pos_max[a] = pos;
+            r->plain[op].neg_max[a] = neg;
+        }
+    }
+}
 
 typedef struct {
     int64_t value;
@@ -416,6 +444,15 @@ static int resolve_slot(resolver *r, size_t bundle, const asm_pslot *slot)
     int plain = 1;
     for (int a = 0; a < info->nargs; a++)
         plain &= p->args[slot->first_arg + (size_t)a].tag != ASM_ARG_FULL;
+    if (plain && r->plain[slot->op].table) {
+        int fits = 1;
+        for (int a = 0; a < info->nargs; a++) {
+            asm_arg x = p->args[slot->first_arg + (size_t)a];
+            fits &= x.v <= (x.tag == ASM_ARG_NEG ? r->plain[slot->op].neg_max[a] : r->plain[slot->op].pos_max[a]);
+        }
+        if (fits)
+            return 0;   /* what isa_check_slot would find; it explains a failure */
+    }
     asm_operand args[ISA_MAX_ARGS];
     int ok = 1;
     if (!plain) {
@@ -519,7 +556,8 @@ static void resolve_entry(resolver *r)
 
 int asm_bind(asm_ctx *ctx, asm_program *p)
 {
-    resolver r = {ctx, p, 0, 0, NULL, 0, 0};
+    resolver r = {ctx, p, 0, 0, NULL, 0, 0, {{0}}};
+    plain_limits(&r);
     int before = diag_error_count(ctx->d);
     check_symbols(&r);
     resolve_entry(&r);
@@ -534,7 +572,15 @@ int asm_bind(asm_ctx *ctx, asm_program *p)
 
 int asm_bind_late(asm_ctx *ctx, asm_program *p)
 {
-    resolver r = {ctx, p, 1, 0, NULL, 0, 0};
+    /* Only an operand held whole can be late: with none of those late,
+     * no slot needs reading. */
+    int any = 0;
+    for (size_t i = 0; i < p->nopds && !any; i++)
+        any = p->opds[i].late;
+    if (!any)
+        return 0;
+    resolver r = {ctx, p, 1, 0, NULL, 0, 0, {{0}}};
+    plain_limits(&r);
     int before = diag_error_count(ctx->d);
     for (size_t b = 0; b < p->nbundles; b++) {
         const asm_pbundle *bundle = &p->bundles[b];

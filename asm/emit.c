@@ -174,43 +174,43 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
     int checked = 1;
     for (size_t b = 0; b < p->nbundles; b++) {
         const asm_pbundle *bundle = &p->bundles[b];
-        img_begin_bundle_at(img, file_offset(ctx, img, known, bundle->pos.file), bundle->pos.line);
+        isa_slot *out = img_add_bundle_at(img, file_offset(ctx, img, known, bundle->pos.file), bundle->pos.line,
+                                          bundle->nslots);
         for (uint32_t k = 0; k < bundle->nslots; k++, slot_index++) {
             const asm_pslot *slot = &p->slots[bundle->first_slot + k];
             const isa_op_info *info = &isa_ops[slot->op];
             const asm_arg *args = &p->args[slot->first_arg];
-            isa_slot s;
-            s.op = slot->op;
+            isa_slot *s = &out[k];   /* every field written below */
+            s->op = slot->op;
             int plain = 1;
             for (int a = 0; a < ISA_MAX_ARGS; a++) {
                 if (a >= info->nargs) {
-                    s.arg[a] = 0;
+                    s->arg[a] = 0;
                     continue;
                 }
                 asm_arg x = args[a];
                 if (x.tag != ASM_ARG_FULL) {
-                    s.arg[a] = x.tag == ASM_ARG_NEG ? -(int64_t)x.v : (int64_t)x.v;
+                    s->arg[a] = x.tag == ASM_ARG_NEG ? -(int64_t)x.v : (int64_t)x.v;
                     continue;
                 }
                 plain = 0;
                 const asm_operand *op = &p->opds[x.v];
                 if (info->kinds[a] == 'c') {
-                    s.arg[a] = img_intern(img, op->u.expr->u.str.text);
+                    s->arg[a] = img_intern(img, op->u.expr->u.str.text);
                 } else if (op->form == OPD_SYM) {
-                    s.arg[a] = 0;
+                    s->arg[a] = 0;
                     img_add_reloc(img, slot_index, (uint8_t)a, (img_reloc_kind)op->reloc, op->u.sym->index,
                                   (int32_t)op->value);
                     img->relocs[img->nrelocs - 1].column = operand_column(ctx, slot, op);
                 } else {
-                    s.arg[a] = op->value;
+                    s->arg[a] = op->value;
                 }
             }
             if (!plain || bundle->region) {
                 char why[160];
                 int bad;
-                checked &= isa_check_slot(&s, why, sizeof why, &bad) == 0;
+                checked &= isa_check_slot(s, why, sizeof why, &bad) == 0;
             }
-            img_add_slot(img, &s);
             uint16_t call_file = 0;
             uint32_t call_line = 0;
             if (slot->frame) {
@@ -219,10 +219,12 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
                 call_line = call.line;
             }
             src[slot_index] = (slot_source){slot->pos.line, call_line, slot->pos.file, call_file};
-            if (release)
-                args_done = asm_release(p->args, args_done, slot->first_arg * sizeof *p->args);
         }
-        if (release) {
+        /* (asm_release gives pages back a couple of megabytes at a time:
+         * asking every 1024 bundles is often enough) */
+        if (release && b % 1024 == 1023) {
+            if (bundle->nslots)
+                args_done = asm_release(p->args, args_done, p->slots[bundle->first_slot].first_arg * sizeof *p->args);
             slots_done = asm_release(p->slots, slots_done, bundle->first_slot * sizeof *p->slots);
             bundles_done = asm_release(p->bundles, bundles_done, b * sizeof *p->bundles);
         }

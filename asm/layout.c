@@ -44,10 +44,12 @@ static int engine_of(const asm_pslot *s) { return isa_ops[s->op].engine; }
 static void check_slot_limits(layout *r, const asm_pbundle *b)
 {
     const asm_pslot *slots = &r->p->slots[b->first_slot];
-    int count[ISA_ENGINE_COUNT] = {0};
-    for (uint32_t i = 0; i < b->nslots; i++)
-        count[engine_of(&slots[i])]++;
-    for (int e = 0; e < ISA_ENGINE_COUNT; e++) {
+    int count[ISA_ENGINE_COUNT] = {0}, over = 0;
+    for (uint32_t i = 0; i < b->nslots; i++) {
+        int e = engine_of(&slots[i]);
+        over |= ++count[e] > isa_engines[e].slot_limit;
+    }
+    for (int e = 0; e < ISA_ENGINE_COUNT && over; e++) {
         int limit = isa_engines[e].slot_limit;
         if (count[e] <= limit)
             continue;

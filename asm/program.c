@@ -67,22 +67,35 @@ const char *asm_sym_noun(const asm_symbol *s)
     return "undefined";
 }
 
+/* Operand i's value and symbol (NULL: absolute), without the rest of
+ * its record: a plain number is read straight from its asm_arg. */
+static int64_t arg_value(const asm_program *p, size_t i, const asm_symbol **sym)
+{
+    asm_arg a = p->args[i];
+    if (a.tag != ASM_ARG_FULL) {
+        *sym = NULL;
+        return a.tag == ASM_ARG_NEG ? -(int64_t)a.v : (int64_t)a.v;
+    }
+    const asm_operand *op = &p->opds[a.v];
+    *sym = op->form == OPD_SYM ? op->u.sym : NULL;
+    return op->value;
+}
+
 int asm_slot_ranges(const asm_program *p, const asm_pslot *slot, int writes,
                     asm_sym_range out[ISA_MAX_RANGES])
 {
-    asm_operand args[ISA_MAX_ARGS];
-    asm_slot_args(p, slot, args);
     isa_operand_effect fx[ISA_MAX_RANGES];
     int n = 0, nfx = isa_scratch_operands(slot->op, fx);
     for (int i = 0; i < nfx; i++) {
         if (fx[i].writes != writes)
             continue;
-        const asm_operand *op = &args[fx[i].arg], *disp = fx[i].disp_arg >= 0 ? &args[fx[i].disp_arg] : NULL;
+        const asm_symbol *sym, *disp_sym = NULL;
+        int64_t value = arg_value(p, slot->first_arg + (size_t)fx[i].arg, &sym), disp = 0;
+        if (fx[i].disp_arg >= 0)
+            disp = arg_value(p, slot->first_arg + (size_t)fx[i].disp_arg, &disp_sym);
         /* A relocated displacement is not known before linking: its value
          * is the relocation's addend, not the distance. */
-        int unknown = disp && disp->form == OPD_SYM;
-        out[n++] = (asm_sym_range){op->form == OPD_SYM ? op->u.sym : NULL, op->value + (disp ? disp->value : 0),
-                                   fx[i].words, fx[i].arg, (uint8_t)unknown};
+        out[n++] = (asm_sym_range){sym, value + disp, fx[i].words, fx[i].arg, (uint8_t)(disp_sym != NULL)};
     }
     return n;
 }

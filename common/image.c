@@ -288,9 +288,23 @@ void img_begin_bundle(vimage *img, const char *file, uint32_t line)
     begin_bundle(img, 0, file, line);
 }
 
-void img_begin_bundle_at(vimage *img, uint32_t file, uint32_t line)
+isa_slot *img_add_bundle_at(vimage *img, uint32_t file, uint32_t line, uint32_t nslots)
 {
     begin_bundle(img, file, NULL, line);
+    if (nslots > UINT32_MAX - img->nslots)
+        abort();
+    size_t need = (size_t)img->nslots + nslots, old_cap = img->cap_slots;
+    if (need > old_cap || !img->slots) {
+        img->slots = grow(img->slots, &img->cap_slots, need ? need : 1, 0, sizeof *img->slots);
+        if (img->slot_lines && img->cap_slots != old_cap)
+            img->slot_lines = xrealloc(img->slot_lines, img->cap_slots * sizeof *img->slot_lines);
+    }
+    if (img->slot_lines)   /* no line until one is set */
+        memset(&img->slot_lines[img->nslots], 0, nslots * sizeof *img->slot_lines);
+    isa_slot *slots = &img->slots[img->nslots];
+    img->nslots += nslots;
+    img->bundle_start[img->nbundles] = img->nslots;
+    return slots;
 }
 
 void img_add_slot(vimage *img, const isa_slot *slot)

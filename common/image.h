@@ -222,8 +222,10 @@ vimage *img_new(img_type type);
 void img_free(vimage *img);
 /* Starts a new bundle whose source is file:line (file may be NULL). */
 void img_begin_bundle(vimage *img, const char *file, uint32_t line);
-/* The same with the file as a string offset (from img_intern; 0: none). */
-void img_begin_bundle_at(vimage *img, uint32_t file, uint32_t line);
+/* A whole bundle at once: its source as a string offset (from img_intern;
+ * 0: none) and line, and nslots slots, returned for the caller to write
+ * every field of. */
+isa_slot *img_add_bundle_at(vimage *img, uint32_t file, uint32_t line, uint32_t nslots);
 /* Room for nbundles bundles and nslots slots in all (a builder that knows
  * the size: no reallocation, no spare room). */
 void img_reserve_code(vimage *img, uint32_t nbundles, uint32_t nslots);

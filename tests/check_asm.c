@@ -289,6 +289,19 @@ START_TEST(test_index_outside_the_array_is_an_error)
 }
 END_TEST
 
+START_TEST(test_plain_numbers_pass_at_each_kinds_limit_and_fail_one_past)
+{
+    /* Bind checks slots of plain numbers against per-op limits and leaves
+     * the explanation to isa_check_slot: both must agree at the edges. */
+    img_free(clean("alu + 1535, 1535, 0\nvalu + 1528, 0, 1528\nload const 0, 4294967295\n"
+                   "load const 1, -2147483648\nflow jump -2147483648\nflow cond_jump_rel 3, 4294967295\n"));
+    expect_error("alu + 0, 1536, 0\n", "a.vasm:1:10: error: scratch address 1536 is outside scratch (0..1535)\n");
+    expect_error("valu + 0, 0, 1529\n", "a.vasm:1:14: error: vector operand 1529..1536 is outside scratch (0..1535)\n");
+    expect_error("alu + 0, -1, 0\n", "a.vasm:1:10: error: scratch address -1 is outside scratch (0..1535)\n");
+    expect_error("flow jump -2147483649\n", "a.vasm:1:11: error: immediate -2147483649 is outside -2^31 .. 2^32-1\n");
+}
+END_TEST
+
 START_TEST(test_absolute_operands_are_checked_against_scratch)
 {
     expect_error("alu + 1536, 0, 0\n", "a.vasm:1:7: error: scratch address 1536 is outside scratch (0..1535)\n");
@@ -1378,6 +1391,7 @@ static Suite *asm_suite(void)
     tcase_add_test(tc, test_vector_operand_must_fit_its_declaration_over_8_lanes);
     tcase_add_test(tc, test_index_outside_the_array_is_an_error);
     tcase_add_test(tc, test_absolute_operands_are_checked_against_scratch);
+    tcase_add_test(tc, test_plain_numbers_pass_at_each_kinds_limit_and_fail_one_past);
     tcase_add_test(tc, test_linker_places_scratch_fixed_first_then_first_fit);
     tcase_add_test(tc, test_jump_to_a_label_is_relocated);
     tcase_add_test(tc, test_relative_jump_to_a_label_of_the_file_is_computed);
