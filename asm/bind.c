@@ -440,19 +440,19 @@ static int resolve_slot(resolver *r, size_t bundle, const asm_pslot *slot)
 {
     const isa_op_info *info = &isa_ops[slot->op];
     asm_program *p = r->p;
+    if (r->plain[slot->op].table) {   /* plain numbers within their limits: nothing to do */
+        const asm_arg *args = &p->args[slot->first_arg];
+        int a, fits = 1;
+        for (a = 0; a < info->nargs && args[a].tag != ASM_ARG_FULL; a++)
+            fits &= args[a].v <= (args[a].tag == ASM_ARG_NEG ? r->plain[slot->op].neg_max[a]
+                                                              : r->plain[slot->op].pos_max[a]);
+        if (a == info->nargs && fits)
+            return 0;   /* what isa_check_slot would find; it explains a failure */
+    }
     /* Plain numbers need nothing here but the machine check below. */
     int plain = 1;
     for (int a = 0; a < info->nargs; a++)
         plain &= p->args[slot->first_arg + (size_t)a].tag != ASM_ARG_FULL;
-    if (plain && r->plain[slot->op].table) {
-        int fits = 1;
-        for (int a = 0; a < info->nargs; a++) {
-            asm_arg x = p->args[slot->first_arg + (size_t)a];
-            fits &= x.v <= (x.tag == ASM_ARG_NEG ? r->plain[slot->op].neg_max[a] : r->plain[slot->op].pos_max[a]);
-        }
-        if (fits)
-            return 0;   /* what isa_check_slot would find; it explains a failure */
-    }
     asm_operand args[ISA_MAX_ARGS];
     int ok = 1;
     if (!plain) {

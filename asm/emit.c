@@ -76,13 +76,6 @@ static asm_loc macro_call(const asm_frame *frame)
     return call;
 }
 
-/* A slot's source while the code is emitted: its line and its macro call,
- * files as indices of ctx->files (the call's: + 1, 0 for none). */
-typedef struct {
-    uint32_t line, call_line;
-    uint16_t file, call_file;
-} slot_source;
-
 /* The index in ctx->files of an interned file name (*last: the previous
  * answer, tried first). */
 static uint16_t file_index(const asm_ctx *ctx, const char *file, uint16_t *last)
@@ -159,12 +152,15 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
     free(order);
     /* The program is read once, in order: its pages go back as the object's
      * code grows.  Each slot's line (from its own asm_pslot: a pass may have
-     * moved it to another bundle) is noted on the way and given after the
-     * code, so that new file names go last in STRINGS. */
+     * moved it to another bundle) goes into the image's line map on the
+     * way, its files as indices of ctx->files (the call's: + 1, 0 for
+     * none), turned into string offsets after the code, so that new file
+     * names go last in STRINGS (img_set_slot_line). */
     img_reserve_code(img, (uint32_t)p->nbundles, (uint32_t)p->nslots);
     int release = in_order(p);
     size_t args_done = 0, slots_done = 0, bundles_done = 0;
-    slot_source *src = xmallocarray(p->nslots ? p->nslots : 1, sizeof *src);
+    if (p->nslots)
+        img_slot_lines(img);
     uint32_t *known = xcalloc(ctx->nfiles + 1, sizeof *known);
     uint16_t last_call = 0;
     uint32_t slot_index = 0;
@@ -218,7 +214,7 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
                 call_file = (uint16_t)(call.file ? 1 + file_index(ctx, call.file, &last_call) : 0);
                 call_line = call.line;
             }
-            src[slot_index] = (slot_source){slot->pos.line, call_line, slot->pos.file, call_file};
+            img->slot_lines[slot_index] = (img_slot_line){slot->pos.file, slot->pos.line, call_file, call_line};
         }
         /* (asm_release gives pages back a couple of megabytes at a time:
          * asking every 1024 bundles is often enough) */
@@ -229,15 +225,12 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
             bundles_done = asm_release(p->bundles, bundles_done, b * sizeof *p->bundles);
         }
     }
-    /* Each slot's line, after everything else that interns: its file names
-     * come last in STRINGS (img_set_slot_line). */
-    img_slot_line *lines = slot_index ? img_slot_lines(img) : NULL;
-    for (uint32_t k = 0; k < slot_index; k++)
-        lines[k] = (img_slot_line){file_offset(ctx, img, known, src[k].file), src[k].line,
-                                   src[k].call_file ? file_offset(ctx, img, known, src[k].call_file - 1u) : 0,
-                                   src[k].call_line};
+    img_slot_line *lines = img->slot_lines;
+    for (uint32_t k = 0; k < slot_index; k++) {
+        lines[k].file = file_offset(ctx, img, known, lines[k].file);
+        lines[k].call_file = lines[k].call_file ? file_offset(ctx, img, known, lines[k].call_file - 1u) : 0;
+    }
     free(known);
     img->code_checked = (uint8_t)checked;
-    free(src);
     return img;
 }

@@ -511,11 +511,6 @@ static void report_overflow(linker *L, const scratch_layout *lay, const scratch_
  * are taken already.  Returns the words newly marked. */
 static uint32_t reserve_literals(const linker *L, uint8_t used[ISA_SCRATCH_WORDS])
 {
-    /* Each op's scratch operands, looked up once rather than per slot. */
-    isa_operand_effect eff[ISA_OP_COUNT][ISA_MAX_RANGES];
-    int neff[ISA_OP_COUNT];
-    for (int op = 0; op < ISA_OP_COUNT; op++)
-        neff[op] = isa_scratch_operands(op, eff[op]);
     uint32_t marked = 0, free_words = 0;
     for (int a = 0; a < ISA_SCRATCH_WORDS; a++)
         free_words += !used[a];
@@ -531,8 +526,9 @@ static uint32_t reserve_literals(const linker *L, uint8_t used[ISA_SCRATCH_WORDS
             const isa_slot *slot = &o->slots[k];
             if (slot->op >= ISA_OP_COUNT)
                 continue;   /* (a caller's object; the image check names it) */
-            const isa_operand_effect *e = eff[slot->op];
-            for (int n = neff[slot->op]; n > 0; n--, e++) {
+            int n;
+            const isa_operand_effect *e = isa_scratch_effects(slot->op, &n);
+            for (; n > 0; n--, e++) {
                 unsigned mask = 1u << e->arg;
                 int64_t first = slot->arg[e->arg];
                 if (e->disp_arg >= 0) {

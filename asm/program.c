@@ -84,8 +84,8 @@ static int64_t arg_value(const asm_program *p, size_t i, const asm_symbol **sym)
 int asm_slot_ranges(const asm_program *p, const asm_pslot *slot, int writes,
                     asm_sym_range out[ISA_MAX_RANGES])
 {
-    isa_operand_effect fx[ISA_MAX_RANGES];
-    int n = 0, nfx = isa_scratch_operands(slot->op, fx);
+    int n = 0, nfx;
+    const isa_operand_effect *fx = isa_scratch_effects(slot->op, &nfx);
     for (int i = 0; i < nfx; i++) {
         if (fx[i].writes != writes)
             continue;

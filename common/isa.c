@@ -122,12 +122,19 @@ static void scratch_table_init(void)
     scratch_table_ready = 1;
 }
 
-int isa_scratch_operands(int op, isa_operand_effect out[ISA_MAX_RANGES])
+const isa_operand_effect *isa_scratch_effects(int op, int *n)
 {
     if (!scratch_table_ready)
         scratch_table_init();
-    int n = scratch_table[op].n;
-    memcpy(out, scratch_table[op].fx, (size_t)n * sizeof *out);
+    *n = scratch_table[op].n;
+    return scratch_table[op].fx;
+}
+
+int isa_scratch_operands(int op, isa_operand_effect out[ISA_MAX_RANGES])
+{
+    int n;
+    const isa_operand_effect *fx = isa_scratch_effects(op, &n);
+    memcpy(out, fx, (size_t)n * sizeof *out);
     return n;
 }
 

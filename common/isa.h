@@ -130,6 +130,9 @@ typedef struct {
 } isa_operand_effect;
 /* Fills out with op's scratch operands; returns how many. */
 int isa_scratch_operands(int op, isa_operand_effect out[ISA_MAX_RANGES]);
+/* The same without a copy, for callers that ask per slot: op's scratch
+ * operands, *n of them, in a table that lives as long as the program. */
+const isa_operand_effect *isa_scratch_effects(int op, int *n);
 
 /* Scratch words a decoded slot reads and writes.  Each range is
  * [first, first+count).  Returns the number of ranges stored (at most
