@@ -660,6 +660,7 @@ START_TEST(test_an_image_read_from_bytes_is_checked_slot_by_slot_whatever_its_wr
     encoded e = encode_ok(img);
     img_free(img);
     vimage *back = decode_ok(e);
+    free(e.data);
     ck_assert_int_eq(back->code_checked, 0);
     img_free(back);
 }
