@@ -249,6 +249,9 @@ void asm_slot_isa(const asm_program *p, const asm_pslot *slot, isa_slot *out);
 typedef struct asm_expander asm_expander;
 asm_expander *asm_expander_new(asm_ctx *ctx, asm_program *p);
 int asm_expand_stmts(void *expander, const asm_body *stmts);
+/* An asm_line_sink (parse.h) for the same expander: pass it along. */
+struct asm_plain_line;
+int asm_expand_line(void *expander, const struct asm_plain_line *line);
 /* After the last statement: reports what is left open (a .linear). */
 void asm_expand_finish(asm_expander *x);
 void asm_expander_free(asm_expander *x);

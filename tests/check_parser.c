@@ -45,7 +45,7 @@ static parsed parse(const char *src)
     asm_ctx_init(&ctx, d, NULL);
     asm_add_source(&ctx, "p.vasm", buf, len, 0);
     collected c = {{NULL, NULL}, 0};
-    r.errors = asm_parse(&ctx, "p.vasm", buf, len, NULL, keep, &c);
+    r.errors = asm_parse(&ctx, "p.vasm", buf, len, NULL, keep, NULL, &c);
     r.calls = c.calls;
     FILE *tf = open_memstream(&r.tree, &size);
     asm_dump_body(tf, &c.all, 0);
