@@ -912,11 +912,8 @@ int asm_expand_line(void *arg, const asm_plain_line *l)
         const asm_plain_slot *s = &l->slots[i];
         asm_pos at = {line, s->col, s->len, file};
         p->args = asm_grow(p->args, &p->cap_args, p->nargs + s->nargs, sizeof *p->args);
-        for (uint32_t a = 0; a < s->nargs; a++) {
-            asm_operand o = {s->value[a], {NULL}, {line, s->arg_col[a], s->arg_len[a], file}, OPD_INT, 0, 0};
-            p->args[p->nargs + a].tag = ASM_ARG_POS;   /* no opds entry yet */
-            asm_arg_set(p, at, p->nargs + a, &o);
-        }
+        for (uint32_t a = 0; a < s->nargs; a++)
+            asm_arg_set_number(p, at, p->nargs + a, s->value[a], s->arg_col[a], s->arg_len[a]);
         p->slots[p->nslots++] = (asm_pslot){s->op, ASM_PLACE_AUTO, 0, at, (uint32_t)p->nargs, frame};
         p->nargs += s->nargs;
     }

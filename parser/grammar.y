@@ -435,9 +435,12 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 
 %%
 
+/* A LINE (a whole line of plain slots, the bulk of generated code) is
+ * taken here rather than as a "line": a reduction less for each. */
 file:
     %empty
   | file line
+  | file LINE                           { plain_line(ps, $2); }
   ;
 
 /* Labels are optional by two alternatives rather than an empty "labels":
@@ -450,7 +453,6 @@ line:
   | slot NEWLINE                        { add_slot_line(ps, $1, LOC(@1)); asm_parse_commit(ps); }
   | labels slot NEWLINE                 { add_slot_line(ps, $2, LOC(@2)); asm_parse_commit(ps); }
   | SLOT NEWLINE                        { add_slot_line(ps, $1, LOC(@1)); asm_parse_commit(ps); }
-  | LINE                                { plain_line(ps, $1); }
   | labels SLOT NEWLINE                 { add_slot_line(ps, $2, LOC(@2)); asm_parse_commit(ps); }
   | bopen error NEWLINE                 { yyerrok; ps->in_bundle = 0; asm_parse_discard(ps); }
   | labels bopen error NEWLINE          { yyerrok; ps->in_bundle = 0; asm_parse_discard(ps); }
