@@ -74,7 +74,7 @@ typedef struct asm_plain_line {
 typedef int (*asm_line_sink)(void *arg, const asm_plain_line *line);
 
 /* An op found by its engine and spelling (packed in key; 0: none). */
-enum { ASM_OP_CACHE = 64 };
+enum { ASM_OP_CACHE = 256 };
 typedef struct {
     uint64_t key;
     int op;
