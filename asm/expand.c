@@ -908,10 +908,10 @@ int asm_expand_line(void *arg, const asm_plain_line *l)
     uint32_t frame = kept_frame_index(x);   /* the same for each slot and the bundle */
     size_t first = p->nslots;
     p->slots = asm_grow(p->slots, &p->cap_slots, p->nslots + l->nslots, sizeof *p->slots);
+    p->args = asm_grow(p->args, &p->cap_args, p->nargs + l->nargs, sizeof *p->args);
     for (uint32_t i = 0; i < l->nslots; i++) {
         const asm_plain_slot *s = &l->slots[i];
         asm_pos at = {line, s->col, s->len, file};
-        p->args = asm_grow(p->args, &p->cap_args, p->nargs + s->nargs, sizeof *p->args);
         for (uint32_t a = 0; a < s->nargs; a++)
             asm_arg_set_number(p, at, p->nargs + a, s->value[a], s->arg_col[a], s->arg_len[a]);
         p->slots[p->nslots++] = (asm_pslot){s->op, ASM_PLACE_AUTO, 0, at, (uint32_t)p->nargs, frame};

@@ -64,7 +64,7 @@ typedef struct asm_plain_line {
     uint32_t line;
     uint16_t col, len;           /* the bundle, '<' to '>'; or its one slot */
     uint8_t bracketed;
-    uint32_t nslots;
+    uint32_t nslots, nargs;      /* nargs: of all its slots */
     asm_plain_slot slots[ASM_PLAIN_SLOTS];
 } asm_plain_line;
 
