@@ -906,17 +906,19 @@ int asm_expand_line(void *arg, const asm_plain_line *l)
     uint32_t line = l->line;
     uint16_t file = asm_loc_pos(x->ctx, &(asm_loc){l->file, line, l->col, l->len}).file;
     uint32_t frame = kept_frame_index(x);   /* the same for each slot and the bundle */
-    size_t first = p->nslots;
-    p->slots = asm_grow(p->slots, &p->cap_slots, p->nslots + l->nslots, sizeof *p->slots);
-    p->args = asm_grow(p->args, &p->cap_args, p->nargs + l->nargs, sizeof *p->args);
-    for (uint32_t i = 0; i < l->nslots; i++) {
-        const asm_plain_slot *s = &l->slots[i];
+    size_t first = p->nslots, next_arg = p->nargs;
+    p->slots = asm_grow(p->slots, &p->cap_slots, first + l->nslots, sizeof *p->slots);
+    p->args = asm_grow(p->args, &p->cap_args, next_arg + l->nargs, sizeof *p->args);
+    asm_pslot *slot = p->slots + first;   /* the arrays do not move below: they have room */
+    for (const asm_plain_slot *s = l->slots, *end = s + l->nslots; s < end; s++) {
         asm_pos at = {line, s->col, s->len, file};
         for (uint32_t a = 0; a < s->nargs; a++)
-            asm_arg_set_number(p, at, p->nargs + a, s->value[a], s->arg_col[a], s->arg_len[a]);
-        p->slots[p->nslots++] = (asm_pslot){s->op, ASM_PLACE_AUTO, 0, at, (uint32_t)p->nargs, frame};
-        p->nargs += s->nargs;
+            asm_arg_set_number(p, at, next_arg + a, s->value[a], s->arg_col[a], s->arg_len[a]);
+        *slot++ = (asm_pslot){s->op, ASM_PLACE_AUTO, 0, at, (uint32_t)next_arg, frame};
+        next_arg += s->nargs;
     }
+    p->nslots = first + l->nslots;
+    p->nargs = next_arg;
     p->bundles = asm_grow(p->bundles, &p->cap_bundles, p->nbundles + 1, sizeof *p->bundles);
     p->bundles[p->nbundles++] = (asm_pbundle){(uint32_t)first, l->nslots, {line, l->col, l->len, file}, 0, frame};
     return 0;
