@@ -45,11 +45,12 @@ static inline asm_ploc asm_ploc_span(asm_ploc first, asm_ploc last)
 typedef int (*asm_stmt_sink)(void *arg, const asm_body *stmts);
 
 /* A whole top-level line of plain-number slots (a one-slot line, or a
- * bundle "< ... >" on one line), as the scanner reads it in one token when
+ * bundle "< ... >" on one line), as the scanner reads it by hand when
  * nothing is open or pending: the bulk of generated code.  Each op is
  * resolved and takes exactly the numbers written (none a trace key or a
- * comment), every number fits int64; columns are the scanner's. */
-enum { ASM_PLAIN_SLOTS = 16, ASM_PLAIN_NUMBERS = 8 };
+ * comment), every number fits int64; columns are the scanner's.  A run
+ * of such lines in a row is one token (LINE: asm_plain_run). */
+enum { ASM_PLAIN_SLOTS = 16, ASM_PLAIN_NUMBERS = 8, ASM_PLAIN_RUN_LINES = 64, ASM_PLAIN_RUN_SLOTS = 256 };
 typedef struct {
     uint16_t op;                 /* isa_opcode */
     uint8_t engine, nargs;       /* nargs == isa_ops[op].nargs */
@@ -64,9 +65,15 @@ typedef struct asm_plain_line {
     uint32_t line;
     uint16_t col, len;           /* the bundle, '<' to '>'; or its one slot */
     uint8_t bracketed;
-    uint32_t nslots, nargs;      /* nargs: of all its slots */
-    asm_plain_slot slots[ASM_PLAIN_SLOTS];
+    uint32_t nslots, nargs;      /* nargs: of all its slots; at most ASM_PLAIN_SLOTS slots */
+    const asm_plain_slot *slots;
 } asm_plain_line;
+
+typedef struct {
+    uint32_t nlines, nslots;
+    asm_plain_line lines[ASM_PLAIN_RUN_LINES];
+    asm_plain_slot slots[ASM_PLAIN_RUN_SLOTS];   /* the lines' */
+} asm_plain_run;
 
 /* Takes such a line straight into the program, or returns nonzero when it
  * cannot be taken that way (a .linear region, a limit reached, ...): the
@@ -96,7 +103,7 @@ typedef struct asm_parser {
     uint8_t slot_token;          /* the last token was a slot of plain numbers (SLOT) */
     uint8_t after_slot;          /* the one before it was */
     uint8_t plain_lines;         /* the scanner may read a whole line of them (LINE) */
-    asm_plain_line plain;        /* the value of the last LINE token */
+    asm_plain_run *plain;        /* the value of the last LINE token */
     isa_op_index ops;            /* its ops, looked up as it is read */
     asm_op_cached op_cache[ASM_OP_CACHE];   /* in front of ops (scanner.l's find_op) */
     asm_scan_hold hold;          /* the byte flex replaced after it */

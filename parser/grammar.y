@@ -399,7 +399,7 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 %token <expr> STRING    "string"
 %token <engine> ENGINE  "engine name"
 %token <ptr> SLOT       "slot"   /* a slot of plain numbers, read whole by the scanner */
-%token <ptr> LINE       "line of slots"   /* a whole line of them, its end included (asm_plain_line) */
+%token <ptr> LINE       "line of slots"   /* whole lines of them, ends included (asm_plain_run) */
 %token NOP              "nop"
 %token D_EQU ".equ" D_SET ".set" D_WORD ".word" D_VEC ".vec" D_GLOBAL ".global"
 %token D_EXTERN ".extern" D_ENTRY ".entry" D_INCLUDE ".include" D_ERROR ".error"
@@ -435,12 +435,14 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 
 %%
 
-/* A LINE (a whole line of plain slots, the bulk of generated code) is
- * taken here rather than as a "line": a reduction less for each. */
+/* A LINE (whole lines of plain slots in a row, the bulk of generated
+ * code) is taken here rather than as a "line": a reduction less. */
 file:
     %empty
   | file line
-  | file LINE                           { plain_line(ps, $2); }
+  | file LINE                           { const asm_plain_run *run = $2;
+                                          for (uint32_t i = 0; i < run->nlines; i++)
+                                              plain_line(ps, &run->lines[i]); }
   ;
 
 /* Labels are optional by two alternatives rather than an empty "labels":

@@ -11,15 +11,14 @@ typedef struct {
     asm_body all;
     int calls;
     int lines;          /* taken by the line sink */
-    int decline;        /* the line sink declines every line */
+    int decline;        /* the line sink declines every line (1), those of even number (2) */
 } collected;
 
 /* A line sink that counts the lines it takes. */
 static int take_line(void *arg, const asm_plain_line *line)
 {
     collected *c = arg;
-    (void)line;
-    if (c->decline)
+    if (c->decline == 1 || (c->decline == 2 && line->line % 2 == 0))
         return -1;
     c->lines++;
     return 0;
@@ -194,6 +193,22 @@ START_TEST(test_the_line_sink_takes_only_top_level_plain_lines)
     ck_assert_ptr_nonnull(strstr(r.tree, "8:1: x:\n8:4: alu + 1, 2, 3\n"));
     ck_assert_ptr_null(strstr(r.tree, "1:1: alu"));
     ck_assert_ptr_null(strstr(r.tree, "9:1:"));
+    done(&r);
+}
+END_TEST
+
+/* Lines read in one run go on one by one, in order: a line the sink
+ * declines becomes statements between the lines it took. */
+START_TEST(test_a_run_of_lines_goes_on_line_by_line)
+{
+    collected c = {{NULL, NULL}, 0, 0, 2};
+    parsed r = parse_into("alu + 1, 2, 3\nalu + 2, 2, 3\nalu + 3, 2, 3\n< alu + 4, 2, 3 ; load const 4, 5 >\n"
+                          "alu + 5, 2, 3\n",
+                          take_line, &c);
+    ck_assert_int_eq(r.errors, 0);
+    ck_assert_int_eq(c.lines, 3);
+    ck_assert_int_eq(c.calls, 2);
+    ck_assert_str_eq(r.tree, "2:1: alu + 2, 2, 3\n4:1: < alu + 4, 2, 3 ; load const 4, 5 >\n");
     done(&r);
 }
 END_TEST
@@ -439,6 +454,7 @@ static Suite *parser_suite(void)
     tcase_add_test(tc, test_labels_precede_the_statement);
     tcase_add_test(tc, test_a_whole_line_makes_the_tree_its_tokens_make);
     tcase_add_test(tc, test_the_line_sink_takes_only_top_level_plain_lines);
+    tcase_add_test(tc, test_a_run_of_lines_goes_on_line_by_line);
     tcase_add_test(tc, test_debug_slots_strings_and_keys);
     tcase_add_test(tc, test_directives);
     suite_add_tcase(s, tc);
