@@ -68,7 +68,7 @@ static void parse_defines(asm_ctx *ctx, const asm_options *opt, asm_expander *x)
     }
     text[len] = text[len + 1] = '\0';
     asm_add_source(ctx, COMMAND_LINE, text, len, ASM_SOURCE_OWNED);
-    asm_parse(ctx, COMMAND_LINE, text, len, NULL, asm_expand_stmts, x);
+    asm_parse(ctx, COMMAND_LINE, text, len, NULL, asm_expand_stmts, asm_expand_line, x);
 }
 
 /* The stages over one source; text, malloc'd and followed by two NUL
@@ -99,7 +99,7 @@ static vimage *assemble(const char *name, char *text, size_t size, int on_disk, 
         parse_defines(&ctx, opt, x);
     const char *file = asm_file_name(&ctx, name);
     asm_add_source(&ctx, file, text, size, ASM_SOURCE_OWNED | (on_disk ? ASM_SOURCE_ON_DISK : 0));
-    asm_parse(&ctx, file, text, size, NULL, asm_expand_stmts, x);
+    asm_parse(&ctx, file, text, size, NULL, asm_expand_stmts, asm_expand_line, x);
     asm_expand_finish(x);
     asm_expander_free(x);
 

@@ -45,13 +45,6 @@ typedef struct {
     uint32_t nlabels;
 } macro_env;
 
-/* (engine, mnemonic) -> op, hashed: every slot looks its op up. */
-#define OPTAB_SIZE 256
-typedef struct {
-    const char *text;
-    int engine, op;
-} op_entry;
-
 /* The op last found for an op word's text on an engine, by the text's
  * address: generated code names few ops, and a written word's text is a
  * keyword, a symbol or an interned name (asm_word), which lives as long as
@@ -84,30 +77,16 @@ struct asm_expander {
     int fence;                   /* a .fence waits for the region's next slot */
     asm_name **temps;            /* names given an alias by the open region's .temp */
     size_t ntemps, cap_temps;
-    op_entry optab[OPTAB_SIZE];
+    isa_op_index ops;            /* (engine, mnemonic) -> op: every slot looks its op up */
     op_cached opcache[OPCACHE_SIZE];
     int8_t key_at[ISA_OP_COUNT];  /* per op, its trace key operand, or -1 */
 };
 
 static void expand_body(expander *x, const asm_body *body);
 
-static uint32_t text_hash(const char *s, int engine)
-{
-    uint32_t h = 2166136261u ^ (uint32_t)engine;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
-}
-
 static int find_op(const expander *x, int engine, const char *text)
 {
-    for (uint32_t h = text_hash(text, engine) % OPTAB_SIZE;; h = (h + 1) % OPTAB_SIZE) {
-        const op_entry *e = &x->optab[h];
-        if (!e->text)
-            return -1;
-        if (e->engine == engine && strcmp(e->text, text) == 0)
-            return e->op;
-    }
+    return isa_op_index_find(&x->ops, engine, text, strlen(text));
 }
 
 /* find_op for the op word of a slot, through the cache unless a
@@ -905,6 +884,46 @@ static void expand_bundle(expander *x, const asm_stmt *s)
                                               asm_loc_pos(x->ctx, &s->loc), x->region, kept_frame_index(x)};
 }
 
+/* A line of plain-number slots (parse.h's asm_line_sink), straight into
+ * the program: what expand_body, expand_bundle and expand_slot do with
+ * the statement the same text makes, where nothing can go wrong.  Inside
+ * a .linear region, at a limit or after errors, the statement goes the
+ * general way (which says what is wrong): returns -1 before changing
+ * anything. */
+int asm_expand_line(void *arg, const asm_plain_line *l)
+{
+    expander *x = arg;
+    if (x->stopped)
+        return 0;   /* expand_body would expand nothing */
+    asm_program *p = x->p;
+    const asm_options *opt = x->ctx->opt;
+    uint32_t limit = opt && opt->max_bundles && opt->max_bundles < ASM_MAX_BUNDLES ? opt->max_bundles : ASM_MAX_BUNDLES;
+    if (x->region || x->in_bundle || x->nesting >= ASM_MAX_NESTING || x->statements >= ASM_MAX_STATEMENTS ||
+        diag_stopped(x->ctx->d) || diag_error_count(x->ctx->d) > ASM_MAX_ERRORS || p->nbundles >= limit ||
+        p->nslots + l->nslots > limit)
+        return -1;
+    x->statements++;
+    uint32_t line = l->line;
+    uint16_t file = asm_loc_pos(x->ctx, &(asm_loc){l->file, line, l->col, l->len}).file;
+    uint32_t frame = kept_frame_index(x);   /* the same for each slot and the bundle */
+    size_t first = p->nslots, next_arg = p->nargs;
+    p->slots = asm_grow(p->slots, &p->cap_slots, first + l->nslots, sizeof *p->slots);
+    p->args = asm_grow(p->args, &p->cap_args, next_arg + l->nargs, sizeof *p->args);
+    asm_pslot *slot = p->slots + first;   /* the arrays do not move below: they have room */
+    for (const asm_plain_slot *s = l->slots, *end = s + l->nslots; s < end; s++) {
+        asm_pos at = {line, s->col, s->len, file};
+        for (uint32_t a = 0; a < s->nargs; a++)
+            asm_arg_set_number(p, at, next_arg + a, s->value[a], s->arg_col[a], s->arg_len[a]);
+        *slot++ = (asm_pslot){s->op, ASM_PLACE_AUTO, 0, at, (uint32_t)next_arg, frame};
+        next_arg += s->nargs;
+    }
+    p->nslots = first + l->nslots;
+    p->nargs = next_arg;
+    p->bundles = asm_grow(p->bundles, &p->cap_bundles, p->nbundles + 1, sizeof *p->bundles);
+    p->bundles[p->nbundles++] = (asm_pbundle){(uint32_t)first, l->nslots, {line, l->col, l->len, file}, 0, frame};
+    return 0;
+}
+
 /* ---- includes ----------------------------------------------------------------------- */
 
 static char *join_path(const char *dir, size_t dirlen, const char *name)
@@ -991,7 +1010,7 @@ static void expand_include(expander *x, const asm_stmt *s)
     const asm_frame *saved = x->frame;
     x->frame = f;
     x->include_depth++;
-    asm_parse(x->ctx, file, text, size, f, asm_expand_stmts, x);
+    asm_parse(x->ctx, file, text, size, f, asm_expand_stmts, asm_expand_line, x);
     x->include_depth--;
     x->frame = saved;
     if (known)
@@ -1448,12 +1467,8 @@ asm_expander *asm_expander_new(asm_ctx *ctx, asm_program *p)
     p->args = asm_grow(p->args, &p->cap_args, 1, sizeof *p->args);
     p->frames = asm_grow(p->frames, &p->cap_frames, 1, sizeof *p->frames);
     p->frames[p->nframes++] = NULL;
+    isa_op_index_init(&x->ops);
     for (int op = 0; op < ISA_OP_COUNT; op++) {
-        int engine = isa_ops[op].engine;
-        uint32_t h = text_hash(isa_ops[op].mnemonic, engine) % OPTAB_SIZE;
-        while (x->optab[h].text)
-            h = (h + 1) % OPTAB_SIZE;
-        x->optab[h] = (op_entry){isa_ops[op].mnemonic, engine, op};
         const char *k = strchr(isa_ops[op].kinds, 'k');
         x->key_at[op] = (int8_t)(k ? k - isa_ops[op].kinds : -1);
     }

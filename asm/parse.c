@@ -204,13 +204,15 @@ void asm_parse_finish(asm_parser *ps)
 }
 
 int asm_parse(asm_ctx *ctx, const char *file, char *text, size_t size, const asm_frame *frame,
-              asm_stmt_sink sink, void *sink_arg)
+              asm_stmt_sink sink, asm_line_sink line_sink, void *sink_arg)
 {
     asm_parser ps;
     memset(&ps, 0, sizeof ps);
     ps.ctx = ctx;
     ps.sink = sink;
+    ps.line_sink = line_sink;
     ps.sink_arg = sink_arg;
+    ps.plain_lines = 1;
     ps.file = asm_file_name(ctx, file);
     ps.frame = frame;
     ps.line = 1;

@@ -12,6 +12,7 @@
 #define VLIW_ASM_PARSE_H
 
 #include "ast.h"
+#include "isa.h"
 
 typedef struct asm_open_block asm_open_block;
 
@@ -43,11 +44,55 @@ static inline asm_ploc asm_ploc_span(asm_ploc first, asm_ploc last)
  * memory is reused for the next line. */
 typedef int (*asm_stmt_sink)(void *arg, const asm_body *stmts);
 
+/* A whole top-level line of plain-number slots (a one-slot line, or a
+ * bundle "< ... >" on one line), as the scanner reads it by hand when
+ * nothing is open or pending: the bulk of generated code.  Each op is
+ * resolved and takes exactly the numbers written (none a trace key or a
+ * comment), every number fits int64; columns are the scanner's.  A run
+ * of such lines in a row is one token (LINE: asm_plain_run). */
+enum { ASM_PLAIN_SLOTS = 16, ASM_PLAIN_NUMBERS = 8, ASM_PLAIN_RUN_LINES = 64, ASM_PLAIN_RUN_SLOTS = 256 };
+typedef struct {
+    uint16_t op;                 /* isa_opcode */
+    uint8_t engine, nargs;       /* nargs == isa_ops[op].nargs */
+    uint16_t col, len;           /* engine name to the end of the last number */
+    uint16_t op_col, op_len;
+    int64_t value[ASM_PLAIN_NUMBERS];   /* more than any op takes: the scanner reads them all */
+    uint16_t arg_col[ASM_PLAIN_NUMBERS], arg_len[ASM_PLAIN_NUMBERS];
+} asm_plain_slot;
+
+typedef struct asm_plain_line {
+    const char *file;            /* interned */
+    uint32_t line;
+    uint16_t col, len;           /* the bundle, '<' to '>'; or its one slot */
+    uint8_t bracketed;
+    uint32_t nslots, nargs;      /* nargs: of all its slots; at most ASM_PLAIN_SLOTS slots */
+    const asm_plain_slot *slots;
+} asm_plain_line;
+
+typedef struct {
+    uint32_t nlines, nslots;
+    asm_plain_line lines[ASM_PLAIN_RUN_LINES];
+    asm_plain_slot slots[ASM_PLAIN_RUN_SLOTS];   /* the lines' */
+} asm_plain_run;
+
+/* Takes such a line straight into the program, or returns nonzero when it
+ * cannot be taken that way (a .linear region, a limit reached, ...): the
+ * parser then hands it on as statements, as any other line. */
+typedef int (*asm_line_sink)(void *arg, const asm_plain_line *line);
+
+/* An op found by its engine and spelling (packed in key; 0: none). */
+enum { ASM_OP_CACHE = 256 };
+typedef struct {
+    uint64_t key;
+    int op;
+} asm_op_cached;
+
 /* The state one parse shares between the scanner and the grammar. */
 typedef struct asm_parser {
     asm_ctx *ctx;
     asm_arena arena;             /* the tree of the lines not yet handed on */
     asm_stmt_sink sink;
+    asm_line_sink line_sink;     /* or NULL: every line goes to sink */
     void *sink_arg;
     const char *file;            /* interned */
     const asm_frame *frame;      /* why this file is read (include chain) */
@@ -57,6 +102,10 @@ typedef struct asm_parser {
     int prev_start;              /* the scanner's start condition before the last token */
     uint8_t slot_token;          /* the last token was a slot of plain numbers (SLOT) */
     uint8_t after_slot;          /* the one before it was */
+    uint8_t plain_lines;         /* the scanner may read a whole line of them (LINE) */
+    asm_plain_run *plain;        /* the value of the last LINE token */
+    isa_op_index ops;            /* its ops, looked up as it is read */
+    asm_op_cached op_cache[ASM_OP_CACHE];   /* in front of ops (scanner.l's find_op) */
     asm_scan_hold hold;          /* the byte flex replaced after it */
     asm_loc bundle_open;         /* the '<' of the bundle being parsed */
     uint32_t syntax_error_line;  /* the line of the last syntax error in file (0: none):
@@ -81,10 +130,11 @@ typedef struct asm_parser {
  * list to sink as soon as it is read, so a big file never exists as one
  * tree.  text must be writable and followed by two NUL bytes (text[size]
  * and text[size+1]): the scanner reads it in place.  Errors go through
- * asm_report with frame as the context.  Returns the number of errors
+ * asm_report with frame as the context.  A line of plain-number slots goes
+ * to line_sink first when there is one (with sink_arg too).  Returns the number of errors
  * reported meanwhile (the sink's included). */
 int asm_parse(asm_ctx *ctx, const char *file, char *text, size_t size, const asm_frame *frame,
-              asm_stmt_sink sink, void *sink_arg);
+              asm_stmt_sink sink, asm_line_sink line_sink, void *sink_arg);
 
 /* A packed location as a full one. */
 static inline asm_loc asm_ploc_loc(const asm_parser *ps, asm_ploc p)
@@ -115,6 +165,13 @@ void asm_parse_close(asm_parser *ps, asm_stmt_kind kind, const asm_loc *loc);
  * error) drops it. */
 void asm_parse_commit(asm_parser *ps);
 void asm_parse_discard(asm_parser *ps);
+/* Whether the scanner may read the line starting here as one LINE token:
+ * nothing of an earlier line is open or pending. */
+static inline int asm_parse_at_plain_line(const asm_parser *ps)
+{
+    return ps->plain_lines && !ps->in_bundle && !ps->nblocks && !ps->pending.first && !ps->block_op &&
+           !ps->top.first;
+}
 /* At the end of the text: reports blocks never closed. */
 void asm_parse_finish(asm_parser *ps);
 

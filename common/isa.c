@@ -64,6 +64,39 @@ int isa_find_op(isa_engine engine, const char *mnemonic)
     return -1;
 }
 
+static uint32_t op_hash(int engine, const char *text, size_t len)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)engine;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)text[i]) * 16777619u;
+    return h % ISA_OP_INDEX_SIZE;
+}
+
+void isa_op_index_init(isa_op_index *t)
+{
+    memset(t, 0, sizeof *t);
+    for (int op = 0; op < ISA_OP_COUNT; op++) {
+        size_t len = strlen(isa_ops[op].mnemonic);
+        uint32_t h = op_hash((int)isa_ops[op].engine, isa_ops[op].mnemonic, len);
+        while (t->e[h].text)
+            h = (h + 1) % ISA_OP_INDEX_SIZE;
+        t->e[h].text = isa_ops[op].mnemonic;
+        t->e[h].len = (uint8_t)len;
+        t->e[h].engine = (uint8_t)isa_ops[op].engine;
+        t->e[h].op = (int16_t)op;
+    }
+}
+
+int isa_op_index_find(const isa_op_index *t, int engine, const char *text, size_t len)
+{
+    for (uint32_t h = op_hash(engine, text, len);; h = (h + 1) % ISA_OP_INDEX_SIZE) {
+        if (!t->e[h].text)
+            return -1;
+        if (t->e[h].engine == engine && t->e[h].len == len && memcmp(t->e[h].text, text, len) == 0)
+            return t->e[h].op;
+    }
+}
+
 unsigned isa_engines_with_op(const char *mnemonic)
 {
     unsigned set = 0;

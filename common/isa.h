@@ -99,6 +99,18 @@ extern const int isa_trace_key_takes_stage[ISA_KEY_COUNT];
 
 /* Op id for "engine mnemonic", or -1. */
 int isa_find_op(isa_engine engine, const char *mnemonic);
+/* The same by hash, for the assembler's hot paths (an op per slot): a
+ * table its user owns, filled once by isa_op_index_init. */
+#define ISA_OP_INDEX_SIZE 256
+typedef struct {
+    struct {
+        const char *text;   /* the mnemonic, or NULL: a free entry */
+        uint8_t len, engine;
+        int16_t op;
+    } e[ISA_OP_INDEX_SIZE];
+} isa_op_index;
+void isa_op_index_init(isa_op_index *t);
+int isa_op_index_find(const isa_op_index *t, int engine, const char *text, size_t len);
 /* Engine id for a name ("alu" ...), or -1. */
 int isa_find_engine(const char *name);
 /* Trace key id for a name, or -1. */

@@ -266,6 +266,51 @@ static void add_slot_line(asm_parser *ps, const asm_slot_ast *slot, const asm_lo
     asm_parse_append(ps, s);
 }
 
+/* A slot of a LINE token as the tree its tokens make: the engine and op
+ * words (an op spelled as an engine name is that keyword, a name op is
+ * interned, a symbol is its text), each number an EX_INT. */
+static void plain_slot(asm_parser *ps, const asm_plain_line *l, const asm_plain_slot *p, asm_slot_ast *s)
+{
+    const char *mnemonic = isa_ops[p->op].mnemonic, *text = mnemonic;
+    asm_name *name = NULL;
+    if ((mnemonic[0] >= 'a' && mnemonic[0] <= 'z') || (mnemonic[0] >= 'A' && mnemonic[0] <= 'Z') ||
+        mnemonic[0] == '_') {
+        int e = isa_find_engine(mnemonic);
+        if (e >= 0) {
+            text = isa_engines[e].name;
+        } else {
+            name = asm_intern(ps->ctx, mnemonic, p->op_len);
+            text = name->text;
+        }
+    }
+    s->engine = (asm_word){isa_engines[p->engine].name, NULL,
+                           {l->file, l->line, p->col, (uint16_t)strlen(isa_engines[p->engine].name)}, 0, 0};
+    s->op = (asm_word){text, name, {l->file, l->line, p->op_col, p->op_len}, 0, 0};
+    s->loc = (asm_loc){l->file, l->line, p->col, p->len};
+    s->nargs = p->nargs;
+    s->args = asm_alloc(&ps->arena, p->nargs * sizeof *s->args);
+    for (uint32_t a = 0; a < p->nargs; a++)
+        s->args[a] = ex_int(ps, p->value[a], &(asm_loc){l->file, l->line, p->arg_col[a], p->arg_len[a]});
+}
+
+/* A LINE token: into the program through the line sink when it takes it,
+ * else the same statement its tokens make, committed as any line. */
+static void plain_line(asm_parser *ps, const asm_plain_line *l)
+{
+    if (l->bracketed)   /* as bopen says, for "is the '>' of the bundle missing?" later */
+        ps->bundle_open = (asm_loc){l->file, l->line, l->col, 1};
+    if (ps->line_sink && ps->line_sink(ps->sink_arg, l) == 0)
+        return;
+    asm_stmt *s = stmt(ps, ST_BUNDLE, &(asm_loc){l->file, l->line, l->col, l->len});
+    s->u.bundle.nslots = l->nslots;
+    s->u.bundle.bracketed = l->bracketed;
+    s->u.bundle.slots = asm_alloc(&ps->arena, l->nslots * sizeof *s->u.bundle.slots);
+    for (uint32_t i = 0; i < l->nslots; i++)
+        plain_slot(ps, l, &l->slots[i], &s->u.bundle.slots[i]);
+    asm_parse_append(ps, s);
+    asm_parse_commit(ps);
+}
+
 static void add_def(asm_parser *ps, asm_stmt_kind kind, asm_expr *name, asm_expr *value, const asm_loc *loc)
 {
     asm_stmt *s = stmt(ps, kind, loc);
@@ -354,6 +399,7 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 %token <expr> STRING    "string"
 %token <engine> ENGINE  "engine name"
 %token <ptr> SLOT       "slot"   /* a slot of plain numbers, read whole by the scanner */
+%token <ptr> LINE       "line of slots"   /* whole lines of them, ends included (asm_plain_run) */
 %token NOP              "nop"
 %token D_EQU ".equ" D_SET ".set" D_WORD ".word" D_VEC ".vec" D_GLOBAL ".global"
 %token D_EXTERN ".extern" D_ENTRY ".entry" D_INCLUDE ".include" D_ERROR ".error"
@@ -389,9 +435,14 @@ static void *slot_node(asm_parser *ps, const asm_word *engine, const asm_word *o
 
 %%
 
+/* A LINE (whole lines of plain slots in a row, the bulk of generated
+ * code) is taken here rather than as a "line": a reduction less. */
 file:
     %empty
   | file line
+  | file LINE                           { const asm_plain_run *run = $2;
+                                          for (uint32_t i = 0; i < run->nlines; i++)
+                                              plain_line(ps, &run->lines[i]); }
   ;
 
 /* Labels are optional by two alternatives rather than an empty "labels":
@@ -775,14 +826,14 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, asm_par
         return 0;
     yysymbol_kind_t all[YYNTOKENS + 1];
     int nall = yypcontext_expected_tokens(ctx, all, YYNTOKENS);
-    /* Where a SLOT may come, so may its engine name: SLOT is not listed.
+    /* Where a SLOT (or a LINE) may come, so may its engine name: neither is listed.
      * Right after one, its last number could have gone on as an operand
      * list: ',' is expected too, as when the slot is read token by token
      * (the operators that could continue the number are not listed). */
     int kept = 0, comma = 0;
     for (int i = 0; i < nall; i++) {
         comma |= is_token(all[i], "','");
-        if (all[i] != YYSYMBOL_SLOT)
+        if (all[i] != YYSYMBOL_SLOT && all[i] != YYSYMBOL_LINE)
             all[kept++] = all[i];
     }
     nall = kept;

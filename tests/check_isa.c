@@ -137,6 +137,24 @@ START_TEST(test_find_op_round_trips_every_op)
 }
 END_TEST
 
+/* The hashed index finds what the linear search finds, by a spelling's
+ * exact length (text need not end there). */
+START_TEST(test_op_index_finds_every_op_by_its_spelling_and_length)
+{
+    isa_op_index t;
+    isa_op_index_init(&t);
+    for (int op = 0; op < ISA_OP_COUNT; op++) {
+        const char *m = isa_ops[op].mnemonic;
+        ck_assert_int_eq(isa_op_index_find(&t, (int)isa_ops[op].engine, m, strlen(m)), op);
+    }
+    ck_assert_int_eq(isa_op_index_find(&t, ISA_ENG_LOAD, "const 1, 2", 5), isa_find_op(ISA_ENG_LOAD, "const"));
+    ck_assert_int_eq(isa_op_index_find(&t, ISA_ENG_LOAD, "cons", 4), -1);
+    ck_assert_int_eq(isa_op_index_find(&t, ISA_ENG_ALU, "<<", 1), isa_find_op(ISA_ENG_ALU, "<"));
+    ck_assert_int_eq(isa_op_index_find(&t, ISA_ENG_ALU, "vbroadcast", 10), -1);
+    ck_assert_int_eq(isa_op_index_find(&t, ISA_ENG_VALU, "+", 1), isa_find_op(ISA_ENG_VALU, "+"));
+}
+END_TEST
+
 START_TEST(test_operand_kinds_are_well_formed)
 {
     for (int op = 0; op < ISA_OP_COUNT; op++) {
@@ -454,6 +472,7 @@ static Suite *isa_suite(void)
     tcase_add_test(table, test_every_spec_op_has_its_engine_and_operand_kinds);
     tcase_add_test(table, test_op_names_are_unique_per_engine);
     tcase_add_test(table, test_find_op_round_trips_every_op);
+    tcase_add_test(table, test_op_index_finds_every_op_by_its_spelling_and_length);
     tcase_add_test(table, test_operand_kinds_are_well_formed);
     tcase_add_test(table, test_trace_keys_match_the_workload);
     suite_add_tcase(s, table);

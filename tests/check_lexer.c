@@ -19,6 +19,10 @@ typedef struct {
     char engine_text[8], op_text[8];
     uint32_t nargs, op_col, arg_col[5], arg_len[5];
     int64_t arg[5];
+    /* LINE: its first lines and their first slots */
+    uint32_t nlines;
+    asm_plain_line lines[3];
+    asm_plain_slot slots[3][3];
 } token;
 
 typedef struct {
@@ -55,11 +59,22 @@ static void collect(void *arg, int tok, const void *value, asm_ploc loc)
             t->arg_col[a] = s->args[a]->loc.col;
             t->arg_len[a] = s->args[a]->loc.len;
         }
+    } else if (tok == TK_LINE) {
+        const asm_plain_run *run = v->ptr;
+        t->nlines = run->nlines;
+        for (uint32_t i = 0; i < run->nlines && i < 3; i++) {
+            t->lines[i] = run->lines[i];
+            for (uint32_t k = 0; k < run->lines[i].nslots && k < 3; k++)
+                t->slots[i][k] = run->lines[i].slots[k];
+        }
     } else if (tok == TK_STRING) {
         t->len = v->expr->u.str.len;
         memcpy(t->text, v->expr->u.str.text, t->len < 63 ? t->len : 63);
     }
 }
+
+/* Whether the scanner may read whole lines (LINE), as under asm_parse. */
+static int plain_lines;
 
 /* Scans src; messages land in *out (caller frees). */
 static tokens scan(const char *src, char **out)
@@ -81,6 +96,7 @@ static tokens scan(const char *src, char **out)
     ps.file = asm_file_name(&ctx, "t.vasm");
     asm_add_source(&ctx, "t.vasm", buf, len, 0);
     ps.line = ps.col = 1;
+    ps.plain_lines = (uint8_t)plain_lines;
     asm_scan_tokens(&ps, buf, len, collect, &ts);
     asm_arena_free(&ps.arena);
     asm_ctx_free(&ctx);
@@ -322,6 +338,110 @@ START_TEST(test_a_slot_that_goes_on_is_read_token_by_token)
 }
 END_TEST
 
+/* At the start of a line, a slot of plain numbers alone or a bundle of
+ * them, with its newline, is read whole, its ops resolved, every column
+ * as the tokens would have had it; such lines in a row are one token. */
+START_TEST(test_lines_of_plain_slots_in_a_row_are_one_token)
+{
+    plain_lines = 1;
+    tokens ts = scan_clean("  alu + 10, -11, 12\n<  load const 1, 4294967295 ; store store 3,4 >  \n# c\n"
+                           "alu - 1, 2, 3\nload load 5, 6");
+    plain_lines = 0;
+    int want[] = {TK_LINE, TK_NEWLINE, TK_LINE, TK_SLOT};   /* the last line has no newline: a SLOT then */
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_int_eq(ts.t[i].tok, want[i]);
+    ck_assert_int_eq(ts.t[0].nlines, 2);
+    const asm_plain_line *l = &ts.t[0].lines[0];
+    ck_assert_int_eq(l->line, 1);
+    ck_assert_int_eq(l->bracketed, 0);
+    ck_assert_int_eq(l->nslots, 1);
+    ck_assert_int_eq(l->nargs, 3);
+    ck_assert_int_eq(l->col, 3);
+    ck_assert_int_eq(l->len, 17);
+    const asm_plain_slot *s = &ts.t[0].slots[0][0];
+    ck_assert_int_eq(s->op, ISA_OP_ALU_ADD);
+    ck_assert_int_eq(s->engine, ISA_ENG_ALU);
+    ck_assert_int_eq(s->op_col, 7);
+    ck_assert_int_eq(s->op_len, 1);
+    ck_assert_int_eq(s->nargs, 3);
+    ck_assert_int_eq(s->value[1], -11);
+    ck_assert_int_eq(s->arg_col[1], 13);
+    ck_assert_int_eq(s->arg_len[1], 3);
+    l = &ts.t[0].lines[1];
+    ck_assert_int_eq(l->line, 2);
+    ck_assert_int_eq(l->bracketed, 1);
+    ck_assert_int_eq(l->nslots, 2);
+    ck_assert_int_eq(l->nargs, 4);
+    ck_assert_int_eq(l->col, 1);
+    ck_assert_int_eq(l->len, 47);   /* '<' to '>' */
+    ck_assert_int_eq(ts.t[0].slots[1][0].op, ISA_OP_CONST);
+    ck_assert_int_eq(ts.t[0].slots[1][0].col, 4);
+    ck_assert_int_eq(ts.t[0].slots[1][0].value[1], 4294967295);
+    ck_assert_int_eq(ts.t[0].slots[1][1].op, ISA_OP_STORE);
+    ck_assert_int_eq(ts.t[0].slots[1][1].op_col, 37);
+    ck_assert_int_eq(ts.t[0].slots[1][1].arg_col[1], 45);
+    ck_assert_int_eq(ts.t[1].line, 3);   /* the comment's line ends the run */
+    ck_assert_int_eq(ts.t[2].nlines, 1);
+    ck_assert_int_eq(ts.t[2].lines[0].line, 4);
+    ck_assert_int_eq(ts.t[2].slots[0][0].op, ISA_OP_ALU_SUB);
+    ck_assert_int_eq(ts.t[3].line, 5);
+}
+END_TEST
+
+/* A run ends when it is full: the next line starts the next one. */
+START_TEST(test_a_run_of_plain_lines_ends_when_full)
+{
+    char src[ASM_PLAIN_RUN_LINES * 20 + 40];
+    size_t n = 0;
+    for (int i = 0; i < ASM_PLAIN_RUN_LINES + 3; i++)
+        n += (size_t)snprintf(src + n, sizeof src - n, "alu + 1, 2, %d\n", i);
+    plain_lines = 1;
+    tokens ts = scan_clean(src);
+    plain_lines = 0;
+    ck_assert_int_eq(ts.t[0].tok, TK_LINE);
+    ck_assert_int_eq(ts.t[0].nlines, ASM_PLAIN_RUN_LINES);
+    ck_assert_int_eq(ts.t[1].tok, TK_LINE);
+    ck_assert_int_eq(ts.t[1].nlines, 3);
+    ck_assert_int_eq(ts.t[1].lines[0].line, ASM_PLAIN_RUN_LINES + 1);
+    ck_assert_int_eq(ts.t[1].slots[2][0].value[2], ASM_PLAIN_RUN_LINES + 2);
+    ck_assert_int_eq(ts.t[2].tok, 0);
+}
+END_TEST
+
+/* Only a whole line the SLOT pattern and the bundle rules take, with known
+ * ops taking exactly its numbers, is one token; anything else is read
+ * token by token, as before. */
+START_TEST(test_a_line_that_is_not_plain_is_read_token_by_token)
+{
+    plain_lines = 1;
+    tokens ts = scan_clean("< alu + 1, 2, 3 + x >\n");
+    int want[] = {'<', TK_ENGINE, '+', TK_INTEGER, ',', TK_INTEGER, ',', TK_INTEGER, '+', TK_IDENT, '>',
+                  TK_NEWLINE, 0};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_int_eq(ts.t[i].tok, want[i]);
+    ck_assert_int_eq(ts.t[0].col, 1);
+    ck_assert_int_eq(ts.t[0].len_cols, 1);
+    ck_assert_int_eq(ts.t[1].col, 3);
+
+    /* a comment, a missing '>', an unknown op, a wrong count, a trace key op, a trailing ';' */
+    ts = scan_clean("< alu + 1, 2, 3 # c\n< alu + 1, 2, 3\nalu add 1, 2, 3\nalu + 1, 2\n"
+                    "debug compare 1, 2, 3, 4\n< alu + 1, 2, 3 ; >\n");
+    int want2[] = {'<', TK_SLOT, TK_NEWLINE, '<', TK_SLOT, TK_NEWLINE, TK_SLOT, TK_NEWLINE, TK_SLOT, TK_NEWLINE,
+                   TK_SLOT, TK_NEWLINE, '<', TK_SLOT, ';', '>', TK_NEWLINE, 0};
+    for (size_t i = 0; i < sizeof want2 / sizeof *want2; i++)
+        ck_assert_int_eq(ts.t[i].tok, want2[i]);
+
+    char *out;
+    ts = scan("< alu + 1, 2, 99999999999999999999 >\n", &out);
+    plain_lines = 0;
+    int want3[] = {'<', TK_ENGINE, '+', TK_INTEGER, ',', TK_INTEGER, ',', TK_BAD, '>', TK_NEWLINE};
+    for (size_t i = 0; i < sizeof want3 / sizeof *want3; i++)
+        ck_assert_int_eq(ts.t[i].tok, want3[i]);
+    ck_assert_ptr_nonnull(strstr(out, "t.vasm:1:15: error: integer literal is too large"));
+    free(out);
+}
+END_TEST
+
 START_TEST(test_last_line_without_newline_still_ends)
 {
     tokens ts = scan_clean("nop");
@@ -362,6 +482,9 @@ static Suite *lexer_suite(void)
     tcase_add_test(tc, test_locations_are_line_column_and_width);
     tcase_add_test(tc, test_a_slot_of_plain_numbers_is_one_token);
     tcase_add_test(tc, test_a_slot_that_goes_on_is_read_token_by_token);
+    tcase_add_test(tc, test_lines_of_plain_slots_in_a_row_are_one_token);
+    tcase_add_test(tc, test_a_run_of_plain_lines_ends_when_full);
+    tcase_add_test(tc, test_a_line_that_is_not_plain_is_read_token_by_token);
     tcase_add_test(tc, test_last_line_without_newline_still_ends);
     tcase_add_test(tc, test_stray_character_and_byte_are_reported);
     suite_add_tcase(s, tc);

@@ -10,7 +10,19 @@
 typedef struct {
     asm_body all;
     int calls;
+    int lines;          /* taken by the line sink */
+    int decline;        /* the line sink declines every line (1), those of even number (2) */
 } collected;
+
+/* A line sink that counts the lines it takes. */
+static int take_line(void *arg, const asm_plain_line *line)
+{
+    collected *c = arg;
+    if (c->decline == 1 || (c->decline == 2 && line->line % 2 == 0))
+        return -1;
+    c->lines++;
+    return 0;
+}
 
 /* Keeps everything: chains each statement list handed over. */
 static int keep(void *arg, const asm_body *stmts)
@@ -27,12 +39,13 @@ static int keep(void *arg, const asm_body *stmts)
 
 typedef struct {
     char *tree;      /* asm_dump_body of everything parsed */
+    char *locs;      /* every location of each top-level bundle */
     char *messages;
     int errors;
     int calls;
 } parsed;
 
-static parsed parse(const char *src)
+static parsed parse_into(const char *src, asm_line_sink line_sink, collected *c)
 {
     parsed r;
     size_t len = strlen(src), size;
@@ -44,11 +57,24 @@ static parsed parse(const char *src)
     asm_ctx ctx;
     asm_ctx_init(&ctx, d, NULL);
     asm_add_source(&ctx, "p.vasm", buf, len, 0);
-    collected c = {{NULL, NULL}, 0};
-    r.errors = asm_parse(&ctx, "p.vasm", buf, len, NULL, keep, &c);
-    r.calls = c.calls;
+    r.errors = asm_parse(&ctx, "p.vasm", buf, len, NULL, keep, line_sink, c);
+    r.calls = c->calls;
     FILE *tf = open_memstream(&r.tree, &size);
-    asm_dump_body(tf, &c.all, 0);
+    asm_dump_body(tf, &c->all, 0);
+    fclose(tf);
+    tf = open_memstream(&r.locs, &size);
+    for (const asm_stmt *st = c->all.first; st; st = st->next) {   /* and every location of a bundle */
+        fprintf(tf, "%u:%u+%u", st->loc.line, st->loc.col, st->loc.len);
+        for (uint32_t i = 0; st->kind == ST_BUNDLE && i < st->u.bundle.nslots; i++) {
+            const asm_slot_ast *sl = &st->u.bundle.slots[i];
+            fprintf(tf, " [%u+%u %s %u+%u %s%s %u+%u", sl->loc.col, sl->loc.len, sl->engine.text, sl->engine.loc.col,
+                    sl->engine.loc.len, sl->op.text, sl->op.name ? "(name)" : "", sl->op.loc.col, sl->op.loc.len);
+            for (uint32_t a = 0; a < sl->nargs; a++)
+                fprintf(tf, " %d:%u+%u", sl->args[a]->kind, sl->args[a]->loc.col, sl->args[a]->loc.len);
+            fprintf(tf, "]");
+        }
+        fprintf(tf, "\n");
+    }
     fclose(tf);
     asm_ctx_free(&ctx);
     diag_free(d);
@@ -57,9 +83,16 @@ static parsed parse(const char *src)
     return r;
 }
 
+static parsed parse(const char *src)
+{
+    collected c = {{NULL, NULL}, 0, 0, 0};
+    return parse_into(src, NULL, &c);
+}
+
 static void done(parsed *r)
 {
     free(r->tree);
+    free(r->locs);
     free(r->messages);
 }
 
@@ -120,6 +153,63 @@ START_TEST(test_bundle_may_continue_after_open_and_separators)
     expect_tree("<\n  alu + 1, 2, 3 ;\n  alu + 4, 5, 6\n>\n< alu + 7, 8, 9 ; >\n",
                 "1:1: < alu + 1, 2, 3 ; alu + 4, 5, 6 >\n"
                 "5:1: < alu + 7, 8, 9 >\n");
+}
+END_TEST
+
+/* A line read whole (LINE) that the line sink declines, or with none,
+ * becomes the tree its tokens make, every location the same: a comment
+ * after it makes the scanner read it token by token. */
+START_TEST(test_a_whole_line_makes_the_tree_its_tokens_make)
+{
+    const char *whole = "alu + 1, -2, 3\n< load const 1, 2 ;  valu // 3, 4, 5 >\nload load 7, 8\n";
+    const char *tokens = "alu + 1, -2, 3 #\n< load const 1, 2 ;  valu // 3, 4, 5 > #\nload load 7, 8 #\n";
+    parsed a = parse(whole), b = parse(tokens);
+    collected c = {{NULL, NULL}, 0, 0, 1};
+    parsed d = parse_into(whole, take_line, &c);
+    ck_assert_int_eq(a.errors + b.errors + d.errors, 0);
+    ck_assert_str_eq(a.tree, b.tree);
+    ck_assert_str_eq(a.locs, b.locs);
+    ck_assert_str_eq(d.tree, b.tree);
+    ck_assert_str_eq(d.locs, b.locs);
+    ck_assert_ptr_nonnull(strstr(a.locs, "const(name)"));   /* a name op is interned, as the tokens' */
+    done(&a);
+    done(&b);
+    done(&d);
+}
+END_TEST
+
+/* The line sink gets the top-level lines of plain slots; lines in a block,
+ * in a bundle over several lines or after a label go as statements. */
+START_TEST(test_the_line_sink_takes_only_top_level_plain_lines)
+{
+    collected c = {{NULL, NULL}, 0, 0, 0};
+    parsed r = parse_into("alu + 1, 2, 3\n.rept 2\nalu + 1, 2, 3\n.endr\n<\nalu + 1, 2, 3\n>\n"
+                          "x: alu + 1, 2, 3\n< alu + 1, 2, 3 ; load const 4, 5 >\n",
+                          take_line, &c);
+    ck_assert_int_eq(r.errors, 0);
+    ck_assert_int_eq(c.lines, 2);
+    ck_assert_ptr_nonnull(strstr(r.tree, "2:1: .rept 2\n"));
+    ck_assert_ptr_nonnull(strstr(r.tree, "5:1: < alu + 1, 2, 3 >\n"));
+    ck_assert_ptr_nonnull(strstr(r.tree, "8:1: x:\n8:4: alu + 1, 2, 3\n"));
+    ck_assert_ptr_null(strstr(r.tree, "1:1: alu"));
+    ck_assert_ptr_null(strstr(r.tree, "9:1:"));
+    done(&r);
+}
+END_TEST
+
+/* Lines read in one run go on one by one, in order: a line the sink
+ * declines becomes statements between the lines it took. */
+START_TEST(test_a_run_of_lines_goes_on_line_by_line)
+{
+    collected c = {{NULL, NULL}, 0, 0, 2};
+    parsed r = parse_into("alu + 1, 2, 3\nalu + 2, 2, 3\nalu + 3, 2, 3\n< alu + 4, 2, 3 ; load const 4, 5 >\n"
+                          "alu + 5, 2, 3\n",
+                          take_line, &c);
+    ck_assert_int_eq(r.errors, 0);
+    ck_assert_int_eq(c.lines, 3);
+    ck_assert_int_eq(c.calls, 2);
+    ck_assert_str_eq(r.tree, "2:1: alu + 2, 2, 3\n4:1: < alu + 4, 2, 3 ; load const 4, 5 >\n");
+    done(&r);
 }
 END_TEST
 
@@ -362,6 +452,9 @@ static Suite *parser_suite(void)
     tcase_add_test(tc, test_op_symbol_and_expression_operator_coexist);
     tcase_add_test(tc, test_bundle_may_continue_after_open_and_separators);
     tcase_add_test(tc, test_labels_precede_the_statement);
+    tcase_add_test(tc, test_a_whole_line_makes_the_tree_its_tokens_make);
+    tcase_add_test(tc, test_the_line_sink_takes_only_top_level_plain_lines);
+    tcase_add_test(tc, test_a_run_of_lines_goes_on_line_by_line);
     tcase_add_test(tc, test_debug_slots_strings_and_keys);
     tcase_add_test(tc, test_directives);
     suite_add_tcase(s, tc);
