@@ -45,8 +45,8 @@ static inline asm_ploc asm_ploc_span(asm_ploc first, asm_ploc last)
 typedef int (*asm_stmt_sink)(void *arg, const asm_body *stmts);
 
 /* A whole top-level line of plain-number slots (a one-slot line, or a
- * bundle "< ... >" on one line), as the scanner reads it by hand when
- * nothing is open or pending: the bulk of generated code.  Each op is
+ * bundle "< ... >" on one line), as the scanner's PLAIN pattern matches
+ * it when nothing is open or pending: the bulk of generated code.  Each op is
  * resolved and takes exactly the numbers written (none a trace key or a
  * comment), every number fits int64; columns are the scanner's.  A run
  * of such lines in a row is one token (LINE: asm_plain_run). */
@@ -71,6 +71,8 @@ typedef struct asm_plain_line {
 
 typedef struct {
     uint32_t nlines, nslots;
+    const char *text;            /* where its first line starts */
+    int given;                   /* handed to the grammar: the next line starts a new run */
     asm_plain_line lines[ASM_PLAIN_RUN_LINES];
     asm_plain_slot slots[ASM_PLAIN_RUN_SLOTS];   /* the lines' */
 } asm_plain_run;
