@@ -411,6 +411,40 @@ END_TEST
 /* Only a whole line the SLOT pattern and the bundle rules take, with known
  * ops taking exactly its numbers, is one token; anything else is read
  * token by token, as before. */
+/* The pattern PLAIN matches a line with an unknown op too: the conversion
+ * declines it, the run so far goes first, and the line is read token by
+ * token; the run after it starts on the next line. */
+START_TEST(test_a_line_the_conversion_declines_ends_the_run)
+{
+    plain_lines = 1;
+    tokens ts = scan_clean("alu + 1, 2, 3\nload const 4, 5\nalu add 1, 2, 3\nalu + 6, 7, 8\n");
+    plain_lines = 0;
+    int want[] = {TK_LINE, TK_SLOT, TK_NEWLINE, TK_LINE, 0};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_int_eq(ts.t[i].tok, want[i]);
+    ck_assert_int_eq(ts.t[0].nlines, 2);
+    ck_assert_int_eq(ts.t[1].line, 3);
+    ck_assert_int_eq(ts.t[3].nlines, 1);
+    ck_assert_int_eq(ts.t[3].lines[0].line, 4);
+    ck_assert_int_eq(ts.t[3].slots[0][0].value[2], 8);
+}
+END_TEST
+
+/* A run is handed on before a label's line and at the end of the text. */
+START_TEST(test_a_run_ends_before_any_other_line_and_at_the_end)
+{
+    plain_lines = 1;
+    tokens ts = scan_clean("alu + 1, 2, 3\nx: alu + 1, 2, 3\n< load const 1, 2 >\n");
+    plain_lines = 0;
+    int want[] = {TK_LINE, TK_IDENT, ':', TK_SLOT, TK_NEWLINE, TK_LINE, 0};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_int_eq(ts.t[i].tok, want[i]);
+    ck_assert_int_eq(ts.t[5].nlines, 1);
+    ck_assert_int_eq(ts.t[5].lines[0].line, 3);
+    ck_assert_int_eq(ts.t[5].lines[0].bracketed, 1);
+}
+END_TEST
+
 START_TEST(test_a_line_that_is_not_plain_is_read_token_by_token)
 {
     plain_lines = 1;
@@ -484,6 +518,8 @@ static Suite *lexer_suite(void)
     tcase_add_test(tc, test_a_slot_that_goes_on_is_read_token_by_token);
     tcase_add_test(tc, test_lines_of_plain_slots_in_a_row_are_one_token);
     tcase_add_test(tc, test_a_run_of_plain_lines_ends_when_full);
+    tcase_add_test(tc, test_a_line_the_conversion_declines_ends_the_run);
+    tcase_add_test(tc, test_a_run_ends_before_any_other_line_and_at_the_end);
     tcase_add_test(tc, test_a_line_that_is_not_plain_is_read_token_by_token);
     tcase_add_test(tc, test_last_line_without_newline_still_ends);
     tcase_add_test(tc, test_stray_character_and_byte_are_reported);
