@@ -39,6 +39,12 @@ typedef struct {
     const char **known;
     size_t nknown;
     int known_ready;
+    /* The answers for the names asked last: an undefined name repeated in
+     * a loop is one question, not one scan of every name per repetition. */
+    struct {
+        const asm_name *name;
+        const char *near;
+    } asked[64];
     /* Per op, the machine's limits on operands that are plain numbers
      * (asm_arg POS and NEG: magnitudes), so that such a slot is checked
      * without building an isa_slot; none for ops whose check needs more
@@ -99,8 +105,11 @@ static int eval(resolver *r, const asm_pslot *slot, const asm_expr *e, rval *out
 
 /* "did you mean": the defined symbol nearest in spelling (temporaries of
  * .linear regions aside: their names are the optimizer's). */
-static const char *nearest_symbol(resolver *r, const char *text)
+static const char *nearest_symbol(resolver *r, const asm_name *name)
 {
+    size_t slot = name->hash % (sizeof r->asked / sizeof *r->asked);
+    if (r->asked[slot].name == name)
+        return r->asked[slot].near;
     if (!r->known_ready) {
         r->known = xmallocarray(r->p->nsymbols + 1, sizeof *r->known);
         for (size_t i = 0; i < r->p->nsymbols; i++) {
@@ -111,17 +120,19 @@ static const char *nearest_symbol(resolver *r, const char *text)
         r->known_ready = 1;
     }
     spell_match m;
-    spell_init(&m, text);
+    spell_init(&m, name->text);
     for (size_t i = 0; i < r->nknown; i++)
         spell_consider(&m, r->known[i]);
-    return spell_result(&m);
+    r->asked[slot].name = name;
+    r->asked[slot].near = spell_result(&m);
+    return r->asked[slot].near;
 }
 
 static int eval_name(resolver *r, const asm_pslot *slot, asm_name *n, const asm_loc *loc, rval *out)
 {
     asm_symbol *s = n->sym;
     if (!s || s->kind == SYM_UNDEFINED) {
-        const char *near = nearest_symbol(r, n->text);
+        const char *near = nearest_symbol(r, n);
         error(r, loc, asm_frame_of(r->p, slot->frame), "undefined symbol '%s'%s%s%s", n->text, near ? "; did you mean '" : "",
               near ? near : "", near ? "'?" : "");
         if (n->macro)
@@ -556,7 +567,7 @@ static void resolve_entry(resolver *r)
 
 int asm_bind(asm_ctx *ctx, asm_program *p)
 {
-    resolver r = {ctx, p, 0, 0, NULL, 0, 0, {{0}}};
+    resolver r = {.ctx = ctx, .p = p, .final = 0};
     plain_limits(&r);
     int before = diag_error_count(ctx->d);
     check_symbols(&r);
@@ -579,7 +590,7 @@ int asm_bind_late(asm_ctx *ctx, asm_program *p)
         any = p->opds[i].late;
     if (!any)
         return 0;
-    resolver r = {ctx, p, 1, 0, NULL, 0, 0, {{0}}};
+    resolver r = {.ctx = ctx, .p = p, .final = 1};
     plain_limits(&r);
     int before = diag_error_count(ctx->d);
     for (size_t b = 0; b < p->nbundles; b++) {
