@@ -911,10 +911,9 @@ int asm_expand_line(void *arg, const asm_plain_line *l)
     p->args = asm_grow(p->args, &p->cap_args, next_arg + l->nargs, sizeof *p->args);
     asm_pslot *slot = p->slots + first;   /* the arrays do not move below: they have room */
     for (const asm_plain_slot *s = l->slots, *end = s + l->nslots; s < end; s++) {
-        asm_pos at = {line, s->col, s->len, file};
         for (uint32_t a = 0; a < s->nargs; a++)
-            asm_arg_set_number(p, at, next_arg + a, s->value[a], s->arg_col[a], s->arg_len[a]);
-        *slot++ = (asm_pslot){s->op, ASM_PLACE_AUTO, 0, at, (uint32_t)next_arg, frame};
+            asm_arg_set_held(p, next_arg + a, s->num[a].mag, s->num[a].col, s->num[a].len, s->num[a].neg);
+        *slot++ = (asm_pslot){s->op, ASM_PLACE_AUTO, 0, {line, s->col, s->len, file}, (uint32_t)next_arg, frame};
         next_arg += s->nargs;
     }
     p->nslots = first + l->nslots;

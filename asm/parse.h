@@ -48,16 +48,29 @@ typedef int (*asm_stmt_sink)(void *arg, const asm_body *stmts);
  * bundle "< ... >" on one line), as the scanner's PLAIN pattern matches
  * it when nothing is open or pending: the bulk of generated code.  Each op is
  * resolved and takes exactly the numbers written (none a trace key or a
- * comment), every number fits int64; columns are the scanner's.  A run
- * of such lines in a row is one token (LINE: asm_plain_run). */
+ * comment), every number is below 2^32 in magnitude (a bigger one is read
+ * token by token), so that it goes to the program as written here
+ * (asm_arg_set_held); columns are the scanner's.  A run of such lines in a
+ * row is one token (LINE: asm_plain_run). */
 enum { ASM_PLAIN_SLOTS = 16, ASM_PLAIN_NUMBERS = 8, ASM_PLAIN_RUN_LINES = 64, ASM_PLAIN_RUN_SLOTS = 256 };
+typedef struct {
+    uint32_t mag;                /* the magnitude */
+    uint16_t col;
+    uint8_t len;                 /* at most 11 columns: "-" and 10 digits */
+    uint8_t neg;                 /* 1: negative (never for 0) */
+} asm_plain_number;
+
+static inline int64_t asm_plain_value(const asm_plain_number *n)
+{
+    return n->neg ? -(int64_t)n->mag : (int64_t)n->mag;
+}
+
 typedef struct {
     uint16_t op;                 /* isa_opcode */
     uint8_t engine, nargs;       /* nargs == isa_ops[op].nargs */
     uint16_t col, len;           /* engine name to the end of the last number */
     uint16_t op_col, op_len;
-    int64_t value[ASM_PLAIN_NUMBERS];   /* more than any op takes: the scanner reads them all */
-    uint16_t arg_col[ASM_PLAIN_NUMBERS], arg_len[ASM_PLAIN_NUMBERS];
+    asm_plain_number num[ASM_PLAIN_NUMBERS];   /* more than any op takes: the scanner reads them all */
 } asm_plain_slot;
 
 typedef struct asm_plain_line {
