@@ -209,16 +209,6 @@ static inline void asm_arg_set(asm_program *p, asm_pos at, size_t i, const asm_o
     else
         asm_arg_set_full(p, i, op);
 }
-/* asm_arg_set of a fresh operand i that is a plain number (OPD_INT, not
- * late) written on its slot's line at col, len columns wide, that the
- * program holds whole: magnitude mag (at most UINT32_MAX), negative when
- * neg (1; never for 0), len at most 255.  What the expander stores of a
- * line of plain slots, whose scanner took only such numbers. */
-static inline void asm_arg_set_held(asm_program *p, size_t i, uint32_t mag, uint16_t col, uint8_t len, uint8_t neg)
-{
-    _Static_assert(ASM_ARG_POS == 0 && ASM_ARG_NEG == 1, "neg is the tag");
-    p->args[i] = (asm_arg){mag, col, len, neg};
-}
 /* Whether operand i is late (bound again by layout). */
 static inline int asm_arg_late(const asm_program *p, size_t i)
 {
