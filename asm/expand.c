@@ -908,13 +908,21 @@ int asm_expand_line(void *arg, const asm_plain_line *l)
     uint32_t frame = kept_frame_index(x);   /* the same for each slot and the bundle */
     size_t first = p->nslots, next_arg = p->nargs;
     p->slots = asm_grow(p->slots, &p->cap_slots, first + l->nslots, sizeof *p->slots);
-    p->args = asm_grow(p->args, &p->cap_args, next_arg + l->nargs, sizeof *p->args);
+    /* A slot's numbers are already the args the program holds whole
+     * (asm_plain_number is asm_arg's held form), and go in as a block of
+     * ASM_PLAIN_NUMBERS, a fixed copy that costs less than a loop over
+     * nargs: those past its own are overwritten by the next slot's or lie
+     * past p->nargs, in room grown for them. */
+    _Static_assert(sizeof(asm_plain_number) == sizeof(asm_arg) && offsetof(asm_plain_number, mag) == offsetof(asm_arg, v) &&
+                       offsetof(asm_plain_number, col) == offsetof(asm_arg, col) &&
+                       offsetof(asm_plain_number, len) == offsetof(asm_arg, len) &&
+                       offsetof(asm_plain_number, neg) == offsetof(asm_arg, tag) && ASM_ARG_POS == 0 && ASM_ARG_NEG == 1,
+                   "asm_plain_number is asm_arg's held form");
+    p->args = asm_grow(p->args, &p->cap_args, next_arg + l->nargs + ASM_PLAIN_NUMBERS, sizeof *p->args);
     asm_pslot *slot = p->slots + first;   /* the arrays do not move below: they have room */
     for (const asm_plain_slot *s = l->slots, *end = s + l->nslots; s < end; s++) {
-        asm_pos at = {line, s->col, s->len, file};
-        for (uint32_t a = 0; a < s->nargs; a++)
-            asm_arg_set_number(p, at, next_arg + a, s->value[a], s->arg_col[a], s->arg_len[a]);
-        *slot++ = (asm_pslot){s->op, ASM_PLACE_AUTO, 0, at, (uint32_t)next_arg, frame};
+        memcpy(&p->args[next_arg], s->num, sizeof s->num);
+        *slot++ = (asm_pslot){s->op, ASM_PLACE_AUTO, 0, {line, s->col, s->len, file}, (uint32_t)next_arg, frame};
         next_arg += s->nargs;
     }
     p->nslots = first + l->nslots;

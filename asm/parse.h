@@ -48,16 +48,30 @@ typedef int (*asm_stmt_sink)(void *arg, const asm_body *stmts);
  * bundle "< ... >" on one line), as the scanner's PLAIN pattern matches
  * it when nothing is open or pending: the bulk of generated code.  Each op is
  * resolved and takes exactly the numbers written (none a trace key or a
- * comment), every number fits int64; columns are the scanner's.  A run
- * of such lines in a row is one token (LINE: asm_plain_run). */
+ * comment), every number is below 2^32 in magnitude (a bigger one is read
+ * token by token), so that it goes to the program as written here (its
+ * layout is program.h's asm_arg holding a number whole; expand.c checks);
+ * columns are the scanner's.  A run of such lines in a
+ * row is one token (LINE: asm_plain_run). */
 enum { ASM_PLAIN_SLOTS = 16, ASM_PLAIN_NUMBERS = 8, ASM_PLAIN_RUN_LINES = 64, ASM_PLAIN_RUN_SLOTS = 256 };
+typedef struct {
+    uint32_t mag;                /* the magnitude */
+    uint16_t col;
+    uint8_t len;                 /* at most 11 columns: "-" and 10 digits */
+    uint8_t neg;                 /* 1: negative (never for 0) */
+} asm_plain_number;
+
+static inline int64_t asm_plain_value(const asm_plain_number *n)
+{
+    return n->neg ? -(int64_t)n->mag : (int64_t)n->mag;
+}
+
 typedef struct {
     uint16_t op;                 /* isa_opcode */
     uint8_t engine, nargs;       /* nargs == isa_ops[op].nargs */
     uint16_t col, len;           /* engine name to the end of the last number */
     uint16_t op_col, op_len;
-    int64_t value[ASM_PLAIN_NUMBERS];   /* more than any op takes: the scanner reads them all */
-    uint16_t arg_col[ASM_PLAIN_NUMBERS], arg_len[ASM_PLAIN_NUMBERS];
+    asm_plain_number num[ASM_PLAIN_NUMBERS];   /* more than any op takes: the scanner reads them all */
 } asm_plain_slot;
 
 typedef struct asm_plain_line {
@@ -69,25 +83,26 @@ typedef struct asm_plain_line {
     const asm_plain_slot *slots;
 } asm_plain_line;
 
+/* An op found by its engine and spelling (packed in key; 0: none). */
+enum { ASM_OP_CACHE_BITS = 10, ASM_OP_CACHE = 1 << ASM_OP_CACHE_BITS };
+typedef struct {
+    uint64_t key;
+    int op;
+} asm_op_cached;
+
 typedef struct {
     uint32_t nlines, nslots;
     const char *text;            /* where its first line starts */
     int given;                   /* handed to the grammar: the next line starts a new run */
     asm_plain_line lines[ASM_PLAIN_RUN_LINES];
     asm_plain_slot slots[ASM_PLAIN_RUN_SLOTS];   /* the lines' */
+    asm_op_cached op_cache[ASM_OP_CACHE];   /* in front of the parser's ops (scanner.l's find_plain_op) */
 } asm_plain_run;
 
 /* Takes such a line straight into the program, or returns nonzero when it
  * cannot be taken that way (a .linear region, a limit reached, ...): the
  * parser then hands it on as statements, as any other line. */
 typedef int (*asm_line_sink)(void *arg, const asm_plain_line *line);
-
-/* An op found by its engine and spelling (packed in key; 0: none). */
-enum { ASM_OP_CACHE = 256 };
-typedef struct {
-    uint64_t key;
-    int op;
-} asm_op_cached;
 
 /* The state one parse shares between the scanner and the grammar. */
 typedef struct asm_parser {
@@ -107,7 +122,6 @@ typedef struct asm_parser {
     uint8_t plain_lines;         /* the scanner may read a whole line of them (LINE) */
     asm_plain_run *plain;        /* the value of the last LINE token */
     isa_op_index ops;            /* its ops, looked up as it is read */
-    asm_op_cached op_cache[ASM_OP_CACHE];   /* in front of ops (scanner.l's find_op) */
     asm_scan_hold hold;          /* the byte flex replaced after it */
     asm_loc bundle_open;         /* the '<' of the bundle being parsed */
     uint32_t syntax_error_line;  /* the line of the last syntax error in file (0: none):

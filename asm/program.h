@@ -209,21 +209,6 @@ static inline void asm_arg_set(asm_program *p, asm_pos at, size_t i, const asm_o
     else
         asm_arg_set_full(p, i, op);
 }
-/* asm_arg_set of a fresh operand i that is a plain number (OPD_INT, not
- * late) written on its slot's line at col, len columns wide: what the
- * expander stores of a line of plain slots, without building the whole
- * operand unless it needs an opds entry. */
-static inline void asm_arg_set_number(asm_program *p, asm_pos at, size_t i, int64_t value, uint16_t col, uint16_t len)
-{
-    uint64_t mag = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
-    if (mag <= UINT32_MAX && len <= UINT8_MAX) {
-        p->args[i] = (asm_arg){(uint32_t)mag, col, (uint8_t)len, (uint8_t)(value < 0 ? ASM_ARG_NEG : ASM_ARG_POS)};
-    } else {
-        asm_operand o = {value, {NULL}, {at.line, col, len, at.file}, OPD_INT, 0, 0};
-        p->args[i].tag = ASM_ARG_POS;   /* no opds entry yet */
-        asm_arg_set_full(p, i, &o);
-    }
-}
 /* Whether operand i is late (bound again by layout). */
 static inline int asm_arg_late(const asm_program *p, size_t i)
 {

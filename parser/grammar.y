@@ -290,7 +290,7 @@ static void plain_slot(asm_parser *ps, const asm_plain_line *l, const asm_plain_
     s->nargs = p->nargs;
     s->args = asm_alloc(&ps->arena, p->nargs * sizeof *s->args);
     for (uint32_t a = 0; a < p->nargs; a++)
-        s->args[a] = ex_int(ps, p->value[a], &(asm_loc){l->file, l->line, p->arg_col[a], p->arg_len[a]});
+        s->args[a] = ex_int(ps, asm_plain_value(&p->num[a]), &(asm_loc){l->file, l->line, p->num[a].col, p->num[a].len});
 }
 
 /* A LINE token: into the program through the line sink when it takes it,

@@ -364,9 +364,9 @@ START_TEST(test_lines_of_plain_slots_in_a_row_are_one_token)
     ck_assert_int_eq(s->op_col, 7);
     ck_assert_int_eq(s->op_len, 1);
     ck_assert_int_eq(s->nargs, 3);
-    ck_assert_int_eq(s->value[1], -11);
-    ck_assert_int_eq(s->arg_col[1], 13);
-    ck_assert_int_eq(s->arg_len[1], 3);
+    ck_assert_int_eq(asm_plain_value(&s->num[1]), -11);
+    ck_assert_int_eq(s->num[1].col, 13);
+    ck_assert_int_eq(s->num[1].len, 3);
     l = &ts.t[0].lines[1];
     ck_assert_int_eq(l->line, 2);
     ck_assert_int_eq(l->bracketed, 1);
@@ -376,10 +376,10 @@ START_TEST(test_lines_of_plain_slots_in_a_row_are_one_token)
     ck_assert_int_eq(l->len, 47);   /* '<' to '>' */
     ck_assert_int_eq(ts.t[0].slots[1][0].op, ISA_OP_CONST);
     ck_assert_int_eq(ts.t[0].slots[1][0].col, 4);
-    ck_assert_int_eq(ts.t[0].slots[1][0].value[1], 4294967295);
+    ck_assert_int_eq(asm_plain_value(&ts.t[0].slots[1][0].num[1]), 4294967295);
     ck_assert_int_eq(ts.t[0].slots[1][1].op, ISA_OP_STORE);
     ck_assert_int_eq(ts.t[0].slots[1][1].op_col, 37);
-    ck_assert_int_eq(ts.t[0].slots[1][1].arg_col[1], 45);
+    ck_assert_int_eq(ts.t[0].slots[1][1].num[1].col, 45);
     ck_assert_int_eq(ts.t[1].line, 3);   /* the comment's line ends the run */
     ck_assert_int_eq(ts.t[2].nlines, 1);
     ck_assert_int_eq(ts.t[2].lines[0].line, 4);
@@ -403,7 +403,7 @@ START_TEST(test_a_run_of_plain_lines_ends_when_full)
     ck_assert_int_eq(ts.t[1].tok, TK_LINE);
     ck_assert_int_eq(ts.t[1].nlines, 3);
     ck_assert_int_eq(ts.t[1].lines[0].line, ASM_PLAIN_RUN_LINES + 1);
-    ck_assert_int_eq(ts.t[1].slots[2][0].value[2], ASM_PLAIN_RUN_LINES + 2);
+    ck_assert_int_eq(asm_plain_value(&ts.t[1].slots[2][0].num[2]), ASM_PLAIN_RUN_LINES + 2);
     ck_assert_int_eq(ts.t[2].tok, 0);
 }
 END_TEST
@@ -426,7 +426,26 @@ START_TEST(test_a_line_the_conversion_declines_ends_the_run)
     ck_assert_int_eq(ts.t[1].line, 3);
     ck_assert_int_eq(ts.t[3].nlines, 1);
     ck_assert_int_eq(ts.t[3].lines[0].line, 4);
-    ck_assert_int_eq(ts.t[3].slots[0][0].value[2], 8);
+    ck_assert_int_eq(asm_plain_value(&ts.t[3].slots[0][0].num[2]), 8);
+}
+END_TEST
+
+/* A number of 2^32 or more in magnitude is not taken in a line (the
+ * program holds only smaller ones whole): the line is read token by
+ * token.  "-0" is zero, not negative. */
+START_TEST(test_a_line_with_a_number_past_32_bits_is_read_token_by_token)
+{
+    plain_lines = 1;
+    tokens ts = scan_clean("alu + 1, -0, 3\nload const 1, -4294967296\nalu + 6, 7, -4294967295\n");
+    plain_lines = 0;
+    int want[] = {TK_LINE, TK_ENGINE, TK_IDENT, TK_INTEGER, ',', '-', TK_INTEGER, TK_NEWLINE, TK_LINE, 0};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_int_eq(ts.t[i].tok, want[i]);
+    ck_assert_int_eq(ts.t[0].slots[0][0].num[1].neg, 0);
+    ck_assert_int_eq(asm_plain_value(&ts.t[0].slots[0][0].num[1]), 0);
+    ck_assert_int_eq(ts.t[8].lines[0].line, 3);
+    ck_assert_int_eq(asm_plain_value(&ts.t[8].slots[0][0].num[2]), -4294967295);
+    ck_assert_int_eq(ts.t[8].slots[0][0].num[2].len, 11);
 }
 END_TEST
 
@@ -517,6 +536,7 @@ static Suite *lexer_suite(void)
     tcase_add_test(tc, test_a_slot_of_plain_numbers_is_one_token);
     tcase_add_test(tc, test_a_slot_that_goes_on_is_read_token_by_token);
     tcase_add_test(tc, test_lines_of_plain_slots_in_a_row_are_one_token);
+    tcase_add_test(tc, test_a_line_with_a_number_past_32_bits_is_read_token_by_token);
     tcase_add_test(tc, test_a_run_of_plain_lines_ends_when_full);
     tcase_add_test(tc, test_a_line_the_conversion_declines_ends_the_run);
     tcase_add_test(tc, test_a_run_ends_before_any_other_line_and_at_the_end);
