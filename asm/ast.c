@@ -202,6 +202,8 @@ char *asm_read_source(const char *path, size_t *size)
             cap = (size_t)st.st_size + 3;
     }
     char *buf = too_big ? NULL : xmalloc(cap);
+    if (buf)
+        xprefault(buf, cap);
     while (!too_big) {
         if (cap - n < 3) {
             cap *= 2;

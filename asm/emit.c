@@ -129,6 +129,21 @@ static uint16_t operand_column(const asm_ctx *ctx, const asm_pslot *slot, const 
     return at.file == line.file && at.line == line.line ? at.col : 0;
 }
 
+/* The object's code arrays, written front to back: their pages are asked
+ * for a chunk ahead of the writer (xprefault_ahead) while the program's
+ * go back, so that the peak stays the program's.  ready: bytes of each
+ * array asked for so far. */
+static void prefault_code(vimage *img, size_t bundle, size_t slot, size_t ready[4])
+{
+    xprefault_ahead(img->slots, slot * sizeof *img->slots, img->cap_slots * sizeof *img->slots, &ready[0]);
+    if (img->slot_lines)
+        xprefault_ahead(img->slot_lines, slot * sizeof *img->slot_lines, img->cap_slots * sizeof *img->slot_lines,
+                        &ready[1]);
+    xprefault_ahead(img->bundle_start, bundle * sizeof *img->bundle_start,
+                    img->cap_bundles * sizeof *img->bundle_start, &ready[2]);
+    xprefault_ahead(img->lines, bundle * sizeof *img->lines, img->cap_bundles * sizeof *img->lines, &ready[3]);
+}
+
 vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
 {
     vimage *img = img_new(IMG_OBJECT);
@@ -168,8 +183,11 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
      * rest (symbolic or late operands, slots a pass rewrote) are checked
      * here, so that the object can say its code is checked (image.h). */
     int checked = 1;
+    size_t prefaulted[4] = {0, 0, 0, 0};
     for (size_t b = 0; b < p->nbundles; b++) {
         const asm_pbundle *bundle = &p->bundles[b];
+        if (b % 1024 == 0)
+            prefault_code(img, b, slot_index, prefaulted);
         isa_slot *out = img_add_bundle_at(img, file_offset(ctx, img, known, bundle->pos.file), bundle->pos.line,
                                           bundle->nslots);
         for (uint32_t k = 0; k < bundle->nslots; k++, slot_index++) {

@@ -1,21 +1,36 @@
 /* program: the shared middle form, its scratch ranges and the arithmetic. */
 #include "program.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "xalloc.h"
+
+/* How far ahead of use a big array's pages are asked for (xprefault):
+ * a chunk at a time, so that the pages doubling leaves unused at the
+ * end are never touched. */
+#define GROW_AHEAD ((size_t)512 << 10)
+
 void *asm_grow_slow(void *v, size_t *cap, size_t need, size_t elem)
 {
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    v = realloc(v, c * elem);
-    if (!v)
-        abort();
-    *cap = c;
+    size_t have = v ? malloc_usable_size(v) / elem : 0;
+    if (need > have) {
+        size_t c = *cap ? *cap : 64;
+        while (c < need)
+            c *= 2;
+        v = realloc(v, c * elem);
+        if (!v)
+            abort();
+        have = c;
+    }
+    size_t ready = have - need > GROW_AHEAD / elem ? need + GROW_AHEAD / elem : have;
+    if (ready > *cap && ready * elem >= XPREFAULT_MIN)
+        xprefault((char *)v + *cap * elem, (ready - *cap) * elem);
+    *cap = ready;
     return v;
 }
 

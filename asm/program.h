@@ -156,6 +156,9 @@ void asm_program_free(asm_program *p);
 const char *asm_sym_noun(const asm_symbol *s);
 
 /* Room for need elements in a growing array (doubling; aborts on OOM).
+ * *cap counts the elements ready for use: in a big array, the pages of a
+ * half a megabyte past need, asked for at once (xprefault), though
+ * the allocation may hold more.
  * Inline for the common case, room already there: every slot grows two
  * arrays, and the call would cost more than the test. */
 void *asm_grow_slow(void *v, size_t *cap, size_t need, size_t elem);

@@ -13,9 +13,12 @@ libvliwcommon_a_SOURCES = common/isa.def common/isa.h common/isa.c \
                           common/outfile.h common/outfile.c
 
 check_PROGRAMS += tests/check_isa tests/check_image tests/check_diag tests/check_outfile \
-                  tests/check_srclines tests/check_cli tests/check_spell
+                  tests/check_srclines tests/check_cli tests/check_spell tests/check_xalloc
 TESTS += tests/check_isa tests/check_image tests/check_diag tests/check_outfile tests/check_srclines \
-         tests/check_cli tests/check_spell
+         tests/check_cli tests/check_spell tests/check_xalloc
+tests_check_xalloc_SOURCES = tests/check_xalloc.c
+tests_check_xalloc_CFLAGS = $(TEST_CFLAGS)
+tests_check_xalloc_LDADD = libvliwcommon.a $(CHECK_LIBS)
 tests_check_cli_SOURCES = tests/check_cli.c tests/testdir.h tests/testdir.c
 tests_check_cli_CFLAGS = $(TEST_CFLAGS)
 tests_check_cli_LDADD = libvliwcommon.a $(CHECK_LIBS)

@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 void *xmalloc(size_t size)
 {
@@ -33,4 +35,32 @@ void *xmallocarray(size_t count, size_t size)
     if (size && count > SIZE_MAX / size)
         abort();
     return xmalloc(count * size);
+}
+
+void xprefault(void *p, size_t size)
+{
+#ifdef MADV_POPULATE_WRITE
+    if (size < XPREFAULT_MIN)
+        return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), base = (uintptr_t)p;
+    uintptr_t lo = (base + page - 1) & ~(page - 1), hi = (base + size) & ~(page - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);   /* advice: a failure changes nothing */
+#else
+    (void)p;
+    (void)size;
+#endif
+}
+
+#define PREFAULT_AHEAD ((size_t)1 << 20)
+
+void xprefault_ahead(void *p, size_t used, size_t size, size_t *ready)
+{
+    if (used + PREFAULT_AHEAD / 2 < *ready || *ready >= size)
+        return;
+    size_t to = size - used > PREFAULT_AHEAD ? used + PREFAULT_AHEAD : size;
+    if (to > *ready) {
+        xprefault((char *)p + *ready, to - *ready);
+        *ready = to;
+    }
 }

@@ -4,6 +4,8 @@
  * of ISA.md accepted unchanged. */
 #include <check.h>
 #include <dirent.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "isa.h"
 #include "link.h"
 #include "listing.h"
+#include "program.h"
 #include "testdir.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -1372,6 +1375,25 @@ START_TEST(test_extern_arrays_are_indexed_in_words_within_their_extent)
 }
 END_TEST
 
+/* asm_grow: the arrays of millions of slots and operands. */
+START_TEST(test_a_growing_array_keeps_its_elements_and_counts_only_room_it_has)
+{
+    uint32_t *v = NULL;
+    size_t cap = 0, n = 1500000;   /* 6 MB: past the size from which pages are asked for ahead */
+    for (size_t i = 0; i < n; i++) {
+        size_t before = cap;
+        v = asm_grow(v, &cap, i + 1, sizeof *v);
+        ck_assert_uint_ge(cap, i + 1);
+        if (cap != before)
+            ck_assert_uint_le(cap, malloc_usable_size(v) / sizeof *v);
+        v[i] = (uint32_t)(i * 2654435761u);
+    }
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(v[i], (uint32_t)(i * 2654435761u));
+    free(v);
+}
+END_TEST
+
 static Suite *asm_suite(void)
 {
     Suite *s = suite_create("asm");
@@ -1442,6 +1464,9 @@ static Suite *asm_suite(void)
     tcase_add_test(tc, test_double_write_warns_on_the_same_symbol_only);
     tcase_add_test(tc, test_same_bundle_read_is_off_unless_asked);
     tcase_add_test(tc, test_werror_makes_warnings_errors);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("program");
+    tcase_add_test(tc, test_a_growing_array_keeps_its_elements_and_counts_only_room_it_has);
     suite_add_tcase(s, tc);
     tc = tcase_create("canonical");
     tcase_set_timeout(tc, 60);
