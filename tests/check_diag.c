@@ -325,6 +325,45 @@ START_TEST(test_a_message_is_written_in_one_call_even_unbuffered)
 }
 END_TEST
 
+/* A stream that checks each write it is given ends a message. */
+typedef struct {
+    int writes, split;
+    size_t bytes;
+} chunk_log;
+
+static ssize_t chunk_write(void *cookie, const char *buf, size_t size)
+{
+    chunk_log *w = cookie;
+    w->writes++;
+    w->bytes += size;
+    w->split |= size == 0 || buf[size - 1] != '\n';
+    return (ssize_t)size;
+}
+
+START_TEST(test_held_messages_are_written_whole_a_large_chunk_at_a_time)
+{
+    chunk_log w = {0};
+    FILE *f = fopencookie(&w, "w", (cookie_io_functions_t){.write = chunk_write});
+    ck_assert_ptr_nonnull(f);
+    setvbuf(f, NULL, _IONBF, 0);   /* like stderr */
+    diag *d = diag_new(f, "tool");
+    diag_add_source(d, "k.vasm", source, sizeof source - 1);
+    diag_hold(d);
+    for (int i = 0; i < 3000; i++) {   /* about 250 KB: each message differs, none is a repeat */
+        diag_loc loc = {"k.vasm", 2, 6, 3};
+        diag_warning(d, &loc, "double-write", "warning number %d of many", i);
+        diag_note(d, &loc, "its note");
+    }
+    ck_assert_int_eq(w.writes, 0);
+    diag_flush(d);
+    ck_assert_int_gt(w.bytes, 200000);
+    ck_assert_int_le(w.writes, (int)(w.bytes / 65536) + 1);
+    ck_assert_int_eq(w.split, 0);
+    diag_free(d);
+    fclose(f);
+}
+END_TEST
+
 START_TEST(test_a_message_longer_than_the_first_buffer_is_whole)
 {
     captured c;
@@ -476,6 +515,7 @@ static Suite *diag_suite(void)
     tcase_add_test(tc, test_unregistered_file_and_no_location);
     tcase_add_test(tc, test_warning_is_named_and_werror_makes_it_an_error);
     tcase_add_test(tc, test_a_message_is_written_in_one_call_even_unbuffered);
+    tcase_add_test(tc, test_held_messages_are_written_whole_a_large_chunk_at_a_time);
     tcase_add_test(tc, test_a_message_about_a_whole_file_leads_with_the_tool);
     tcase_add_test(tc, test_held_messages_come_out_in_source_order_with_their_notes);
     tcase_add_test(tc, test_lines_of_unregistered_files_are_read_from_disk_only_when_asked);
