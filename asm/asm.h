@@ -84,6 +84,11 @@ typedef struct {
      * as SQLite's fuzzers lower sqlite3_limit: a runaway input then stops
      * early instead of taking a gigabyte at the full limit). */
     uint32_t max_bundles;
+    /* Leave the object's code in the program (img_code_source, image.h)
+     * rather than copy it: for a one-file build, whose object only goes to
+     * lnk_link_taking and whose image is only written (vasm does this
+     * unless a listing or a disassembly needs the image's slots). */
+    int defer_code;
 } asm_options;
 
 /* No include directories or defines, the default warnings. */

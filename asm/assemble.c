@@ -109,7 +109,9 @@ static vimage *assemble(const char *name, char *text, size_t size, int on_disk, 
     /* Emission reports nothing, so the texts (as big as the sources) go
      * before the object is built rather than add to the peak. */
     asm_drop_sources(&ctx);
-    vimage *img = diag_error_count(d) == before ? asm_emit(&ctx, &prog) : NULL;
+    vimage *img = diag_error_count(d) != before ? NULL
+                  : opt->defer_code             ? asm_emit_deferred(&ctx, &prog)
+                                                : asm_emit(&ctx, &prog);
     asm_program_free(&prog);
     asm_ctx_free(&ctx);
     return img;

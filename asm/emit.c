@@ -144,11 +144,10 @@ static void prefault_code(vimage *img, size_t bundle, size_t slot, size_t ready[
     xprefault_ahead(img->lines, bundle * sizeof *img->lines, img->cap_bundles * sizeof *img->lines, &ready[3]);
 }
 
-vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
+/* The symbols, in the order of definition: the linker lays out scratch in
+ * the order of the symbol table ("first fit in declaration order"). */
+static void emit_symbols(vimage *img, asm_program *p)
 {
-    vimage *img = img_new(IMG_OBJECT);
-    /* In the order of definition: the linker lays out scratch in the
-     * order of the symbol table ("first fit in declaration order"). */
     asm_symbol **order = malloc((p->nsymbols ? p->nsymbols : 1) * sizeof *order);
     if (!order)
         abort();
@@ -165,6 +164,73 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
         s->index = keep ? add_symbol(img, s) : UINT32_MAX;
     }
     free(order);
+}
+
+/* What a slot's operands need of the object, in operand order: a
+ * comment's text interned (its offset is returned; 0 when the slot has
+ * none), a relocation for each symbolic operand (slot_index: the slot's
+ * index in the object). */
+static uint32_t emit_operands(const asm_ctx *ctx, vimage *img, const asm_program *p, const asm_pslot *slot,
+                              uint32_t slot_index)
+{
+    const isa_op_info *info = &isa_ops[slot->op];
+    const asm_arg *args = &p->args[slot->first_arg];
+    uint32_t comment = 0;
+    for (int a = 0; a < info->nargs; a++) {
+        if (args[a].tag != ASM_ARG_FULL)
+            continue;
+        const asm_operand *op = &p->opds[args[a].v];
+        if (info->kinds[a] == 'c') {
+            comment = img_intern(img, op->u.expr->u.str.text);
+        } else if (op->form == OPD_SYM) {
+            img_add_reloc(img, slot_index, (uint8_t)a, (img_reloc_kind)op->reloc, op->u.sym->index,
+                          (int32_t)op->value);
+            img->relocs[img->nrelocs - 1].column = operand_column(ctx, slot, op);
+        }
+    }
+    return comment;
+}
+
+/* A slot as the object holds it: its numbers, 0 for a relocated operand
+ * (the relocation's addend is its offset), comment for a comment's text,
+ * 0 past its operands.  Returns whether every operand is a plain number. */
+static int object_slot(const asm_arg *all_args, const asm_operand *opds, const asm_pslot *slot, uint32_t comment,
+                       isa_slot *s)
+{
+    const isa_op_info *info = &isa_ops[slot->op];
+    const asm_arg *args = &all_args[slot->first_arg];
+    int plain = 1, a = 0;
+    s->op = slot->op;
+    for (; a < info->nargs; a++) {
+        asm_arg x = args[a];
+        if (x.tag != ASM_ARG_FULL) {
+            s->arg[a] = x.tag == ASM_ARG_NEG ? -(int64_t)x.v : (int64_t)x.v;
+            continue;
+        }
+        plain = 0;
+        const asm_operand *op = &opds[x.v];
+        s->arg[a] = info->kinds[a] == 'c' ? comment : op->form == OPD_SYM ? 0 : op->value;
+    }
+    for (; a < ISA_MAX_ARGS; a++)
+        s->arg[a] = 0;
+    return plain;
+}
+
+/* Whether a slot needs its own check here: bind checked every slot of
+ * plain numbers against the machine; the rest (symbolic or late
+ * operands, slots a pass rewrote) are checked at emission, so that the
+ * object can say its code is checked (image.h). */
+static int slot_passes(const asm_pbundle *bundle, const isa_slot *s, int plain)
+{
+    char why[160];
+    int bad;
+    return (plain && !bundle->region) || isa_check_slot(s, why, sizeof why, &bad) == 0;
+}
+
+vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
+{
+    vimage *img = img_new(IMG_OBJECT);
+    emit_symbols(img, p);
     /* The program is read once, in order: its pages go back as the object's
      * code grows.  Each slot's line (from its own asm_pslot: a pass may have
      * moved it to another bundle) goes into the image's line map on the
@@ -179,9 +245,6 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
     uint32_t *known = xcalloc(ctx->nfiles + 1, sizeof *known);
     uint16_t last_call = 0;
     uint32_t slot_index = 0;
-    /* Bind checked every slot of plain numbers against the machine; the
-     * rest (symbolic or late operands, slots a pass rewrote) are checked
-     * here, so that the object can say its code is checked (image.h). */
     int checked = 1;
     size_t prefaulted[4] = {0, 0, 0, 0};
     for (size_t b = 0; b < p->nbundles; b++) {
@@ -192,39 +255,8 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
                                           bundle->nslots);
         for (uint32_t k = 0; k < bundle->nslots; k++, slot_index++) {
             const asm_pslot *slot = &p->slots[bundle->first_slot + k];
-            const isa_op_info *info = &isa_ops[slot->op];
-            const asm_arg *args = &p->args[slot->first_arg];
-            isa_slot *s = &out[k];   /* every field written below */
-            s->op = slot->op;
-            int plain = 1;
-            for (int a = 0; a < ISA_MAX_ARGS; a++) {
-                if (a >= info->nargs) {
-                    s->arg[a] = 0;
-                    continue;
-                }
-                asm_arg x = args[a];
-                if (x.tag != ASM_ARG_FULL) {
-                    s->arg[a] = x.tag == ASM_ARG_NEG ? -(int64_t)x.v : (int64_t)x.v;
-                    continue;
-                }
-                plain = 0;
-                const asm_operand *op = &p->opds[x.v];
-                if (info->kinds[a] == 'c') {
-                    s->arg[a] = img_intern(img, op->u.expr->u.str.text);
-                } else if (op->form == OPD_SYM) {
-                    s->arg[a] = 0;
-                    img_add_reloc(img, slot_index, (uint8_t)a, (img_reloc_kind)op->reloc, op->u.sym->index,
-                                  (int32_t)op->value);
-                    img->relocs[img->nrelocs - 1].column = operand_column(ctx, slot, op);
-                } else {
-                    s->arg[a] = op->value;
-                }
-            }
-            if (!plain || bundle->region) {
-                char why[160];
-                int bad;
-                checked &= isa_check_slot(s, why, sizeof why, &bad) == 0;
-            }
+            uint32_t comment = emit_operands(ctx, img, p, slot, slot_index);
+            checked &= slot_passes(bundle, &out[k], object_slot(p->args, p->opds, slot, comment, &out[k]));
             uint16_t call_file = 0;
             uint32_t call_line = 0;
             if (slot->frame) {
@@ -250,5 +282,169 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
     }
     free(known);
     img->code_checked = (uint8_t)checked;
+    return img;
+}
+
+/* ---- deferred code ------------------------------------------------------- */
+
+/* The program as an object's deferred code (image.h): what is left of it
+ * after emission, and what its slots and lines need of the object. */
+typedef struct {
+    img_code_source base;
+    asm_pslot *slots;          /* the program's slots, operands and full operands */
+    asm_arg *args;
+    asm_operand *opds;         /* (their symbol and expression pointers are never followed) */
+    uint32_t *slot_of;         /* object slot -> program slot; NULL: the same */
+    uint32_t *comment_slots;   /* object slots with a comment, ascending, */
+    uint32_t *comment_text;    /* and their texts' offsets */
+    uint32_t *file_text;       /* per file index: the object's offset of its name */
+    uint32_t nfiles;
+    uint32_t *call_file, *call_line;   /* per frame: its outermost macro call, file offset and line */
+    uint32_t *line_files;      /* base.line_files */
+} program_code;
+
+static const asm_pslot *code_slot(const program_code *c, uint32_t k)
+{
+    return &c->slots[c->slot_of ? c->slot_of[k] : k];
+}
+
+static void code_read_slot(const img_code_source *src, uint32_t k, isa_slot *out)
+{
+    const program_code *c = (const program_code *)src;
+    const asm_pslot *slot = code_slot(c, k);
+    uint32_t comment = 0;
+    if (c->base.ncomment_slots && isa_comment_arg(slot->op) >= 0) {
+        uint32_t lo = 0, hi = c->base.ncomment_slots;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (c->comment_slots[mid] < k)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        comment = lo < c->base.ncomment_slots && c->comment_slots[lo] == k ? c->comment_text[lo] : 0;
+    }
+    object_slot(c->args, c->opds, slot, comment, out);
+}
+
+static void code_read_slot_line(const img_code_source *src, uint32_t k, img_slot_line *out)
+{
+    const program_code *c = (const program_code *)src;
+    const asm_pslot *slot = code_slot(c, k);
+    *out = (img_slot_line){slot->pos.file < c->nfiles ? c->file_text[slot->pos.file] : 0, slot->pos.line,
+                           c->call_file[slot->frame], c->call_line[slot->frame]};
+}
+
+static void code_release(img_code_source *src)
+{
+    program_code *c = (program_code *)src;
+    free(c->slots);
+    free(c->args);
+    free(c->opds);
+    free(c->slot_of);
+    free(c->comment_slots);
+    free(c->comment_text);
+    free(c->file_text);
+    free(c->call_file);
+    free(c->call_line);
+    free(c->line_files);
+    free(c);
+}
+
+/* In program_code.line_files while emission runs: a frame, not a file. */
+#define RUN_FRAME 0x80000000u
+
+vimage *asm_emit_deferred(const asm_ctx *ctx, asm_program *p)
+{
+    vimage *img = img_new(IMG_OBJECT);
+    emit_symbols(img, p);
+    program_code *c = xcalloc(1, sizeof *c);
+    c->base = (img_code_source){code_read_slot, code_read_slot_line, code_release, NULL, 0, NULL, 0};
+    img_reserve_code(img, (uint32_t)p->nbundles, 0);
+    uint32_t *known = xcalloc(ctx->nfiles + 1, sizeof *known);
+    uint32_t slot_index = 0, ncomments = 0, cap_comments = 0, nruns = 0, cap_runs = 0;
+    uint32_t last_file = UINT32_MAX, last_frame = 0;
+    int checked = 1, gapless = 1;
+    for (size_t b = 0; b < p->nbundles; b++) {
+        const asm_pbundle *bundle = &p->bundles[b];
+        gapless &= bundle->first_slot == slot_index;
+        img->lines[b] = (img_line){file_offset(ctx, img, known, bundle->pos.file), bundle->pos.line};
+        for (uint32_t k = 0; k < bundle->nslots; k++, slot_index++) {
+            const asm_pslot *slot = &p->slots[bundle->first_slot + k];
+            /* The line files in order (img_code_source): file indices and
+             * frames for now, offsets below; a new frame may have the
+             * same call file (it is then named twice, which is no change). */
+            if (slot->pos.file != last_file || slot->frame != last_frame) {
+                if (nruns + 2 > cap_runs) {
+                    cap_runs = cap_runs ? 2 * cap_runs : 16;
+                    c->line_files = xrealloc(c->line_files, cap_runs * sizeof *c->line_files);
+                }
+                if (slot->pos.file != last_file)
+                    c->line_files[nruns++] = last_file = slot->pos.file;
+                if (slot->frame != last_frame)
+                    c->line_files[nruns++] = RUN_FRAME | (last_frame = slot->frame);
+            }
+            const asm_arg *args = &p->args[slot->first_arg];
+            int plain = 1, nargs = isa_ops[slot->op].nargs;
+            for (int a = 0; a < nargs; a++)
+                plain &= args[a].tag != ASM_ARG_FULL;
+            if (plain && !bundle->region)
+                continue;   /* nothing to record or check (object_slot, slot_passes) */
+            uint32_t comment = emit_operands(ctx, img, p, slot, slot_index);
+            isa_slot s;
+            checked &= slot_passes(bundle, &s, object_slot(p->args, p->opds, slot, comment, &s));
+            if (isa_comment_arg(slot->op) >= 0) {
+                if (ncomments == cap_comments) {
+                    cap_comments = cap_comments ? 2 * cap_comments : 16;
+                    c->comment_slots = xrealloc(c->comment_slots, cap_comments * sizeof *c->comment_slots);
+                    c->comment_text = xrealloc(c->comment_text, cap_comments * sizeof *c->comment_text);
+                }
+                c->comment_slots[ncomments] = slot_index;
+                c->comment_text[ncomments++] = comment;
+            }
+        }
+        img->bundle_start[b + 1] = slot_index;
+    }
+    img->bundle_start[0] = 0;
+    img->nbundles = (uint32_t)p->nbundles;
+    img->nslots = slot_index;
+    c->base.comment_slots = c->comment_slots;
+    c->base.ncomment_slots = ncomments;
+    if (!gapless) {
+        c->slot_of = xmallocarray(slot_index ? slot_index : 1, sizeof *c->slot_of);
+        for (size_t b = 0, k = 0; b < p->nbundles; b++)
+            for (uint32_t i = 0; i < p->bundles[b].nslots; i++)
+                c->slot_of[k++] = p->bundles[b].first_slot + i;
+    }
+    /* Slot lines name their files after everything else, as asm_emit's. */
+    c->nfiles = (uint32_t)ctx->nfiles;
+    c->file_text = xmallocarray(ctx->nfiles + 1, sizeof *c->file_text);
+    for (size_t i = 0; i < ctx->nfiles; i++)
+        c->file_text[i] = file_offset(ctx, img, known, i);
+    c->call_file = xcalloc(p->nframes + 1, sizeof *c->call_file);
+    c->call_line = xcalloc(p->nframes + 1, sizeof *c->call_line);
+    uint16_t last_call = 0;
+    for (size_t f = 1; f < p->nframes; f++) {
+        asm_loc call = macro_call(asm_frame_of(p, (uint32_t)f));
+        c->call_file[f] = call.file ? file_offset(ctx, img, known, file_index(ctx, call.file, &last_call)) : 0;
+        c->call_line[f] = call.line;
+    }
+    for (uint32_t i = 0; i < nruns; i++) {
+        uint32_t x = c->line_files[i];
+        c->line_files[i] = x & RUN_FRAME ? c->call_file[x & ~RUN_FRAME] : x < c->nfiles ? c->file_text[x] : 0;
+    }
+    c->base.line_files = c->line_files;
+    c->base.nline_files = nruns;
+    free(known);
+    img->code_checked = (uint8_t)checked;
+    img->code_slot_lines = slot_index != 0;
+    /* What the slots and lines need goes with the code; the rest now. */
+    c->slots = p->slots;
+    c->args = p->args;
+    c->opds = p->opds;
+    p->slots = NULL;
+    p->args = NULL;
+    p->opds = NULL;
+    img->code = &c->base;
     return img;
 }

@@ -65,7 +65,6 @@ typedef struct {
     vimage *out;
     name_table locals;         /* built at the first undefined symbol, for a hint */
     int locals_ready;
-    int8_t comment_arg[ISA_OP_COUNT];   /* per op, its comment operand ('c'), or -1 */
 } linker;
 
 static const char *sym_name(const module *m, const img_symbol *s)
@@ -119,15 +118,30 @@ static diag_loc symbol_loc(const module *m, const img_symbol *s)
 
 static uint32_t slot_bundle(const vimage *o, uint32_t slot);
 
+/* Slot k of object o: in its code, or (deferred code, image.h) read into
+ * *held. */
+static const isa_slot *object_slot(const vimage *o, uint32_t k, isa_slot *held)
+{
+    if (!o->code)
+        return &o->slots[k];
+    o->code->slot(o->code, k, held);
+    return held;
+}
+
 /* Where a slot came from: its own line when the module has per-slot lines
  * (a bundle may hold slots of many lines), else its bundle's. */
 static diag_loc slot_loc(const module *m, uint32_t slot)
 {
-    uint32_t bundle = slot_bundle(m->obj, slot);
-    img_slot_line l = img_slot_source(m->obj, bundle, slot);
-    if (!m->obj->slot_lines || !l.file)
+    const vimage *o = m->obj;
+    uint32_t bundle = slot_bundle(o, slot);
+    img_slot_line l = {0, 0, 0, 0};
+    if (o->code && o->code_slot_lines)
+        o->code->slot_line(o->code, slot, &l);
+    else if (o->slot_lines)
+        l = img_slot_source(o, bundle, slot);
+    if (!l.file)
         return bundle_loc(m, bundle);
-    return (diag_loc){img_string(m->obj, l.file), (int)l.line, 0, 0};
+    return (diag_loc){img_string(o, l.file), (int)l.line, 0, 0};
 }
 
 /* Where a relocated operand was written: its slot's line, and the
@@ -223,11 +237,13 @@ static int check_object(const module *m, diag *d)
     for (uint32_t i = 0; i < o->nrelocs; i++) {
         const img_reloc *r = &o->relocs[i];
         const char *why = NULL;
-        if (r->slot >= o->nslots)
+        isa_slot held;
+        const isa_slot *slot = r->slot < o->nslots ? object_slot(o, r->slot, &held) : NULL;
+        if (!slot)
             why = "names a slot past the end of the code";
-        else if (o->slots[r->slot].op >= ISA_OP_COUNT || r->operand >= isa_ops[o->slots[r->slot].op].nargs)
+        else if (slot->op >= ISA_OP_COUNT || r->operand >= isa_ops[slot->op].nargs)
             why = "names an operand its slot does not have";
-        else if (strchr("kKc", isa_ops[o->slots[r->slot].op].kinds[r->operand]))
+        else if (strchr("kKc", isa_ops[slot->op].kinds[r->operand]))
             why = "names an operand that cannot be relocated (a trace key or comment)";
         else if (r->kind < IMG_REL_CODE_ABS || r->kind > IMG_REL_CONST)
             why = "has an unknown kind";
@@ -523,7 +539,8 @@ static uint32_t reserve_literals(const linker *L, uint8_t used[ISA_SCRATCH_WORDS
         for (uint32_t k = 0; k < o->nrelocs; k++)
             relocated[o->relocs[k].slot] |= (uint8_t)(1u << o->relocs[k].operand);
         for (uint32_t k = 0; k < o->nslots && free_words; k++) {
-            const isa_slot *slot = &o->slots[k];
+            isa_slot held;
+            const isa_slot *slot = object_slot(o, k, &held);
             if (slot->op >= ISA_OP_COUNT)
                 continue;   /* (a caller's object; the image check names it) */
             int n;
@@ -671,7 +688,7 @@ static void copy_code(linker *L, int strip)
             img_begin_bundle(L->out, file, file ? o->lines[b].line : 0);
             for (uint32_t k = o->bundle_start[b]; k < o->bundle_start[b + 1]; k++) {
                 isa_slot slot = o->slots[k];
-                int a = slot.op < ISA_OP_COUNT ? L->comment_arg[slot.op] : -1;
+                int a = isa_comment_arg(slot.op);
                 if (a >= 0 && (slot.arg[a] < 0 || slot.arg[a] >= o->strings_size ||
                                !string_ok(o, (uint32_t)slot.arg[a]))) {
                     diag_loc loc = slot_loc(m, k);
@@ -695,12 +712,21 @@ static void take_code(linker *L, int strip)
 {
     module *m = &L->mods[0];
     vimage *o = L->taken, *out = L->out;
+    /* Deferred code lists the slots that have a comment: only those are
+     * read (the image's string map carries them over when it is written). */
+    uint32_t next_comment = 0, ncomments = o->code ? o->code->ncomment_slots : 0;
     for (uint32_t b = 0; b < o->nbundles; b++) {
         if (!strip && o->lines && o->lines[b].file && (b == 0 || o->lines[b].file != o->lines[b - 1].file))
             output_string(L, m, o->lines[b].file);
-        for (uint32_t k = o->bundle_start[b]; k < o->bundle_start[b + 1]; k++) {
-            isa_slot *slot = &o->slots[k];
-            int a = slot->op < ISA_OP_COUNT ? L->comment_arg[slot->op] : -1;
+        uint32_t k = o->bundle_start[b], end = o->bundle_start[b + 1];
+        for (; o->code ? next_comment < ncomments && o->code->comment_slots[next_comment] < end : k < end; k++) {
+            isa_slot held;
+            isa_slot *slot = &held;
+            if (o->code)
+                o->code->slot(o->code, k = o->code->comment_slots[next_comment++], &held);
+            else
+                slot = &o->slots[k];
+            int a = isa_comment_arg(slot->op);
             if (a < 0)
                 continue;
             if (slot->arg[a] < 0 || slot->arg[a] >= o->strings_size || !string_ok(o, (uint32_t)slot->arg[a])) {
@@ -717,6 +743,7 @@ static void take_code(linker *L, int strip)
     out->nbundles = out->cap_bundles = o->nbundles;
     out->slots = o->slots;
     out->nslots = out->cap_slots = o->nslots;
+    out->code = o->code;   /* (the object's until finish_taken hands it over) */
 }
 
 /* The line maps of a taken object as the output's (none when stripped),
@@ -747,10 +774,22 @@ static void finish_taken(linker *L, int strip)
     } else {
         free(o->slot_lines);
     }
+    if (o->code) {
+        /* Deferred code is carried over when the image is written, through
+         * the module's string map (every offset its slots and lines use was
+         * given an output offset above; any other maps to none). */
+        out->code_slot_lines = (uint8_t)(!strip && o->code_slot_lines);
+        if (!m->string_map)
+            output_string(L, m, 0);
+        out->code_strings = m->string_map;
+        out->ncode_strings = o->strings_size;
+        m->string_map = NULL;
+    }
     o->bundle_start = NULL;
     o->slots = NULL;
     o->lines = NULL;
     o->slot_lines = NULL;
+    o->code = NULL;
     o->nbundles = o->nslots = 0;
 }
 
@@ -764,9 +803,15 @@ static void copy_slot_lines(linker *L)
          * looked up once.  Nothing reads the module's offsets after this
          * (finish_taken hands the map over). */
         module *m = &L->mods[0];
-        img_slot_line *l = L->taken->slot_lines;
+        const vimage *o = L->taken;
+        if (o->code) {   /* the same names in the same order; mapped when written (finish_taken) */
+            for (uint32_t i = 0; o->code_slot_lines && i < o->code->nline_files; i++)
+                output_string(L, m, o->code->line_files[i]);
+            return;
+        }
+        img_slot_line *l = o->slot_lines;
         uint32_t file_from = 0, file_to = 0, call_from = 0, call_to = 0;
-        for (uint32_t k = 0; l && k < L->taken->nslots; k++) {
+        for (uint32_t k = 0; l && k < o->nslots; k++) {
             if (l[k].file != file_from) {
                 file_from = l[k].file;
                 file_to = output_string(L, m, file_from);
@@ -864,11 +909,10 @@ static int64_t reloc_value(linker *L, module *m, const img_reloc *r, int *ok)
 
 /* Reports a relocated slot the machine would reject, naming the symbol
  * behind the offending operand. */
-static void report_out_of_range(linker *L, module *m, uint32_t slot, const char *why, int bad_arg,
-                                const img_reloc *relocs_of_slot, size_t nrelocs)
+static void report_out_of_range(linker *L, module *m, uint32_t slot, const isa_slot *s, const char *why,
+                                int bad_arg, const img_reloc *relocs_of_slot, size_t nrelocs)
 {
     const vimage *o = m->obj;
-    const isa_slot *s = &L->out->slots[m->slot_base + slot];
     char text[160];
     isa_format_slot(text, sizeof text, s, NULL);   /* relocated slots are never comments */
     const img_reloc *culprit = NULL;
@@ -896,7 +940,8 @@ static int check_extent(linker *L, module *m, const img_reloc *r, const img_relo
         return 0;
     const module *dm = &L->mods[def.module];
     const img_symbol *ds = &dm->obj->symbols[def.symbol];
-    const isa_slot *slot = &m->obj->slots[r->slot];
+    isa_slot held;
+    const isa_slot *slot = object_slot(m->obj, r->slot, &held);
     const char *kinds = isa_ops[slot->op].kinds, *imm = strchr(kinds, 'i');
     char k = kinds[r->operand];
     int64_t first = r->addend;
@@ -964,6 +1009,15 @@ static int by_slot(const void *a, const void *b)
     return x->addend < y->addend ? -1 : (x->addend > y->addend);
 }
 
+/* Appends a patch to deferred code (patches come in slot order: the
+ * relocations are applied grouped by slot). */
+static void add_patch(vimage *out, uint32_t slot, uint8_t operand, int64_t value)
+{
+    if ((out->npatches & (out->npatches - 1)) == 0)   /* 0, 1, 2, 4...: double */
+        out->patches = xrealloc(out->patches, (out->npatches ? 2 * (size_t)out->npatches : 1) * sizeof *out->patches);
+    out->patches[out->npatches++] = (img_patch){slot, operand, value};
+}
+
 static void apply_relocations(linker *L)
 {
     for (size_t i = 0; i < L->ninputs; i++) {
@@ -985,12 +1039,23 @@ static void apply_relocations(linker *L)
         for (uint32_t k = 0; k < o->nrelocs;) {
             uint32_t first = k, slot = rel[k].slot;
             int complete = 1;
-            isa_slot *s = &L->out->slots[m->slot_base + slot];
+            /* Deferred code (one object, taken) is not held: its slot is
+             * read, patched here to be checked, and the values go with the
+             * image as patches. */
+            isa_slot held;
+            isa_slot *s = &held;
+            if (L->out->code)
+                L->out->code->slot(L->out->code, slot, &held);
+            else
+                s = &L->out->slots[m->slot_base + slot];
             for (; k < o->nrelocs && rel[k].slot == slot; k++) {
                 int ok;
                 int64_t v = reloc_value(L, m, &rel[k], &ok);
-                if (ok)
+                if (ok) {
                     s->arg[rel[k].operand] = v;
+                    if (L->out->code)
+                        add_patch(L->out, slot, rel[k].operand, v);
+                }
                 complete &= ok;
             }
             for (uint32_t j = first; complete && j < k; j++)
@@ -999,7 +1064,7 @@ static void apply_relocations(linker *L)
             char why[160];
             int bad_arg;
             if (complete && isa_check_slot(s, why, sizeof why, &bad_arg) != 0)
-                report_out_of_range(L, m, slot, why, bad_arg, &rel[first], k - first);
+                report_out_of_range(L, m, slot, s, why, bad_arg, &rel[first], k - first);
         }
         free(copy);
     }
@@ -1179,10 +1244,6 @@ static vimage *link_objects(const lnk_input *inputs, size_t ninputs, vimage *tak
                 .mods = xcalloc(ninputs, sizeof *L.mods),
                 .order = xcalloc(ninputs, sizeof *L.order),
                 .d = d};
-    for (int op = 0; op < ISA_OP_COUNT; op++) {
-        const char *c = strchr(isa_ops[op].kinds, 'c');
-        L.comment_arg[op] = (int8_t)(c ? c - isa_ops[op].kinds : -1);
-    }
     /* The image's code is checked when every object's was: the slots the
      * relocations patch are checked again in apply_relocations. */
     int checked = 1;

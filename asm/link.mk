@@ -16,6 +16,6 @@ vld_LDADD = libvliwlink.a libvliwcommon.a
 
 check_PROGRAMS += tests/check_link
 TESTS += tests/check_link
-tests_check_link_SOURCES = tests/check_link.c tests/testdir.h tests/testdir.c
+tests_check_link_SOURCES = tests/check_link.c tests/testdir.h tests/testdir.c tests/deferred.h tests/deferred.c
 tests_check_link_CFLAGS = $(TEST_CFLAGS)
 tests_check_link_LDADD = libvliwlink.a libvliwcommon.a $(CHECK_LIBS)

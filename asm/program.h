@@ -276,6 +276,10 @@ int asm_layout(asm_ctx *ctx, asm_program *p);
  * its arrays are given back page by page as the object grows (it may
  * only be freed afterwards). */
 vimage *asm_emit(const asm_ctx *ctx, asm_program *p);
+/* The same with the code deferred (image.h): the object holds its
+ * symbols, relocations, bundles and their lines, while its slots stay in
+ * the program's arrays, which it takes (p keeps the rest, to be freed). */
+vimage *asm_emit_deferred(const asm_ctx *ctx, asm_program *p);
 
 /* Shared integer arithmetic of the language (int64, C semantics).
  * Returns NULL, or why the value does not exist ("division by zero"). */

@@ -211,12 +211,23 @@ static int write_all(FILE *f, const char *data, size_t size)
 }
 
 /* An image is encoded straight into the file (img_write_stream): a big
- * one is never held encoded in memory as well. */
-static int write_output(FILE *f, const output *out)
+ * one is never held encoded in memory as well.  A failure other than
+ * I/O is reported here (deferred code is checked as it is encoded);
+ * then *reported is set. */
+static int write_output(FILE *f, const output *out, diag *d, int *reported)
 {
-    if (out->image)
-        return img_write_stream(out->image, f, NULL) == 0 && fflush(f) == 0 ? 0 : -1;
-    return write_all(f, out->data, out->size);
+    if (!out->image)
+        return write_all(f, out->data, out->size);
+    img_status st;
+    if (img_write_stream(out->image, f, &st) != 0) {
+        if (st.code != IMG_ERR_IO) {
+            diag_error(d, NULL, "internal error: the output fails validation: %s (%s)", img_error_text(st.code),
+                       st.detail);
+            *reported = 1;
+        }
+        return -1;
+    }
+    return fflush(f) == 0 ? 0 : -1;
 }
 
 static int is_stdout(const output *out)
@@ -239,19 +250,21 @@ static int commit_outputs(outputs *o, diag *d)
     outfile *files = calloc((size_t)o->n + 1, sizeof *files);
     if (!files)
         abort();
-    int failed = 0;
+    int failed = 0, reported = 0;
     for (int i = 0; i < o->n && !failed; i++) {
         output *out = &o->items[i];
         if (is_stdout(out))
             continue;
-        if (outfile_open(&files[i], out->path) != 0 || write_output(files[i].f, out) != 0) {
-            cannot_write(d, out);
+        if (outfile_open(&files[i], out->path) != 0 || write_output(files[i].f, out, d, &reported) != 0) {
+            if (!reported)
+                cannot_write(d, out);
             failed = 1;
         }
     }
     for (int i = 0; i < o->n && !failed; i++)
-        if (is_stdout(&o->items[i]) && write_output(stdout, &o->items[i]) != 0) {
-            diag_error(d, NULL, "cannot write to standard output: %s", strerror(errno));
+        if (is_stdout(&o->items[i]) && write_output(stdout, &o->items[i], d, &reported) != 0) {
+            if (!reported)
+                diag_error(d, NULL, "cannot write to standard output: %s", strerror(errno));
             __fpurge(stdout);   /* reported: not again at exit (cli_check_stdout_at_exit) */
             clearerr(stdout);
             failed = 1;
@@ -579,6 +592,10 @@ int main(int argc, char **argv)
         if (!opt.sched_report)
             abort();
     }
+    /* A one-file build whose image is only written leaves the code in the
+     * assembler's program until it is written (asm.h, defer_code): the
+     * object, the link and the image then hold no copy of it. */
+    opt.defer_code = ninputs == 1 && !compile_only && !listing && !disassembly;
     int status = 0;
     for (size_t i = 0; i < ninputs; i++) {
         input *in = &inputs[i];

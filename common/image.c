@@ -244,6 +244,10 @@ void img_free(vimage *img)
         free(img->segments[i].words);
     free(img->segments);
     free(img->relocs);
+    if (img->code)
+        img->code->release(img->code);
+    free(img->code_strings);
+    free(img->patches);
     if (img->intern)
         free(img->intern->offset_plus1);
     free(img->intern);
@@ -641,6 +645,78 @@ static int mem_slot_ok(const isa_slot *slot)
     return !r->key_mask || slot->arg[r->key_arg + 1] <= stage_max[slot->arg[r->key_arg] % KEY_SLOTS];
 }
 
+/* Deferred slot k as the image holds it: the source's, its comment
+ * operand's offset carried into this image's strings, the patches from
+ * *next_patch on that are its own applied (*next_patch moves past them;
+ * the patches of earlier slots must be behind it). */
+static void deferred_slot(const vimage *img, uint32_t k, isa_slot *out, uint32_t *next_patch)
+{
+    img->code->slot(img->code, k, out);
+    int comment = img->code_strings && img->code->ncomment_slots ? isa_comment_arg(out->op) : -1;
+    if (comment >= 0) {
+        int64_t *off = &out->arg[comment];
+        *off = *off >= 0 && *off < img->ncode_strings ? img->code_strings[*off] : UINT32_MAX;
+    }
+    for (; *next_patch < img->npatches && img->patches[*next_patch].slot == k; ++*next_patch)
+        out->arg[img->patches[*next_patch].operand] = img->patches[*next_patch].value;
+}
+
+/* Deferred slot k alone (its patches found by bisection). */
+static void deferred_slot_at(const vimage *img, uint32_t k, isa_slot *out)
+{
+    uint32_t lo = 0, hi = img->npatches;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (img->patches[mid].slot < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    deferred_slot(img, k, out, &lo);
+}
+
+/* Deferred slot k's line, its files carried into this image's strings. */
+static void deferred_slot_line(const vimage *img, uint32_t k, img_slot_line *out)
+{
+    img->code->slot_line(img->code, k, out);
+    if (img->code_strings) {   /* (offset 0, no file, stays) */
+        if (out->file)
+            out->file = out->file < img->ncode_strings ? img->code_strings[out->file] : UINT32_MAX;
+        if (out->call_file)
+            out->call_file = out->call_file < img->ncode_strings ? img->code_strings[out->call_file] : UINT32_MAX;
+    }
+}
+
+/* The checks of bundle b's slots (n of them): validate_code's, and the
+ * writer's for deferred code. */
+static int validate_bundle(const vimage *img, uint32_t b, const isa_slot *slots, uint32_t n, img_status *st)
+{
+    int per_engine[ISA_ENGINE_COUNT] = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        const isa_slot *slot = &slots[i];
+        /* Code its producer checked needs only what the producer did not:
+         * an op of the table (for the count below), and comment strings (a
+         * linker re-interns them). */
+        if (img->code_checked ? slot->op >= ISA_OP_COUNT || check_comment(img, b, i, slot, st) != 0
+                              : !mem_slot_ok(slot))
+            if (check_slot(img, b, i, slot, st) != 0)
+                return -1;
+        isa_engine e = isa_ops[slot->op].engine;
+        if (++per_engine[e] > isa_engines[e].slot_limit) {
+            char text[96];
+            slot_text(img, slot, text, sizeof text);
+            return fail(st, IMG_ERR_SLOT_LIMIT,
+                        "bundle %u, slot %u (%s): the %s engine takes at most %d slot%s per "
+                        "bundle",
+                        b, i, text, isa_engines[e].name, isa_engines[e].slot_limit,
+                        isa_engines[e].slot_limit == 1 ? "" : "s");
+        }
+    }
+    return 0;
+}
+
+/* The bundle table; and the slots, unless the code is deferred (the
+ * writer checks those). */
 static int validate_code(const vimage *img, img_status *st)
 {
     if (!img->bundle_start || img->bundle_start[0] != 0)
@@ -650,27 +726,8 @@ static int validate_code(const vimage *img, img_status *st)
         if (end < first || end > img->nslots)
             return fail(st, IMG_ERR_BAD_SECTION, "bundle %u: slots %u..%u are out of order", b,
                         first, end);
-        int per_engine[ISA_ENGINE_COUNT] = {0};
-        for (uint32_t i = first; i < end; i++) {
-            const isa_slot *slot = &img->slots[i];
-            /* Code its producer checked needs only what the producer did
-             * not: an op of the table (for the count below), and comment
-             * strings (a linker re-interns them). */
-            if (img->code_checked ? slot->op >= ISA_OP_COUNT || check_comment(img, b, i - first, slot, st) != 0
-                                  : !mem_slot_ok(slot))
-                if (check_slot(img, b, i - first, slot, st) != 0)
-                    return -1;
-            isa_engine e = isa_ops[slot->op].engine;
-            if (++per_engine[e] > isa_engines[e].slot_limit) {
-                char text[96];
-                slot_text(img, slot, text, sizeof text);
-                return fail(st, IMG_ERR_SLOT_LIMIT,
-                            "bundle %u, slot %u (%s): the %s engine takes at most %d slot%s per "
-                            "bundle",
-                            b, i - first, text, isa_engines[e].name, isa_engines[e].slot_limit,
-                            isa_engines[e].slot_limit == 1 ? "" : "s");
-            }
-        }
+        if (!img->code && validate_bundle(img, b, &img->slots[first], end - first, st) != 0)
+            return -1;
     }
     if (img->bundle_start[img->nbundles] != img->nslots)
         return fail(st, IMG_ERR_BAD_SECTION, "%u slots, but the bundles hold %u", img->nslots,
@@ -731,6 +788,20 @@ static int validate_symbols(const vimage *img, img_status *st)
     return 0;
 }
 
+/* Slot i's line (prev: slot i - 1's, or NULL): its files are strings.
+ * An entry naming the files of the one before was checked with it: each
+ * run of one file is checked once. */
+static int validate_slot_line(const vimage *img, uint32_t i, const img_slot_line *l, const img_slot_line *prev,
+                              img_status *st)
+{
+    if ((!prev || l->file != prev->file || l->call_file != prev->call_file) &&
+        (!img_string(img, l->file) || !img_string(img, l->call_file)))
+        return fail(st, IMG_ERR_BAD_LINES,
+                    "slot %u: source file offset %u or macro call file offset %u does not "
+                    "start a string", i, l->file, l->call_file);
+    return 0;
+}
+
 static int validate_lines(const vimage *img, img_status *st)
 {
     if (!img->lines)
@@ -742,14 +813,9 @@ static int validate_lines(const vimage *img, img_status *st)
             return fail(st, IMG_ERR_BAD_LINES,
                         "bundle %u: source file offset %u does not start a string", b,
                         img->lines[b].file);
-    for (uint32_t i = 0; img->slot_lines && i < img->nslots; i++) {
-        const img_slot_line *l = &img->slot_lines[i], *prev = i ? l - 1 : NULL;
-        if ((!prev || l->file != prev->file || l->call_file != prev->call_file) &&
-            (!img_string(img, l->file) || !img_string(img, l->call_file)))
-            return fail(st, IMG_ERR_BAD_LINES,
-                        "slot %u: source file offset %u or macro call file offset %u does not "
-                        "start a string", i, l->file, l->call_file);
-    }
+    for (uint32_t i = 0; img->slot_lines && i < img->nslots; i++)
+        if (validate_slot_line(img, i, &img->slot_lines[i], i ? &img->slot_lines[i - 1] : NULL, st) != 0)
+            return -1;
     return 0;
 }
 
@@ -824,7 +890,12 @@ static int validate_relocs(const vimage *img, img_status *st)
         if (r->slot >= img->nslots)
             return fail(st, IMG_ERR_BAD_RELOC, "relocation %u: slot %u does not exist (%u slots)",
                         i, r->slot, img->nslots);
-        const isa_slot *slot = &img->slots[r->slot];
+        isa_slot held;
+        const isa_slot *slot = &held;
+        if (img->code)
+            deferred_slot_at(img, r->slot, &held);
+        else
+            slot = &img->slots[r->slot];
         const isa_op_info *info = &isa_ops[slot->op];
         int no_operand = r->operand >= info->nargs;
         /* trace keys and comment references are not numbers to patch */
@@ -1155,8 +1226,56 @@ static void enc_pad(enc_out *o, uint64_t at)
  * malloc'd buffer of the whole file.  The checksum is left zero.  -1 only
  * when the image exceeds the format's 32-bit sizes (before anything is
  * written). */
-static int encode_valid(const vimage *img, enc_out *o)
+/* One slot as the file holds it (layout in image.h); returns the end.
+ * Validated: a negative operand is an immediate >= -2^31, whose arg +
+ * 2^32 is its low 32 bits. */
+static inline uint8_t *put_slot(uint8_t *p, const isa_slot *slot)
 {
+    const int64_t *x = slot->arg;
+    _Static_assert(ISA_MAX_ARGS == 5, "a slot encodes five operands");
+    p[0] = (uint8_t)slot->op;
+    p[1] = (uint8_t)((x[0] < 0) | (x[1] < 0) << 1 | (x[2] < 0) << 2 | (x[3] < 0) << 3 | (x[4] < 0) << 4);
+    p[2] = p[3] = 0;   /* u16 reserved */
+    p = put_u32(p + 4, (uint32_t)x[0]);
+    p = put_u32(p, (uint32_t)x[1]);
+    p = put_u32(p, (uint32_t)x[2]);
+    p = put_u32(p, (uint32_t)x[3]);
+    return put_u32(p, (uint32_t)x[4]);
+}
+
+/* The CODE section's bundles of deferred code: each read from the source,
+ * checked as img_validate checks held code, and encoded. */
+static int encode_deferred_code(const vimage *img, enc_out *o, img_status *st)
+{
+    uint32_t next_patch = 0, room = 0;
+    isa_slot *slots = NULL;
+    for (uint32_t b = 0; b < img->nbundles; b++) {
+        uint32_t first = img->bundle_start[b], n = img->bundle_start[b + 1] - first;
+        if (n > room) {
+            room = n;
+            slots = xrealloc(slots, room * sizeof *slots);
+        }
+        for (uint32_t i = 0; i < n; i++)
+            deferred_slot(img, first + i, &slots[i], &next_patch);
+        if (validate_bundle(img, b, slots, n, st) != 0) {
+            free(slots);
+            return -1;
+        }
+        uint8_t *p = put_u32(enc_room(o, 4 + SLOT_SIZE * (size_t)n), n);
+        for (uint32_t i = 0; i < n; i++)
+            p = put_slot(p, &slots[i]);
+        o->p = p;
+    }
+    free(slots);
+    return 0;
+}
+
+/* Encodes a validated image (its deferred code is checked here, bundle by
+ * bundle); returns 0, or -1 with st filled: the image is over the
+ * format's 4 GiB, or its deferred code fails a check. */
+static int encode_valid(const vimage *img, enc_out *o, img_status *st)
+{
+    int slot_lines = img->code ? img->code_slot_lines : img->slot_lines != NULL;
     uint64_t memory_size = 0;
     for (uint32_t i = 0; i < img->nsegments; i++)
         memory_size += 8 + 4 * (uint64_t)img->segments[i].count;
@@ -1172,7 +1291,7 @@ static int encode_valid(const vimage *img, enc_out *o)
         plan[n++] = (section_plan){IMG_SEC_MEMORY, memory_size, 0};
     if (img->nrelocs)
         plan[n++] = (section_plan){IMG_SEC_RELOCS, RELOC_SIZE * (uint64_t)img->nrelocs, 0};
-    if (img->slot_lines && img->nslots)
+    if (slot_lines && img->nslots)
         plan[n++] = (section_plan){IMG_SEC_SLOTLINES, SLOT_LINE_SIZE * (uint64_t)img->nslots, 0};
     int symlines = 0;
     for (uint32_t i = 0; i < img->nsymbols && !symlines; i++)
@@ -1185,10 +1304,10 @@ static int encode_valid(const vimage *img, enc_out *o)
         plan[s].offset = align4(total);
         total = plan[s].offset + plan[s].size;
         if (plan[s].size > UINT32_MAX)
-            return -1;
+            return fail(st, IMG_ERR_IO, "the image is larger than the format's 4 GiB limit");
     }
     if (total > UINT32_MAX)
-        return -1;
+        return fail(st, IMG_ERR_IO, "the image is larger than the format's 4 GiB limit");
     if (!o->f)
         o->p = o->buf = xcalloc((size_t)total, 1);
 
@@ -1215,26 +1334,14 @@ static int encode_valid(const vimage *img, enc_out *o)
         switch (plan[s].id) {
         case IMG_SEC_CODE:
             o->p = put_u32(enc_room(o, 4), img->nbundles);
-            for (uint32_t b = 0; b < img->nbundles; b++) {
+            if (img->code && encode_deferred_code(img, o, st) != 0)
+                return -1;
+            for (uint32_t b = 0; !img->code && b < img->nbundles; b++) {
                 uint32_t first = img->bundle_start[b], end = img->bundle_start[b + 1];
                 /* Validated: a bundle holds at most the engines' slot limits. */
                 p = put_u32(enc_room(o, 4 + SLOT_SIZE * (size_t)(end - first)), end - first);
-                for (uint32_t i = first; i < end; i++) {
-                    const isa_slot *slot = &img->slots[i];
-                    const int64_t *x = slot->arg;
-                    _Static_assert(ISA_MAX_ARGS == 5, "a slot encodes five operands");
-                    p[0] = (uint8_t)slot->op;
-                    p[1] = (uint8_t)((x[0] < 0) | (x[1] < 0) << 1 | (x[2] < 0) << 2 | (x[3] < 0) << 3 |
-                                     (x[4] < 0) << 4);
-                    p[2] = p[3] = 0;   /* u16 reserved */
-                    /* Validated: a negative operand is an immediate >= -2^31,
-                     * whose arg + 2^32 is its low 32 bits. */
-                    p = put_u32(p + 4, (uint32_t)x[0]);
-                    p = put_u32(p, (uint32_t)x[1]);
-                    p = put_u32(p, (uint32_t)x[2]);
-                    p = put_u32(p, (uint32_t)x[3]);
-                    p = put_u32(p, (uint32_t)x[4]);
-                }
+                for (uint32_t i = first; i < end; i++)
+                    p = put_slot(p, &img->slots[i]);
                 o->p = p;
             }
             break;
@@ -1281,7 +1388,15 @@ static int encode_valid(const vimage *img, enc_out *o)
             break;
         case IMG_SEC_SLOTLINES:
             for (uint32_t i = 0; i < img->nslots; i++) {
-                const img_slot_line *l = &img->slot_lines[i];
+                img_slot_line held[2];
+                const img_slot_line *l = &held[i % 2];
+                if (img->code) {
+                    deferred_slot_line(img, i, &held[i % 2]);
+                    if (validate_slot_line(img, i, l, i ? &held[(i + 1) % 2] : NULL, st) != 0)
+                        return -1;
+                } else {
+                    l = &img->slot_lines[i];
+                }
                 p = put_u32(enc_room(o, SLOT_LINE_SIZE), l->file);
                 p = put_u32(p, l->line);
                 p = put_u32(p, l->call_file);
@@ -1301,13 +1416,18 @@ static int encode_valid(const vimage *img, enc_out *o)
 }
 
 /* encode_valid into one malloc'd buffer, checksum included. */
-static int encode_buffer(const vimage *img, uint8_t **out, size_t *out_size)
+static int encode_buffer(const vimage *img, uint8_t **out, size_t *out_size, img_status *st)
 {
+    img_status local;
+    if (!st)
+        st = &local;
     *out = NULL;
     *out_size = 0;
     enc_out o = {0};
-    if (encode_valid(img, &o) != 0)
+    if (encode_valid(img, &o, st) != 0) {
+        free(o.buf);
         return -1;
+    }
     *out_size = (size_t)(o.p - o.buf);
     put_u32(o.buf + 12, file_crc(o.buf, *out_size));
     *out = o.buf;
@@ -1320,7 +1440,7 @@ int img_encode(const vimage *img, uint8_t **out, size_t *out_size)
     *out_size = 0;
     if (img_validate(img, NULL) != 0)
         return -1;
-    return encode_buffer(img, out, out_size);
+    return encode_buffer(img, out, out_size, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1947,8 +2067,8 @@ int img_view_encode(img_view *v, const vimage *img, img_status *st)
         return -1;
     uint8_t *buf;
     size_t size;
-    if (encode_buffer(img, &buf, &size) != 0)
-        return fail(st, IMG_ERR_IO, "the image is larger than the format's 4 GiB limit");
+    if (encode_buffer(img, &buf, &size, st) != 0)
+        return -1;
     section_view sec[SECTION_COUNT + 1] = {{0}};
     img_type type = IMG_EXECUTABLE;
     read_header(buf, size, sec, &type, st);   /* the writer's own output */
@@ -2046,17 +2166,17 @@ int img_write_stream(const vimage *img, FILE *f, img_status *st)
          * opened to append would put it at the end: one buffer. */
         uint8_t *buf;
         size_t size;
-        if (encode_buffer(img, &buf, &size) != 0)
-            return fail(st, IMG_ERR_IO, "the image is larger than the format's 4 GiB limit");
+        if (encode_buffer(img, &buf, &size, st) != 0)
+            return -1;
         size_t written = fwrite(buf, 1, size, f);
         free(buf);
         return written == size ? (set_ok(st), 0) : fail(st, IMG_ERR_IO, "%s", strerror(errno));
     }
     uint8_t *window = xmalloc(ENC_WINDOW);
     enc_out o = {window, window, window + ENC_WINDOW, f, 0, ~0u, 0};
-    if (encode_valid(img, &o) != 0) {
+    if (encode_valid(img, &o, st) != 0) {
         free(window);
-        return fail(st, IMG_ERR_IO, "the image is larger than the format's 4 GiB limit");
+        return -1;
     }
     enc_flush(&o);
     free(window);

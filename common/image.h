@@ -142,6 +142,34 @@ typedef struct {
     uint32_t *words;
 } img_segment;
 
+/* Deferred code: the slots of an image held by their producer and read
+ * when the image is written, rather than copied into it -- a one-file
+ * build's program stays the only copy of its code (docs/vasm.md).  Slot
+ * k is slot(c, k) and its line slot_line(c, k), with string offsets of
+ * the producer's image; comment_slots lists the slots that have a
+ * comment operand, in ascending order; release frees the source. */
+typedef struct img_code_source {
+    void (*slot)(const struct img_code_source *c, uint32_t k, isa_slot *out);
+    void (*slot_line)(const struct img_code_source *c, uint32_t k, img_slot_line *out);
+    void (*release)(struct img_code_source *c);
+    const uint32_t *comment_slots;
+    uint32_t ncomment_slots;
+    /* The file offsets the slots' lines name, in the order of the lines:
+     * a file whenever it differs from the last slot's, then a macro call
+     * file whenever it does (a reader that needs only the names, such as
+     * the linker interning them, need not read every line). */
+    const uint32_t *line_files;
+    uint32_t nline_files;
+} img_code_source;
+
+/* A relocated operand's final value, for deferred code (the linker
+ * cannot patch slots that are not held). */
+typedef struct {
+    uint32_t slot;
+    uint8_t operand;
+    int64_t value;
+} img_patch;
+
 typedef struct vimage {
     img_type type;
     /* code: bundle b holds slots[bundle_start[b] .. bundle_start[b+1]) */
@@ -168,6 +196,22 @@ typedef struct vimage {
      * file is checked slot by slot.  img_begin_bundle and img_add_slot
      * clear it; code that writes slots in place must clear it too. */
     uint8_t code_checked;
+    /* Deferred code (img_code_source), or NULL: then slots and slot_lines
+     * are NULL, nslots still counts the slots, bundle_start and lines are
+     * held as usual, and code_slot_lines says whether there are per-slot
+     * lines.  On the way out each slot's comment operand and each line's
+     * file offsets go through code_strings (the source's offset -> this
+     * image's; NULL: the same), and patches (ascending by slot) set
+     * relocated operands.  Such an image may only be given to img_validate
+     * (which leaves its code to the writer), img_write_stream, img_encode,
+     * lnk_link_taking and img_free; the writer checks each bundle by
+     * img_validate's rules as it encodes it. */
+    img_code_source *code;
+    uint8_t code_slot_lines;
+    uint32_t *code_strings;
+    uint32_t ncode_strings;
+    img_patch *patches;
+    uint32_t npatches;
     /* builder bookkeeping (capacities; the index that makes img_intern
      * find equal strings, built on first use) */
     size_t cap_bundles, cap_slots, cap_strings, cap_symbols, cap_segments, cap_relocs;

@@ -123,11 +123,13 @@ static int imm_arg(const isa_op_info *info)
     return -1;
 }
 
-/* Each op's scratch operands, worked out from isa.def on the first call:
- * the assembler and linker ask for every slot, several times. */
+/* Each op's scratch operands and its comment operand, worked out from
+ * isa.def on the first call: the assembler and linker ask for every slot,
+ * several times. */
 static struct {
     int n;
     isa_operand_effect fx[ISA_MAX_RANGES];
+    int comment_arg;
 } scratch_table[ISA_OP_COUNT];
 static int scratch_table_ready;
 
@@ -151,8 +153,17 @@ static void scratch_table_init(void)
                                                              (int8_t)(displaced ? imm : -1)};
         }
         scratch_table[op].n = n;
+        const char *comment = strchr(info->kinds, 'c');
+        scratch_table[op].comment_arg = comment ? (int)(comment - info->kinds) : -1;
     }
     scratch_table_ready = 1;
+}
+
+int isa_comment_arg(int op)
+{
+    if (!scratch_table_ready)
+        scratch_table_init();
+    return op >= 0 && op < ISA_OP_COUNT ? scratch_table[op].comment_arg : -1;
 }
 
 const isa_operand_effect *isa_scratch_effects(int op, int *n)

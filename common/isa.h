@@ -145,6 +145,9 @@ int isa_scratch_operands(int op, isa_operand_effect out[ISA_MAX_RANGES]);
 /* The same without a copy, for callers that ask per slot: op's scratch
  * operands, *n of them, in a table that lives as long as the program. */
 const isa_operand_effect *isa_scratch_effects(int op, int *n);
+/* The operand of op that holds a comment's string offset (kind c), or -1
+ * (also for an op outside the table). */
+int isa_comment_arg(int op);
 
 /* Scratch words a decoded slot reads and writes.  Each range is
  * [first, first+count).  Returns the number of ranges stored (at most

@@ -1375,6 +1375,105 @@ START_TEST(test_extern_arrays_are_indexed_in_words_within_their_extent)
 }
 END_TEST
 
+/* The image of one source with its code deferred (asm_options.defer_code)
+ * or held, linked by lnk_link_taking and encoded; NULL with the messages
+ * in *messages when it does not link. */
+static uint8_t *one_file_image(const char *path, int defer, int level, int strip, size_t *size, char **messages)
+{
+    const char *top = getenv("top_srcdir") ? getenv("top_srcdir") : ".";
+    char samples[1024];
+    snprintf(samples, sizeof samples, "%s/samples", top);
+    const char *dirs[] = {samples};
+    asm_options opt;
+    asm_options_init(&opt);
+    opt.include_dirs = dirs;
+    opt.ninclude_dirs = 1;
+    opt.opt_level = level;
+    opt.defer_code = defer;
+    size_t len;
+    FILE *f = open_memstream(messages, &len);
+    diag *d = diag_new(f, "test");
+    vimage *obj = asm_assemble_file(path, &opt, d);
+    lnk_options lo = {.strip = strip};
+    vimage *exe = obj ? lnk_link_taking(obj, path, &lo, d) : NULL;
+    uint8_t *bytes = NULL;
+    if (exe)
+        ck_assert_msg(img_encode(exe, &bytes, size) == 0, "%s does not encode", path);
+    img_free(exe);
+    img_free(obj);
+    diag_free(d);
+    fclose(f);
+    return bytes;
+}
+
+START_TEST(test_a_one_file_build_with_its_code_deferred_writes_the_image_of_held_code)
+{
+    /* Every sample and golden program, at each optimization level (-O2
+     * reorders slots: the program's slots are then not the object's in
+     * order), with and without the line maps. */
+    const char *top = getenv("top_srcdir") ? getenv("top_srcdir") : ".";
+    static const char *const dirs[] = {"samples", "tests/golden"};
+    int programs = 0;
+    for (int i = 0; i < 2; i++) {
+        char dirpath[1024];
+        snprintf(dirpath, sizeof dirpath, "%s/%s", top, dirs[i]);
+        DIR *dir = opendir(dirpath);
+        ck_assert_msg(dir != NULL, "no %s", dirpath);
+        for (struct dirent *e; (e = readdir(dir));) {
+            size_t n = strlen(e->d_name);
+            if (n < 5 || strcmp(e->d_name + n - 5, ".vasm") != 0)
+                continue;
+            char path[2048];
+            snprintf(path, sizeof path, "%s/%s", dirpath, e->d_name);
+            for (int level = 0; level <= 2; level++)
+                for (int strip = 0; strip < 2; strip++) {
+                    size_t held_size = 0, deferred_size = 0;
+                    char *held_messages, *deferred_messages;
+                    uint8_t *held = one_file_image(path, 0, level, strip, &held_size, &held_messages);
+                    uint8_t *deferred = one_file_image(path, 1, level, strip, &deferred_size, &deferred_messages);
+                    ck_assert_msg(held != NULL, "%s -O%d: %s", path, level, held_messages);
+                    ck_assert_str_eq(deferred_messages, held_messages);
+                    ck_assert_msg(deferred && deferred_size == held_size && memcmp(deferred, held, held_size) == 0,
+                                  "%s -O%d%s: the images differ", path, level, strip ? " -s" : "");
+                    free(held);
+                    free(deferred);
+                    free(held_messages);
+                    free(deferred_messages);
+                }
+            programs++;
+        }
+        closedir(dir);
+    }
+    ck_assert_int_ge(programs, 15);
+}
+END_TEST
+
+START_TEST(test_a_one_file_build_with_its_code_deferred_reports_link_errors_as_held_code)
+{
+    make_tmpdir();
+    /* More scratch than there is, with relocated operands and a comment
+     * (the link fails after its code was taken). */
+    write_file("overflow.vasm", ".vec a[100]\n.vec b[100]\nloop:\n    debug comment \"here\"\n"
+                                "    valu + a, b, a\n    flow jump loop\n");
+    static const char *const names[] = {"overflow.vasm"};
+    for (int i = 0; i < 1; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", tmpdir, names[i]);
+        size_t size;
+        char *held_messages, *deferred_messages;
+        uint8_t *held = one_file_image(path, 0, 1, 0, &size, &held_messages);
+        uint8_t *deferred = one_file_image(path, 1, 1, 0, &size, &deferred_messages);
+        ck_assert_ptr_null(held);
+        ck_assert_ptr_null(deferred);
+        ck_assert_msg(strstr(held_messages, "error: scratch overflow") != NULL, "%s: %s", names[i], held_messages);
+        ck_assert_str_eq(deferred_messages, held_messages);
+        free(held_messages);
+        free(deferred_messages);
+    }
+    remove_tmpdir();
+}
+END_TEST
+
 /* asm_grow: the arrays of millions of slots and operands. */
 START_TEST(test_a_growing_array_keeps_its_elements_and_counts_only_room_it_has)
 {
@@ -1464,6 +1563,11 @@ static Suite *asm_suite(void)
     tcase_add_test(tc, test_double_write_warns_on_the_same_symbol_only);
     tcase_add_test(tc, test_same_bundle_read_is_off_unless_asked);
     tcase_add_test(tc, test_werror_makes_warnings_errors);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("deferred code");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_a_one_file_build_with_its_code_deferred_writes_the_image_of_held_code);
+    tcase_add_test(tc, test_a_one_file_build_with_its_code_deferred_reports_link_errors_as_held_code);
     suite_add_tcase(s, tc);
     tc = tcase_create("program");
     tcase_add_test(tc, test_a_growing_array_keeps_its_elements_and_counts_only_room_it_has);

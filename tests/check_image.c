@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "deferred.h"
 #include "image.h"
 #include "testdir.h"
 
@@ -574,6 +575,160 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 /* The writer refuses what the reader would reject */
+
+/* Every op (a comment among them), relocations, symbols and data, many
+ * bundles and slot lines with macro calls: what deferred code must write
+ * as held code does. */
+static vimage *big_object(void)
+{
+    vimage *img = object_with_relocs();
+    for (uint32_t b = 0; b < 60000; b++) {   /* past the writer's 1 MiB window */
+        img_begin_bundle(img, "big.vasm", b + 1);
+        isa_slot s = {.op = ISA_OP_ALU_ADD, .arg = {b % 1536, 1, 2, 0, 0}};
+        img_add_slot(img, &s);
+    }
+    for (uint32_t k = 0; k < img->nslots; k++)
+        img_set_slot_line(img, k, k % 3 ? "big.vasm" : "m.vh", k + 1, k % 3 ? NULL : "big.vasm", k % 3 ? 0 : 7);
+    return img;
+}
+
+/* The bytes img_write_stream writes to a file. */
+static uint8_t *stream_bytes(const vimage *img, size_t *size, img_status *st)
+{
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    if (img_write_stream(img, f, st) != 0) {
+        fclose(f);
+        return NULL;
+    }
+    ck_assert_int_eq(fflush(f), 0);
+    *size = (size_t)ftell(f);
+    rewind(f);
+    uint8_t *bytes = malloc(*size ? *size : 1);
+    ck_assert_uint_eq(fread(bytes, 1, *size, f), *size);
+    fclose(f);
+    return bytes;
+}
+
+START_TEST(test_deferred_code_is_written_as_held_code_is)
+{
+    vimage *held = big_object(), *deferred = big_object();
+    defer_code(deferred);
+    ck_assert_ptr_null(deferred->slots);
+    encoded e = encode_ok(held);
+    img_status st;
+    ck_assert_msg(img_validate(deferred, &st) == 0, "%s", st.detail);
+    uint8_t *bytes;
+    size_t size;
+    ck_assert_int_eq(img_encode(deferred, &bytes, &size), 0);
+    ck_assert_uint_eq(size, e.size);
+    ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
+    free(bytes);
+    bytes = stream_bytes(deferred, &size, &st);
+    ck_assert_ptr_nonnull(bytes);
+    ck_assert_uint_eq(size, e.size);
+    ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
+    free(bytes);
+    free(e.data);
+    img_free(held);
+    img_free(deferred);
+}
+END_TEST
+
+/* An image whose bundle 1 breaks one rule of its code. */
+static vimage *broken_code(int rule)
+{
+    vimage *img = img_new(IMG_EXECUTABLE);
+    img_begin_bundle(img, "p.vasm", 1);
+    add(img, slot_of("load", "const", 3, 7, 0, 0, 0));
+    img_begin_bundle(img, "p.vasm", 2);
+    if (rule == 0) {
+        add(img, slot_of("load", "const", 1600, 7, 0, 0, 0));   /* past scratch */
+    } else if (rule == 1) {
+        for (int i = 0; i < 3; i++)   /* load takes 2 a bundle */
+            add(img, slot_of("load", "const", (int64_t)i, 7, 0, 0, 0));
+    } else {
+        add(img, slot_of("debug", "comment", 999, 0, 0, 0, 0));   /* no string there */
+        img->code_checked = 1;   /* (a comment is checked all the same) */
+    }
+    img_begin_bundle(img, "p.vasm", 3);
+    add(img, slot_of("flow", "halt", 0, 0, 0, 0, 0));
+    return img;
+}
+
+START_TEST(test_deferred_code_is_checked_as_it_is_written_by_the_rules_of_held_code)
+{
+    for (int rule = 0; rule < 3; rule++) {
+        vimage *held = broken_code(rule), *deferred = broken_code(rule);
+        defer_code(deferred);
+        img_status want, st;
+        ck_assert_int_eq(img_validate(held, &want), -1);
+        ck_assert_int_eq(img_validate(deferred, &st), 0);   /* the code is left to the writer */
+        uint8_t *bytes = (uint8_t *)1;
+        size_t size = 1;
+        ck_assert_int_eq(img_encode(deferred, &bytes, &size), -1);
+        ck_assert_ptr_null(bytes);
+        ck_assert_ptr_null(stream_bytes(deferred, &size, &st));
+        ck_assert_msg(st.code == want.code, "rule %d: got %s, expected %s", rule, img_error_name(st.code),
+                      img_error_name(want.code));
+        ck_assert_str_eq(st.detail, want.detail);
+        img_free(held);
+        img_free(deferred);
+    }
+}
+END_TEST
+
+/* A linked image of deferred code: the source's slots still hold its own
+ * comment offsets and 0 for relocated operands; the image's string map
+ * and patches give the final ones as it is written. */
+START_TEST(test_deferred_code_is_written_through_its_string_map_and_patches)
+{
+    vimage *img = img_new(IMG_EXECUTABLE);
+    img_intern(img, "an earlier string");
+    uint32_t mine = img_intern(img, "note"), file = img_intern(img, "p.vasm");
+    img_begin_bundle(img, "p.vasm", 1);
+    add(img, slot_of("debug", "comment", 1, 0, 0, 0, 0));   /* the source's offset 1 */
+    add(img, slot_of("alu", "+", 40, 0, 42, 0, 0));
+    img_begin_bundle(img, "p.vasm", 2);
+    add(img, slot_of("load", "const", 0, 0, 0, 0, 0));
+    for (uint32_t k = 0; k < 3; k++)
+        img_set_slot_line(img, k, "p.vasm", k < 2 ? 1 : 2, NULL, 0);
+    for (uint32_t k = 0; k < 3; k++)
+        img->slot_lines[k].file = 2;   /* the source's offset 2 */
+    defer_code(img);
+    img->code_strings = calloc(3, sizeof *img->code_strings);
+    img->code_strings[1] = mine;
+    img->code_strings[2] = file;
+    img->ncode_strings = 3;
+    img->patches = calloc(3, sizeof *img->patches);
+    img->patches[0] = (img_patch){1, 1, 41};
+    img->patches[1] = (img_patch){2, 0, 5};
+    img->patches[2] = (img_patch){2, 1, 123456};
+    img->npatches = 3;
+
+    /* The image it stands for: the same strings in the same order. */
+    vimage *want = img_new(IMG_EXECUTABLE);
+    img_intern(want, "an earlier string");
+    uint32_t note = img_intern(want, "note");
+    img_begin_bundle(want, "p.vasm", 1);
+    add(want, slot_of("debug", "comment", note, 0, 0, 0, 0));
+    add(want, slot_of("alu", "+", 40, 41, 42, 0, 0));
+    img_begin_bundle(want, "p.vasm", 2);
+    add(want, slot_of("load", "const", 5, 123456, 0, 0, 0));
+    for (uint32_t k = 0; k < 3; k++)
+        img_set_slot_line(want, k, "p.vasm", k < 2 ? 1 : 2, NULL, 0);
+    encoded e = encode_ok(want);
+    uint8_t *bytes;
+    size_t size;
+    ck_assert_int_eq(img_encode(img, &bytes, &size), 0);
+    ck_assert_uint_eq(size, e.size);
+    ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
+    free(bytes);
+    free(e.data);
+    img_free(want);
+    img_free(img);
+}
+END_TEST
 
 static void expect_invalid(vimage *img, img_error want)
 {
@@ -1679,6 +1834,9 @@ static Suite *image_suite(void)
     tcase_add_test(files, test_writing_over_a_file_replaces_it_whole);
     tcase_add_test(files, test_failed_write_keeps_the_existing_file);
     tcase_add_test(files, test_streaming_writes_the_bytes_of_encoding);
+    tcase_add_test(files, test_deferred_code_is_written_as_held_code_is);
+    tcase_add_test(files, test_deferred_code_is_checked_as_it_is_written_by_the_rules_of_held_code);
+    tcase_add_test(files, test_deferred_code_is_written_through_its_string_map_and_patches);
     tcase_add_test(files, test_reading_a_missing_file_is_an_io_error);
     suite_add_tcase(s, files);
     return s;

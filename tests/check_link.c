@@ -19,6 +19,7 @@
 
 #include "image.h"
 #include "link.h"
+#include "deferred.h"
 #include "testdir.h"
 
 /* ---- building objects ---- */
@@ -605,13 +606,15 @@ START_TEST(test_relocated_slots_are_checked_again_though_the_object_code_was_che
     /* The assembler's objects say their code was checked (image.h): the
      * slots a relocation patches are checked again all the same, in both
      * ways of linking. */
-    for (int taking = 0; taking < 2; taking++) {
+    for (int taking = 0; taking < 3; taking++) {   /* copied, taken, taken with its code deferred */
         vimage *o = img_new(IMG_OBJECT);
         sym(o, "low", IMG_SYM_SCRATCH, IMG_BIND_LOCAL, IMG_SYMF_FIXED, 0, ISA_SCRATCH_WORDS - 16, 1);
         uint32_t w = sym(o, "w", IMG_SYM_SCRATCH, IMG_BIND_LOCAL, 0, 0, 16, 2);
         uint32_t bad = bundle1(o, "r.vasm", 6, mk(ISA_OP_VLOAD, 0, 0, 0, 0));
         img_add_reloc(o, bad, 0, IMG_REL_SCRATCH, w, 9);   /* 1529..1536: one past */
         o->code_checked = 1;
+        if (taking == 2)
+            defer_code(o);
         messages m;
         messages_open(&m);
         lnk_options opt = {0};
@@ -1270,6 +1273,54 @@ START_TEST(test_taking_the_one_object_gives_the_bytes_of_copying_it)
 }
 END_TEST
 
+/* vasm's one-file build leaves the code in its program (deferred): the
+ * image it writes must be the one of held code, byte for byte. */
+START_TEST(test_taking_an_object_with_deferred_code_gives_the_bytes_of_copying_it)
+{
+    for (int strip = 0; strip < 2; strip++) {
+        vimage *copied = build_single(), *taken = build_single();
+        defer_code(taken);
+        messages m;
+        messages_open(&m);
+        lnk_input in = {copied, "t.vo"};
+        lnk_options opt = {.strip = strip};
+        vimage *a = lnk_link(&in, 1, &opt, m.d), *b = lnk_link_taking(taken, "t.vo", &opt, m.d);
+        ck_assert_msg(a && b, "link failed:\n%s", messages_text(&m));
+        messages_close(&m);
+        ck_assert_ptr_nonnull(b->code);   /* still deferred: read when written */
+        ck_assert_ptr_null(taken->code);
+        uint8_t *bytes[2];
+        size_t size[2];
+        ck_assert_int_eq(img_encode(a, &bytes[0], &size[0]), 0);
+        ck_assert_int_eq(img_encode(b, &bytes[1], &size[1]), 0);
+        ck_assert_uint_eq(size[0], size[1]);
+        ck_assert_int_eq(memcmp(bytes[0], bytes[1], size[0]), 0);
+        free(bytes[0]);
+        free(bytes[1]);
+        img_free(a);
+        img_free(b);
+        img_free(copied);
+        img_free(taken);
+    }
+}
+END_TEST
+
+START_TEST(test_a_failed_link_of_deferred_code_leaves_the_object_freeable)
+{
+    vimage *o = build_single();
+    uint32_t ext = sym(o, "nowhere", IMG_SYM_SCRATCH, IMG_BIND_EXTERN, 0, 0, 0, 0);
+    bundle1(o, "t.vasm", 4, mk(ISA_OP_CONST, 0, 1, 0, 0));
+    img_add_reloc(o, 3, 0, IMG_REL_SCRATCH, ext, 0);
+    defer_code(o);
+    messages m;
+    messages_open(&m);
+    ck_assert_ptr_null(lnk_link_taking(o, "t.vo", NULL, m.d));
+    ck_assert_ptr_nonnull(strstr(messages_text(&m), "nowhere"));
+    messages_close(&m);
+    img_free(o);
+}
+END_TEST
+
 /* A failed link of a taken object returns no image and leaves the object
  * to be freed (the sanitizer build catches a double free). */
 START_TEST(test_a_failed_link_of_a_taken_object_leaves_it_freeable)
@@ -1512,6 +1563,8 @@ static Suite *link_suite(void)
     tcase_add_test(tc, test_map_lists_code_ranges_scratch_and_totals);
     tcase_add_test(tc, test_linking_twice_gives_identical_bytes);
     tcase_add_test(tc, test_taking_the_one_object_gives_the_bytes_of_copying_it);
+    tcase_add_test(tc, test_taking_an_object_with_deferred_code_gives_the_bytes_of_copying_it);
+    tcase_add_test(tc, test_a_failed_link_of_deferred_code_leaves_the_object_freeable);
     tcase_add_test(tc, test_a_failed_link_of_a_taken_object_leaves_it_freeable);
     suite_add_tcase(s, tc);
 
