@@ -308,31 +308,35 @@ static const asm_pslot *code_slot(const program_code *c, uint32_t k)
     return &c->slots[c->slot_of ? c->slot_of[k] : k];
 }
 
-static void code_read_slot(const img_code_source *src, uint32_t k, isa_slot *out)
+static void code_read(const img_code_source *src, uint32_t first, uint32_t n, isa_slot *out)
 {
     const program_code *c = (const program_code *)src;
-    const asm_pslot *slot = code_slot(c, k);
-    uint32_t comment = 0;
-    if (c->base.ncomment_slots && isa_comment_arg(slot->op) >= 0) {
-        uint32_t lo = 0, hi = c->base.ncomment_slots;
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo) / 2;
-            if (c->comment_slots[mid] < k)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        comment = lo < c->base.ncomment_slots && c->comment_slots[lo] == k ? c->comment_text[lo] : 0;
+    /* The first slot with a comment at or after first; the slots are read
+     * in order, so each comment is met in turn. */
+    uint32_t next = 0, hi = c->base.ncomment_slots;
+    while (next < hi) {
+        uint32_t mid = next + (hi - next) / 2;
+        if (c->comment_slots[mid] < first)
+            next = mid + 1;
+        else
+            hi = mid;
     }
-    object_slot(c->args, c->opds, slot, comment, out);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t comment = 0;
+        if (next < c->base.ncomment_slots && c->comment_slots[next] == first + i)
+            comment = c->comment_text[next++];
+        object_slot(c->args, c->opds, code_slot(c, first + i), comment, &out[i]);
+    }
 }
 
-static void code_read_slot_line(const img_code_source *src, uint32_t k, img_slot_line *out)
+static void code_lines(const img_code_source *src, uint32_t first, uint32_t n, img_slot_line *out)
 {
     const program_code *c = (const program_code *)src;
-    const asm_pslot *slot = code_slot(c, k);
-    *out = (img_slot_line){slot->pos.file < c->nfiles ? c->file_text[slot->pos.file] : 0, slot->pos.line,
-                           c->call_file[slot->frame], c->call_line[slot->frame]};
+    for (uint32_t i = 0; i < n; i++) {
+        const asm_pslot *slot = code_slot(c, first + i);
+        out[i] = (img_slot_line){slot->pos.file < c->nfiles ? c->file_text[slot->pos.file] : 0, slot->pos.line,
+                                 c->call_file[slot->frame], c->call_line[slot->frame]};
+    }
 }
 
 static void code_release(img_code_source *src)
@@ -359,7 +363,7 @@ vimage *asm_emit_deferred(const asm_ctx *ctx, asm_program *p)
     vimage *img = img_new(IMG_OBJECT);
     emit_symbols(img, p);
     program_code *c = xcalloc(1, sizeof *c);
-    c->base = (img_code_source){code_read_slot, code_read_slot_line, code_release, NULL, 0, NULL, 0};
+    c->base = (img_code_source){code_read, code_lines, code_release, NULL, 0, NULL, 0};
     img_reserve_code(img, (uint32_t)p->nbundles, 0);
     uint32_t *known = xcalloc(ctx->nfiles + 1, sizeof *known);
     uint32_t slot_index = 0, ncomments = 0, cap_comments = 0, nruns = 0, cap_runs = 0;

@@ -124,7 +124,7 @@ static const isa_slot *object_slot(const vimage *o, uint32_t k, isa_slot *held)
 {
     if (!o->code)
         return &o->slots[k];
-    o->code->slot(o->code, k, held);
+    o->code->read(o->code, k, 1, held);
     return held;
 }
 
@@ -136,7 +136,7 @@ static diag_loc slot_loc(const module *m, uint32_t slot)
     uint32_t bundle = slot_bundle(o, slot);
     img_slot_line l = {0, 0, 0, 0};
     if (o->code && o->code_slot_lines)
-        o->code->slot_line(o->code, slot, &l);
+        o->code->lines(o->code, slot, 1, &l);
     else if (o->slot_lines)
         l = img_slot_source(o, bundle, slot);
     if (!l.file)
@@ -723,7 +723,7 @@ static void take_code(linker *L, int strip)
             isa_slot held;
             isa_slot *slot = &held;
             if (o->code)
-                o->code->slot(o->code, k = o->code->comment_slots[next_comment++], &held);
+                o->code->read(o->code, k = o->code->comment_slots[next_comment++], 1, &held);
             else
                 slot = &o->slots[k];
             int a = isa_comment_arg(slot->op);
@@ -1045,7 +1045,7 @@ static void apply_relocations(linker *L)
             isa_slot held;
             isa_slot *s = &held;
             if (L->out->code)
-                L->out->code->slot(L->out->code, slot, &held);
+                L->out->code->read(L->out->code, slot, 1, &held);
             else
                 s = &L->out->slots[m->slot_base + slot];
             for (; k < o->nrelocs && rel[k].slot == slot; k++) {

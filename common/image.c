@@ -645,20 +645,19 @@ static int mem_slot_ok(const isa_slot *slot)
     return !r->key_mask || slot->arg[r->key_arg + 1] <= stage_max[slot->arg[r->key_arg] % KEY_SLOTS];
 }
 
-/* Deferred slot k as the image holds it: the source's, its comment
- * operand's offset carried into this image's strings, the patches from
- * *next_patch on that are its own applied (*next_patch moves past them;
- * the patches of earlier slots must be behind it). */
-static void deferred_slot(const vimage *img, uint32_t k, isa_slot *out, uint32_t *next_patch)
+/* Deferred slot k, as read from the source, as the image holds it: its
+ * comment operand's offset carried into this image's strings, the
+ * patches from *next_patch on that are its own applied (*next_patch
+ * moves past them; the patches of earlier slots must be behind it). */
+static void finish_deferred_slot(const vimage *img, uint32_t k, isa_slot *slot, uint32_t *next_patch)
 {
-    img->code->slot(img->code, k, out);
-    int comment = img->code_strings && img->code->ncomment_slots ? isa_comment_arg(out->op) : -1;
+    int comment = img->code_strings && img->code->ncomment_slots ? isa_comment_arg(slot->op) : -1;
     if (comment >= 0) {
-        int64_t *off = &out->arg[comment];
+        int64_t *off = &slot->arg[comment];
         *off = *off >= 0 && *off < img->ncode_strings ? img->code_strings[*off] : UINT32_MAX;
     }
     for (; *next_patch < img->npatches && img->patches[*next_patch].slot == k; ++*next_patch)
-        out->arg[img->patches[*next_patch].operand] = img->patches[*next_patch].value;
+        slot->arg[img->patches[*next_patch].operand] = img->patches[*next_patch].value;
 }
 
 /* Deferred slot k alone (its patches found by bisection). */
@@ -672,18 +671,19 @@ static void deferred_slot_at(const vimage *img, uint32_t k, isa_slot *out)
         else
             hi = mid;
     }
-    deferred_slot(img, k, out, &lo);
+    img->code->read(img->code, k, 1, out);
+    finish_deferred_slot(img, k, out, &lo);
 }
 
-/* Deferred slot k's line, its files carried into this image's strings. */
-static void deferred_slot_line(const vimage *img, uint32_t k, img_slot_line *out)
+/* A deferred slot's line, as read from the source, its files carried
+ * into this image's strings. */
+static void finish_deferred_line(const vimage *img, img_slot_line *line)
 {
-    img->code->slot_line(img->code, k, out);
     if (img->code_strings) {   /* (offset 0, no file, stays) */
-        if (out->file)
-            out->file = out->file < img->ncode_strings ? img->code_strings[out->file] : UINT32_MAX;
-        if (out->call_file)
-            out->call_file = out->call_file < img->ncode_strings ? img->code_strings[out->call_file] : UINT32_MAX;
+        if (line->file)
+            line->file = line->file < img->ncode_strings ? img->code_strings[line->file] : UINT32_MAX;
+        if (line->call_file)
+            line->call_file = line->call_file < img->ncode_strings ? img->code_strings[line->call_file] : UINT32_MAX;
     }
 }
 
@@ -1243,6 +1243,34 @@ static inline uint8_t *put_slot(uint8_t *p, const isa_slot *slot)
     return put_u32(p, (uint32_t)x[4]);
 }
 
+static inline uint8_t *put_slot_line(uint8_t *p, const img_slot_line *l)
+{
+    p = put_u32(p, l->file);
+    p = put_u32(p, l->line);
+    p = put_u32(p, l->call_file);
+    return put_u32(p, l->call_line);
+}
+
+/* The SLOTLINES section of deferred code: the lines read from the source
+ * a block at a time, each carried over, checked and encoded. */
+static int encode_deferred_lines(const vimage *img, enc_out *o, img_status *st)
+{
+    enum { BLOCK = 256 };
+    img_slot_line lines[BLOCK + 1];   /* [0]: the last line of the block before */
+    for (uint32_t first = 0; first < img->nslots; first += BLOCK) {
+        uint32_t n = img->nslots - first < BLOCK ? img->nslots - first : BLOCK;
+        img->code->lines(img->code, first, n, &lines[1]);
+        for (uint32_t i = 1; i <= n; i++) {
+            finish_deferred_line(img, &lines[i]);
+            if (validate_slot_line(img, first + i - 1, &lines[i], first + i > 1 ? &lines[i - 1] : NULL, st) != 0)
+                return -1;
+            o->p = put_slot_line(enc_room(o, SLOT_LINE_SIZE), &lines[i]);
+        }
+        lines[0] = lines[n];
+    }
+    return 0;
+}
+
 /* The CODE section's bundles of deferred code: each read from the source,
  * checked as img_validate checks held code, and encoded. */
 static int encode_deferred_code(const vimage *img, enc_out *o, img_status *st)
@@ -1255,8 +1283,9 @@ static int encode_deferred_code(const vimage *img, enc_out *o, img_status *st)
             room = n;
             slots = xrealloc(slots, room * sizeof *slots);
         }
+        img->code->read(img->code, first, n, slots);
         for (uint32_t i = 0; i < n; i++)
-            deferred_slot(img, first + i, &slots[i], &next_patch);
+            finish_deferred_slot(img, first + i, &slots[i], &next_patch);
         if (validate_bundle(img, b, slots, n, st) != 0) {
             free(slots);
             return -1;
@@ -1387,21 +1416,10 @@ static int encode_valid(const vimage *img, enc_out *o, img_status *st)
             }
             break;
         case IMG_SEC_SLOTLINES:
-            for (uint32_t i = 0; i < img->nslots; i++) {
-                img_slot_line held[2];
-                const img_slot_line *l = &held[i % 2];
-                if (img->code) {
-                    deferred_slot_line(img, i, &held[i % 2]);
-                    if (validate_slot_line(img, i, l, i ? &held[(i + 1) % 2] : NULL, st) != 0)
-                        return -1;
-                } else {
-                    l = &img->slot_lines[i];
-                }
-                p = put_u32(enc_room(o, SLOT_LINE_SIZE), l->file);
-                p = put_u32(p, l->line);
-                p = put_u32(p, l->call_file);
-                o->p = put_u32(p, l->call_line);
-            }
+            if (img->code && encode_deferred_lines(img, o, st) != 0)
+                return -1;
+            for (uint32_t i = 0; !img->code && i < img->nslots; i++)
+                o->p = put_slot_line(enc_room(o, SLOT_LINE_SIZE), &img->slot_lines[i]);
             break;
         case IMG_SEC_SYMLINES:
             for (uint32_t i = 0; i < img->nsymbols; i++) {

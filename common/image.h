@@ -144,13 +144,13 @@ typedef struct {
 
 /* Deferred code: the slots of an image held by their producer and read
  * when the image is written, rather than copied into it -- a one-file
- * build's program stays the only copy of its code (docs/vasm.md).  Slot
- * k is slot(c, k) and its line slot_line(c, k), with string offsets of
- * the producer's image; comment_slots lists the slots that have a
- * comment operand, in ascending order; release frees the source. */
+ * build's program stays the only copy of its code (docs/vasm.md).  read
+ * gives slots [first, first + n) and lines their lines, with string
+ * offsets of the producer's image; comment_slots lists the slots that
+ * have a comment operand, in ascending order; release frees the source. */
 typedef struct img_code_source {
-    void (*slot)(const struct img_code_source *c, uint32_t k, isa_slot *out);
-    void (*slot_line)(const struct img_code_source *c, uint32_t k, img_slot_line *out);
+    void (*read)(const struct img_code_source *c, uint32_t first, uint32_t n, isa_slot *out);
+    void (*lines)(const struct img_code_source *c, uint32_t first, uint32_t n, img_slot_line *out);
     void (*release)(struct img_code_source *c);
     const uint32_t *comment_slots;
     uint32_t ncomment_slots;

@@ -10,14 +10,16 @@ typedef struct {
     uint32_t *comment_slots, *line_files;
 } array_code;
 
-static void array_slot(const img_code_source *src, uint32_t k, isa_slot *out)
+static void array_read(const img_code_source *src, uint32_t first, uint32_t n, isa_slot *out)
 {
-    *out = ((const array_code *)src)->slots[k];
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = ((const array_code *)src)->slots[first + i];
 }
 
-static void array_slot_line(const img_code_source *src, uint32_t k, img_slot_line *out)
+static void array_lines(const img_code_source *src, uint32_t first, uint32_t n, img_slot_line *out)
 {
-    *out = ((const array_code *)src)->lines[k];
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = ((const array_code *)src)->lines[first + i];
 }
 
 static void array_release(img_code_source *src)
@@ -46,7 +48,7 @@ void defer_code(vimage *o)
         if (c->lines && c->lines[k].call_file != call)
             c->line_files[nfiles++] = call = c->lines[k].call_file;
     }
-    c->base = (img_code_source){array_slot, array_slot_line, array_release, c->comment_slots, ncomments,
+    c->base = (img_code_source){array_read, array_lines, array_release, c->comment_slots, ncomments,
                                 c->line_files, nfiles};
     o->code = &c->base;
     o->code_slot_lines = o->slot_lines != NULL;
