@@ -4,6 +4,9 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,20 +196,34 @@ void diag_drop_source(diag *d, const char *file)
     }
 }
 
-/* Newlines in p[0..n), eight bytes at a time: in each word, a byte that
- * held '\n' becomes 0 (xor), each zero byte gets its high bit set (the
- * add cannot carry out of a byte, so no other byte's bit is), and the
+/* Newlines in p[0..n).  With SSE2 (every x86-64): sixteen bytes a step,
+ * each byte compared with '\n' into 0 or -1 and subtracted from a byte
+ * counter, the counters summed every 255 steps (psadbw) before they can
+ * wrap.  Elsewhere, eight bytes a step: in each word a byte that held
+ * '\n' becomes 0 (xor), each zero byte gets its high bit set (the add
+ * cannot carry out of a byte, so no other byte's bit is), and the
  * multiply sums the bits into the top byte. */
 static size_t count_newlines(const char *p, size_t n)
 {
-    const uint64_t ones = 0x0101010101010101u, low7 = ones * 0x7f, newlines = ones * '\n';
     size_t count = 0, i = 0;
+#ifdef __SSE2__
+    const __m128i newline = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+    while (n - i >= 16) {
+        __m128i counters = zero;
+        for (int step = 0; step < 255 && n - i >= 16; step++, i += 16)
+            counters = _mm_sub_epi8(counters, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), newline));
+        __m128i sums = _mm_sad_epu8(counters, zero);
+        count += (size_t)_mm_cvtsi128_si64(sums) + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+    }
+#else
+    const uint64_t ones = 0x0101010101010101u, low7 = ones * 0x7f, newlines = ones * '\n';
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
         uint64_t x = w ^ newlines, nonzero = ((x & low7) + low7) | x;
         count += (size_t)((((~nonzero >> 7) & ones) * ones) >> 56);
     }
+#endif
     for (; i < n; i++)
         count += p[i] == '\n';
     return count;
