@@ -449,6 +449,49 @@ START_TEST(test_a_line_with_a_number_past_32_bits_is_read_token_by_token)
 }
 END_TEST
 
+/* Numbers are read eight digits at a time where eight bytes are there:
+ * every length from 1 to 12 digits, with leading zeros and a sign, in the
+ * middle and at the end of a line, and at the very end of the text (where
+ * the digits are read one by one), has the value and width it spells. */
+START_TEST(test_numbers_of_every_length_have_the_value_they_spell)
+{
+    static const char *const numbers[] = {"7", "42", "905", "1234", "98765", "123456", "7654321", "87654321",
+                                          "123456789", "4294967295", "0004294967", "-2147483648", "-0",
+                                          "0000000009", "10000000", "99999999", "100000000"};
+    size_t count = sizeof numbers / sizeof *numbers;
+    char text[2048];
+    size_t len = 0;
+    /* Each line its own run (a comment line ends one); the last one ends
+     * the text, without its newline. */
+    for (size_t i = 0; i < count; i++)
+        len += (size_t)sprintf(text + len, "alu + %s, %s, %s\n#\n", numbers[i], numbers[count - 1 - i], numbers[i]);
+    len -= 3;
+    text[len] = '\0';
+    plain_lines = 1;
+    tokens ts = scan_clean(text);
+    plain_lines = 0;
+    size_t line = 0;
+    for (int t = 0; t < ts.n; t++) {
+        if (ts.t[t].tok != TK_LINE && ts.t[t].tok != TK_SLOT)
+            continue;
+        ck_assert_uint_lt(line, count);
+        for (int a = 0; a < 3; a++) {
+            const char *want = numbers[a == 1 ? count - 1 - line : line];
+            if (ts.t[t].tok == TK_LINE) {
+                const asm_plain_number *got = &ts.t[t].slots[0][0].num[a];
+                ck_assert_int_eq(asm_plain_value(got), strtoll(want, NULL, 10));
+                ck_assert_uint_eq(got->len, strlen(want));
+            } else {
+                ck_assert_int_eq(ts.t[t].arg[a], strtoll(want, NULL, 10));
+                ck_assert_uint_eq(ts.t[t].arg_len[a], strlen(want));
+            }
+        }
+        line++;
+    }
+    ck_assert_uint_eq(line, count);
+}
+END_TEST
+
 /* A run is handed on before a label's line and at the end of the text. */
 START_TEST(test_a_run_ends_before_any_other_line_and_at_the_end)
 {
@@ -537,6 +580,7 @@ static Suite *lexer_suite(void)
     tcase_add_test(tc, test_a_slot_that_goes_on_is_read_token_by_token);
     tcase_add_test(tc, test_lines_of_plain_slots_in_a_row_are_one_token);
     tcase_add_test(tc, test_a_line_with_a_number_past_32_bits_is_read_token_by_token);
+    tcase_add_test(tc, test_numbers_of_every_length_have_the_value_they_spell);
     tcase_add_test(tc, test_a_run_of_plain_lines_ends_when_full);
     tcase_add_test(tc, test_a_line_the_conversion_declines_ends_the_run);
     tcase_add_test(tc, test_a_run_ends_before_any_other_line_and_at_the_end);
