@@ -4,11 +4,13 @@
  * The bytes go to a temporary file beside the target (NAME.tmp.XXXXXX: the
  * same directory, so the rename cannot cross file systems, and a visible
  * name, so one left behind by a killed process is noticed).  Commit renames
- * it over the target once complete; a failed commit, and a discard, remove
- * it and leave an existing target as it was.  The committed file gets the
- * mode any new file would (0666 minus the umask), not mkstemp's private
- * 0600.  No fsync is done: the rename makes the replacement atomic for
- * other processes, not durable across a power loss.
+ * it over the target once complete (over an existing regular file, by
+ * exchanging the two names and removing the old file: outfile.c says why);
+ * a failed commit, and a discard, remove it and leave an existing target
+ * as it was.  The committed file gets the mode any new file would (0666
+ * minus the umask), not mkstemp's private 0600.  No fsync is done: the
+ * rename makes the replacement atomic for other processes, not durable
+ * across a power loss.
  *
  * The path "-" means standard output, written directly; commit only
  * flushes it (a failed commit drops what it could not take, so that the

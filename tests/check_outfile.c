@@ -74,6 +74,41 @@ START_TEST(test_commit_replaces_an_existing_file)
 }
 END_TEST
 
+/* Over an existing file the two are exchanged and the old one removed
+ * (outfile.c): to every other name the old file is what it was, as with
+ * a rename -- a hard link keeps the old contents, a symbolic link is
+ * replaced and its target left alone. */
+START_TEST(test_commit_replaces_the_name_only_and_leaves_other_links)
+{
+    char path[512], other[512], link_path[512], target[512];
+    in_dir(path, sizeof path, "k.bin");
+    in_dir(other, sizeof other, "other.bin");
+    write_text(path, "old contents");
+    ck_assert_int_eq(link(path, other), 0);
+    outfile out;
+    ck_assert_int_eq(outfile_open(&out, path), 0);
+    fputs("new", out.f);
+    ck_assert_int_eq(outfile_commit(&out), 0);
+    ck_assert(file_is(path, "new"));
+    ck_assert(file_is(other, "old contents"));
+    ck_assert_int_eq(testdir_entries(dir), 2);   /* no temporary left */
+
+    in_dir(link_path, sizeof link_path, "l.bin");
+    in_dir(target, sizeof target, "target.bin");
+    write_text(target, "target");
+    ck_assert_int_eq(symlink("target.bin", link_path), 0);
+    ck_assert_int_eq(outfile_open(&out, link_path), 0);
+    fputs("through", out.f);
+    ck_assert_int_eq(outfile_commit(&out), 0);
+    struct stat st;
+    ck_assert_int_eq(lstat(link_path, &st), 0);
+    ck_assert(S_ISREG(st.st_mode));
+    ck_assert(file_is(link_path, "through"));
+    ck_assert(file_is(target, "target"));
+    ck_assert_int_eq(testdir_entries(dir), 4);
+}
+END_TEST
+
 START_TEST(test_commit_creates_a_new_file)
 {
     char path[512];
@@ -270,6 +305,7 @@ static Suite *outfile_suite(void)
     TCase *files = tcase_create("files");
     tcase_add_checked_fixture(files, make_dir, remove_dir);
     tcase_add_test(files, test_commit_replaces_an_existing_file);
+    tcase_add_test(files, test_commit_replaces_the_name_only_and_leaves_other_links);
     tcase_add_test(files, test_commit_creates_a_new_file);
     tcase_add_test(files, test_temporary_sits_beside_the_target_and_is_named_after_it);
     tcase_add_test(files, test_discard_leaves_an_existing_file_and_no_temporary);
