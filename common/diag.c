@@ -62,13 +62,14 @@ struct diag {
     src_cache *disk;     /* diag_read_sources: other files' lines, read on first use */
     /* diag_hold: the messages held back, each with its notes. */
     struct held {
-        char *text;
-        size_t len;
+        size_t at, len;  /* its text: held_text[at .. at+len) */
         int file;        /* index in files, or INT_MAX: no line */
         int line, col;
         size_t seq;      /* arrival, to keep equal keys in order */
     } *held;
     size_t nheld, cap_held;
+    char *held_text;     /* the held messages' texts, one after another */
+    size_t held_len, cap_held_text;
     char **files;        /* file names in order of first message */
     size_t nfiles;
     int holding;
@@ -104,6 +105,7 @@ void diag_free(diag *d)
     free(d->sources);
     src_cache_free(d->disk);
     free(d->held);
+    free(d->held_text);
     for (size_t i = 0; i < d->nfiles; i++)
         free(d->files[i]);
     free(d->files);
@@ -326,6 +328,14 @@ static void put_char(msg_buf *m, char c)
 __attribute__((format(printf, 2, 0)))
 static void put_v(msg_buf *m, const char *fmt, va_list ap)
 {
+    if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {   /* a message formatted already (asm_vreport's) */
+        const char *s = va_arg(ap, const char *);
+        size_t n = strlen(s);
+        reserve(m, n);
+        memcpy(m->buf + m->len, s, n);
+        m->len += n;
+        return;
+    }
     va_list again;
     va_copy(again, ap);
     int n = vsnprintf(m->buf + m->len, m->cap - m->len, fmt, ap);
@@ -415,14 +425,20 @@ static void show_source(diag *d, msg_buf *m, const diag_loc *loc)
     if (from > 0)
         put_bytes(m, "   ", 3);
     /* Keep tabs so the caret lines up under the same columns. */
-    for (size_t c = from; c < caret && c < to; c++)
-        put_char(m, text[c] == '\t' ? '\t' : ' ');
+    size_t lead = caret < to ? caret - from : to > from ? to - from : 0;
+    reserve(m, lead);
+    for (size_t c = from; c < from + lead; c++)
+        m->buf[m->len++] = text[c] == '\t' ? '\t' : ' ';
     if (d->color)
         put_str(m, "\033[1;32m");
     put_char(m, '^');
     size_t room = to > caret ? to - caret : 1;
-    for (int c = 1; c < loc->len && (size_t)c < room; c++)
-        put_char(m, '~');
+    size_t tildes = loc->len > 1 ? (size_t)loc->len - 1 : 0;
+    if (tildes > room - 1)
+        tildes = room - 1;
+    reserve(m, tildes);
+    memset(m->buf + m->len, '~', tildes);
+    m->len += tildes;
     if (d->color)
         put_str(m, RESET);
     put_char(m, '\n');
@@ -444,15 +460,26 @@ static int file_index(diag *d, const char *file)
     return (int)d->nfiles++;
 }
 
-/* Keeps a formatted message for diag_flush; a note joins the message
- * before it. */
+/* Appends text to the held texts; returns where it starts. */
+static size_t hold_text(diag *d, const char *text, size_t len)
+{
+    if (d->held_len + len > d->cap_held_text) {
+        d->cap_held_text = 2 * (d->held_len + len) + 4096;
+        d->held_text = xrealloc(d->held_text, d->cap_held_text);
+    }
+    memcpy(d->held_text + d->held_len, text, len);
+    d->held_len += len;
+    return d->held_len - len;
+}
+
+/* Keeps a formatted message for diag_flush, its text in one buffer with
+ * the others' (no allocation per message); a note joins the message
+ * before it, whose text is the last one held. */
 static void hold(diag *d, const diag_loc *loc, const char *kind, const char *text, size_t len)
 {
-    if (strcmp(kind, "note") == 0 && d->nheld) {
-        struct held *h = &d->held[d->nheld - 1];
-        h->text = xrealloc(h->text, h->len + len + 1);
-        memcpy(h->text + h->len, text, len);
-        h->len += len;
+    if (kind[0] == 'n' && d->nheld) {
+        hold_text(d, text, len);
+        d->held[d->nheld - 1].len += len;
         return;
     }
     if (d->nheld == d->cap_held) {
@@ -460,7 +487,7 @@ static void hold(diag *d, const diag_loc *loc, const char *kind, const char *tex
         d->held = xrealloc(d->held, d->cap_held * sizeof *d->held);
     }
     int placed = loc && loc->file && loc->line > 0;
-    d->held[d->nheld] = (struct held){dup_bytes(text, len), len, placed ? file_index(d, loc->file) : INT_MAX,
+    d->held[d->nheld] = (struct held){hold_text(d, text, len), len, placed ? file_index(d, loc->file) : INT_MAX,
                                       placed ? loc->line : 0, placed ? loc->col : 0, d->nheld};
     d->nheld++;
 }
@@ -496,19 +523,20 @@ static void release_held(diag *d)
             fwrite(chunk, 1, used, d->out);
             used = 0;
         }
+        const char *text = d->held_text + d->held[i].at;
         if (chunk && len <= DIAG_RELEASE_CHUNK) {
-            memcpy(chunk + used, d->held[i].text, len);
+            memcpy(chunk + used, text, len);
             used += len;
         } else {
-            fwrite(d->held[i].text, 1, len, d->out);
+            fwrite(text, 1, len, d->out);
         }
-        free(d->held[i].text);
     }
     if (used)
         fwrite(chunk, 1, used, d->out);
     free(chunk);
     fflush(d->out);
     d->nheld = 0;
+    d->held_len = 0;
     d->holding = 0;
 }
 
