@@ -447,6 +447,9 @@ static int resolve_args(resolver *r, size_t bundle, const asm_pslot *slot, asm_o
     return ok ? 0 : -1;
 }
 
+/* Binds and checks one slot: 1 when it holds only plain numbers within the
+ * machine's limits (nothing else to do), 0 when bound otherwise, -1 after
+ * an error. */
 static int resolve_slot(resolver *r, size_t bundle, const asm_pslot *slot)
 {
     const isa_op_info *info = &isa_ops[slot->op];
@@ -458,7 +461,7 @@ static int resolve_slot(resolver *r, size_t bundle, const asm_pslot *slot)
             fits &= args[a].v <= (args[a].tag == ASM_ARG_NEG ? r->plain[slot->op].neg_max[a]
                                                               : r->plain[slot->op].pos_max[a]);
         if (a == info->nargs && fits)
-            return 0;   /* what isa_check_slot would find; it explains a failure */
+            return 1;   /* what isa_check_slot would find; it explains a failure */
     }
     /* Plain numbers need nothing here but the machine check below. */
     int plain = 1;
@@ -572,10 +575,15 @@ int asm_bind(asm_ctx *ctx, asm_program *p)
     int before = diag_error_count(ctx->d);
     check_symbols(&r);
     resolve_entry(&r);
+    free(p->checked_plain);
+    p->checked_plain = p->nregions ? NULL : xcalloc(p->nslots / 64 + 1, sizeof *p->checked_plain);
     for (size_t b = 0; b < p->nbundles; b++) {
         const asm_pbundle *bundle = &p->bundles[b];
-        for (uint32_t i = 0; i < bundle->nslots; i++)
-            resolve_slot(&r, b, &p->slots[bundle->first_slot + i]);
+        for (uint32_t i = 0; i < bundle->nslots; i++) {
+            size_t k = bundle->first_slot + i;
+            if (resolve_slot(&r, b, &p->slots[k]) == 1 && p->checked_plain)
+                p->checked_plain[k / 64] |= (uint64_t)1 << (k % 64);
+        }
     }
     free(r.known);
     return diag_error_count(ctx->d) == before ? 0 : -1;

@@ -388,12 +388,20 @@ vimage *asm_emit_deferred(const asm_ctx *ctx, asm_program *p)
                 if (slot->frame != last_frame)
                     c->line_files[nruns++] = RUN_FRAME | (last_frame = slot->frame);
             }
-            const asm_arg *args = &p->args[slot->first_arg];
-            int plain = 1, nargs = isa_ops[slot->op].nargs;
-            for (int a = 0; a < nargs; a++)
-                plain &= args[a].tag != ASM_ARG_FULL;
+            /* A slot of plain numbers outside a .linear region: nothing to
+             * record or check (object_slot, slot_passes); bind may have said
+             * so already (checked_plain), sparing a read of its operands. */
+            size_t at = bundle->first_slot + k;
+            int plain = p->checked_plain && (p->checked_plain[at / 64] >> (at % 64) & 1);
+            if (!plain) {
+                const asm_arg *args = &p->args[slot->first_arg];
+                int a = 0, nargs = isa_ops[slot->op].nargs;
+                while (a < nargs && args[a].tag != ASM_ARG_FULL)
+                    a++;
+                plain = a == nargs;
+            }
             if (plain && !bundle->region)
-                continue;   /* nothing to record or check (object_slot, slot_passes) */
+                continue;
             uint32_t comment = emit_operands(ctx, img, p, slot, slot_index);
             isa_slot s;
             checked &= slot_passes(bundle, &s, object_slot(p->args, p->opds, slot, comment, &s));

@@ -67,6 +67,7 @@ void asm_program_free(asm_program *p)
     free(p->symbols);
     free(p->regions);
     free(p->bundle_remap);
+    free(p->checked_plain);
     memset(p, 0, sizeof *p);
 }
 

@@ -144,6 +144,11 @@ typedef struct {
     /* Set by a pass that renumbers bundles: the new index of each old
      * bundle boundary 0..nbundles (labels follow it); NULL: unchanged. */
     uint32_t *bundle_remap;
+    /* Set by asm_bind when the program has no .linear region, so that no
+     * pass rewrites its slots: bit k (of word k / 64) says slot k holds
+     * only plain numbers within the machine's limits -- emission need not
+     * read its operands again.  NULL: not known. */
+    uint64_t *checked_plain;
     int has_entry;           /* .entry seen */
     asm_loc entry_loc;
     asm_expr *entry_name;    /* .entry's label, or NULL */
