@@ -726,7 +726,8 @@ static int validate_code(const vimage *img, img_status *st)
         if (end < first || end > img->nslots)
             return fail(st, IMG_ERR_BAD_SECTION, "bundle %u: slots %u..%u are out of order", b,
                         first, end);
-        if (!img->code && validate_bundle(img, b, &img->slots[first], end - first, st) != 0)
+        /* (an empty bundle of an image without slots points nowhere) */
+        if (!img->code && end > first && validate_bundle(img, b, &img->slots[first], end - first, st) != 0)
             return -1;
     }
     if (img->bundle_start[img->nbundles] != img->nslots)

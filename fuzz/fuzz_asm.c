@@ -4,12 +4,14 @@
  * exercise the optimizer, the linker and the machine.
  *
  * The first byte picks the options (bits 0-1: -O level, 3 meaning 2, and
- * -O1 for a source over FUZZ_ASM_MAX_O2_SIZE bytes; bit 2: -Werror), the
- * rest is the source.  .include finds "inc.vasm" in a temporary
+ * -O1 for a source over FUZZ_ASM_MAX_O2_SIZE bytes; bit 2: -Werror; bit 3:
+ * also build it again with its code deferred, as vasm does, which must give
+ * the same bytes), the rest is the source.  .include finds "inc.vasm" in a temporary
  * directory made once; an input naming a path with a '/' is skipped, so
  * that the fuzzer cannot wander into /dev or /proc.
  */
 #define _GNU_SOURCE   /* memmem, mkdtemp */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,6 +68,30 @@ static void run(const vimage *exe)
     sim_program_free(p);
 }
 
+/* The one-file build with its code deferred (asm_options.defer_code, what
+ * vasm does) must write the bytes of the held build, whatever the source:
+ * a difference is a finding. */
+static void check_deferred(const char *name, const uint8_t *text, size_t size, const asm_options *opt,
+                           const uint8_t *held, size_t held_size)
+{
+    asm_options deferred = *opt;
+    deferred.defer_code = 1;
+    diag *d = diag_new(fuzz_sink(), "vasm");
+    vimage *obj = asm_assemble_text(name, (const char *)text, size, &deferred, d);
+    lnk_options lo = {0};
+    vimage *exe = obj ? lnk_link_taking(obj, "fuzz.vo", &lo, d) : NULL;
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    if (!exe || img_encode(exe, &bytes, &n) != 0 || n != held_size || memcmp(bytes, held, n) != 0) {
+        fprintf(stderr, "fuzz_asm: the build with deferred code differs from the held one\n");
+        abort();
+    }
+    free(bytes);
+    img_free(exe);
+    img_free(obj);
+    diag_free(d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || (memmem(data, size, "include", 7) && memchr(data, '/', size)))
@@ -97,8 +123,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (exe) {
             uint8_t *bytes;
             size_t n;
-            if (img_encode(exe, &bytes, &n) == 0)
+            if (img_encode(exe, &bytes, &n) == 0) {
+                if (data[0] & 8)   /* half the inputs: it assembles them again */
+                    check_deferred(name, data + 1, size - 1, &opt, bytes, n);
                 free(bytes);
+            }
             run(exe);
             img_free(exe);
         }
