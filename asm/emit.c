@@ -191,31 +191,6 @@ static uint32_t emit_operands(const asm_ctx *ctx, vimage *img, const asm_program
     return comment;
 }
 
-/* A slot as the object holds it: its numbers, 0 for a relocated operand
- * (the relocation's addend is its offset), comment for a comment's text,
- * 0 past its operands.  Returns whether every operand is a plain number. */
-static int object_slot(const asm_arg *all_args, const asm_operand *opds, const asm_pslot *slot, uint32_t comment,
-                       isa_slot *s)
-{
-    const isa_op_info *info = &isa_ops[slot->op];
-    const asm_arg *args = &all_args[slot->first_arg];
-    int plain = 1, a = 0;
-    s->op = slot->op;
-    for (; a < info->nargs; a++) {
-        asm_arg x = args[a];
-        if (x.tag != ASM_ARG_FULL) {
-            s->arg[a] = x.tag == ASM_ARG_NEG ? -(int64_t)x.v : (int64_t)x.v;
-            continue;
-        }
-        plain = 0;
-        const asm_operand *op = &opds[x.v];
-        s->arg[a] = info->kinds[a] == 'c' ? comment : op->form == OPD_SYM ? 0 : op->value;
-    }
-    for (; a < ISA_MAX_ARGS; a++)
-        s->arg[a] = 0;
-    return plain;
-}
-
 /* Whether a slot needs its own check here: bind checked every slot of
  * plain numbers against the machine; the rest (symbolic or late
  * operands, slots a pass rewrote) are checked at emission, so that the
@@ -256,7 +231,7 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
         for (uint32_t k = 0; k < bundle->nslots; k++, slot_index++) {
             const asm_pslot *slot = &p->slots[bundle->first_slot + k];
             uint32_t comment = emit_operands(ctx, img, p, slot, slot_index);
-            checked &= slot_passes(bundle, &out[k], object_slot(p->args, p->opds, slot, comment, &out[k]));
+            checked &= slot_passes(bundle, &out[k], asm_slot_isa_of(p->args, p->opds, slot, comment, &out[k]));
             uint16_t call_file = 0;
             uint32_t call_line = 0;
             if (slot->frame) {
@@ -325,7 +300,7 @@ static void code_read(const img_code_source *src, uint32_t first, uint32_t n, is
         uint32_t comment = 0;
         if (next < c->base.ncomment_slots && c->comment_slots[next] == first + i)
             comment = c->comment_text[next++];
-        object_slot(c->args, c->opds, code_slot(c, first + i), comment, &out[i]);
+        asm_slot_isa_of(c->args, c->opds, code_slot(c, first + i), comment, &out[i]);
     }
 }
 
@@ -389,7 +364,7 @@ vimage *asm_emit_deferred(const asm_ctx *ctx, asm_program *p)
                     c->line_files[nruns++] = RUN_FRAME | (last_frame = slot->frame);
             }
             /* A slot of plain numbers outside a .linear region: nothing to
-             * record or check (object_slot, slot_passes); bind may have said
+             * record or check (asm_slot_isa_of, slot_passes); bind may have said
              * so already (checked_plain), sparing a read of its operands. */
             size_t at = bundle->first_slot + k;
             int plain = p->checked_plain && (p->checked_plain[at / 64] >> (at % 64) & 1);
@@ -404,7 +379,7 @@ vimage *asm_emit_deferred(const asm_ctx *ctx, asm_program *p)
                 continue;
             uint32_t comment = emit_operands(ctx, img, p, slot, slot_index);
             isa_slot s;
-            checked &= slot_passes(bundle, &s, object_slot(p->args, p->opds, slot, comment, &s));
+            checked &= slot_passes(bundle, &s, asm_slot_isa_of(p->args, p->opds, slot, comment, &s));
             if (isa_comment_arg(slot->op) >= 0) {
                 if (ncomments == cap_comments) {
                     cap_comments = cap_comments ? 2 * cap_comments : 16;

@@ -18,7 +18,7 @@
 void *asm_grow_slow(void *v, size_t *cap, size_t need, size_t elem)
 {
     size_t have = v ? malloc_usable_size(v) / elem : 0;
-    if (need > have) {
+    if (need > have || !v) {   /* (never NULL, even for need 0: see asm_grow) */
         size_t c = *cap ? *cap : 64;
         while (c < need)
             c *= 2;
@@ -116,20 +116,26 @@ int asm_slot_ranges(const asm_program *p, const asm_pslot *slot, int writes,
     return n;
 }
 
-void asm_slot_isa(const asm_program *p, const asm_pslot *slot, isa_slot *out)
+int asm_slot_isa_of(const asm_arg *all_args, const asm_operand *opds, const asm_pslot *slot, uint32_t comment,
+                    isa_slot *out)
 {
     const isa_op_info *info = &isa_ops[slot->op];
-    memset(out, 0, sizeof *out);
+    const asm_arg *args = &all_args[slot->first_arg];
+    int plain = 1, a = 0;
     out->op = slot->op;
-    for (int a = 0; a < info->nargs; a++) {
-        asm_arg x = p->args[slot->first_arg + (size_t)a];
-        if (x.tag == ASM_ARG_FULL) {
-            const asm_operand *op = &p->opds[x.v];
-            out->arg[a] = op->form == OPD_SYM || info->kinds[a] == 'c' ? 0 : op->value;
-        } else {
+    for (; a < info->nargs; a++) {
+        asm_arg x = args[a];
+        if (x.tag != ASM_ARG_FULL) {
             out->arg[a] = x.tag == ASM_ARG_NEG ? -(int64_t)x.v : (int64_t)x.v;
+            continue;
         }
+        plain = 0;
+        const asm_operand *op = &opds[x.v];
+        out->arg[a] = info->kinds[a] == 'c' ? comment : op->form == OPD_SYM ? 0 : op->value;
     }
+    for (; a < ISA_MAX_ARGS; a++)
+        out->arg[a] = 0;
+    return plain;
 }
 
 /* ---- arithmetic -------------------------------------------------------- */

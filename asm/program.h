@@ -246,8 +246,18 @@ int asm_slot_ranges(const asm_program *p, const asm_pslot *slot, int writes,
                     asm_sym_range out[ISA_MAX_RANGES]);
 
 /* The isa_slot of a resolved slot as the object holds it: relocated
- * operands 0, comments at offset 0 (emit.c fills in the real ones). */
-void asm_slot_isa(const asm_program *p, const asm_pslot *slot, isa_slot *out);
+ * operands 0, a comment's operand `comment` (its string offset), 0 past
+ * its operands.  Returns whether every operand is a plain number.
+ * all_args and opds are the program's (asm_program.args, .opds), which
+ * deferred code (emit.c) keeps without the rest of the program. */
+int asm_slot_isa_of(const asm_arg *all_args, const asm_operand *opds, const asm_pslot *slot, uint32_t comment,
+                    isa_slot *out);
+/* The same for p's slot, comments at offset 0 (emit.c fills in the real
+ * ones). */
+static inline void asm_slot_isa(const asm_program *p, const asm_pslot *slot, isa_slot *out)
+{
+    asm_slot_isa_of(p->args, p->opds, slot, 0, out);
+}
 
 /* ---- the stages ----------------------------------------------------------- */
 

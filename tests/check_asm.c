@@ -1477,6 +1477,9 @@ END_TEST
 /* asm_grow: the arrays of millions of slots and operands. */
 START_TEST(test_a_growing_array_keeps_its_elements_and_counts_only_room_it_has)
 {
+    uint32_t *none = asm_grow(NULL, &(size_t){0}, 0, sizeof *none);   /* room for nothing is still an array */
+    ck_assert_ptr_nonnull(none);
+    free(none);
     uint32_t *v = NULL;
     size_t cap = 0, n = 1500000;   /* 6 MB: past the size from which pages are asked for ahead */
     for (size_t i = 0; i < n; i++) {
