@@ -231,6 +231,32 @@ static size_t count_newlines(const char *p, size_t n)
     return count;
 }
 
+/* The k-th newline (k >= 1) in p[0..n), or NULL when there are fewer.
+ * With SSE2, sixteen bytes a step: a step's newlines are counted from the
+ * compare mask, and the k-th is found among its bits. */
+static const char *nth_newline(const char *p, size_t n, size_t k)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i newline = _mm_set1_epi8('\n');
+    for (; n - i >= 16; i += 16) {
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), newline));
+        size_t in_step = (size_t)__builtin_popcount(mask);
+        if (in_step < k) {
+            k -= in_step;
+            continue;
+        }
+        while (--k)
+            mask &= mask - 1;
+        return p + i + __builtin_ctz(mask);
+    }
+#endif
+    for (; i < n; i++)
+        if (p[i] == '\n' && --k == 0)
+            return p + i;
+    return NULL;
+}
+
 /* Indexes the starts of a source's lines once, so that a run reporting
  * many messages in a big file does not rescan it for each one.  Only
  * every DIAG_LINE_STEP-th line's start is kept: a lookup passes at most
@@ -253,16 +279,18 @@ static void index_lines(diag_source *s)
             n += in_block;
             continue;
         }
-        for (const char *p = s->text + at, *end = p + len; (p = memchr(p, '\n', (size_t)(end - p))); p++) {
-            if (n % DIAG_LINE_STEP == 0) {
-                if (n / DIAG_LINE_STEP == cap) {
-                    cap *= 2;
-                    s->line_start = xrealloc(s->line_start, cap * sizeof *s->line_start);
-                }
-                s->line_start[n / DIAG_LINE_STEP] = (size_t)(p - s->text) + 1;
+        /* Line m (a multiple of the step) ends at the block's newline
+         * m - n + 1; the next line starts after it. */
+        for (size_t m = (n + DIAG_LINE_STEP - 1) / DIAG_LINE_STEP * DIAG_LINE_STEP; m < n + in_block;
+             m += DIAG_LINE_STEP) {
+            if (m / DIAG_LINE_STEP == cap) {
+                cap *= 2;
+                s->line_start = xrealloc(s->line_start, cap * sizeof *s->line_start);
             }
-            n++;
+            const char *nl = nth_newline(s->text + at, len, m - n + 1);
+            s->line_start[m / DIAG_LINE_STEP] = (size_t)(nl - s->text) + 1;
         }
+        n += in_block;
     }
     s->nlines = n;
 }
@@ -279,8 +307,9 @@ static const char *find_line(diag *d, const char *file, int line, size_t *len)
         if (line < 1 || (size_t)line > s->nlines)
             return NULL;
         const char *p = s->text + s->line_start[(size_t)(line - 1) / DIAG_LINE_STEP], *end = s->text + s->size;
-        for (size_t skip = (size_t)(line - 1) % DIAG_LINE_STEP; skip > 0; skip--)
-            p = (const char *)memchr(p, '\n', (size_t)(end - p)) + 1;   /* the line exists: so does its newline */
+        size_t skip = (size_t)(line - 1) % DIAG_LINE_STEP;
+        if (skip)   /* the line exists: so do the newlines before it */
+            p = nth_newline(p, (size_t)(end - p), skip) + 1;
         if (p >= end && line > 1)
             return NULL;
         const char *nl = memchr(p, '\n', (size_t)(end - p));
