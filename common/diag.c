@@ -456,8 +456,11 @@ static void show_source(diag *d, msg_buf *m, const diag_loc *loc)
     /* Keep tabs so the caret lines up under the same columns. */
     size_t lead = caret < to ? caret - from : to > from ? to - from : 0;
     reserve(m, lead);
-    for (size_t c = from; c < from + lead; c++)
-        m->buf[m->len++] = text[c] == '\t' ? '\t' : ' ';
+    char *under = m->buf + m->len;
+    memset(under, ' ', lead);
+    for (const char *t = text + from; (t = memchr(t, '\t', (size_t)(text + from + lead - t))); t++)
+        under[t - (text + from)] = '\t';
+    m->len += lead;
     if (d->color)
         put_str(m, "\033[1;32m");
     put_char(m, '^');
@@ -569,11 +572,20 @@ static void release_held(diag *d)
     d->holding = 0;
 }
 
-/* 64-bit FNV-1a. */
+/* FNV-1a over eight bytes at a time (then the rest one by one), with a
+ * shift folding the high bits back down after each multiply: a key for
+ * the last few messages, not a stored value. */
 static uint64_t hash_bytes(const char *p, size_t n)
 {
     uint64_t h = 1469598103934665603u;
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 1099511628211u;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++)
         h = (h ^ (unsigned char)p[i]) * 1099511628211u;
     return h;
 }
