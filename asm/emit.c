@@ -283,24 +283,65 @@ static const asm_pslot *code_slot(const program_code *c, uint32_t k)
     return &c->slots[c->slot_of ? c->slot_of[k] : k];
 }
 
-static void code_read(const img_code_source *src, uint32_t first, uint32_t n, isa_slot *out)
+/* The index in comment_slots of the first slot with a comment at or
+ * after first: slots are read in order, so each comment is met in turn. */
+static uint32_t first_comment(const program_code *c, uint32_t first)
 {
-    const program_code *c = (const program_code *)src;
-    /* The first slot with a comment at or after first; the slots are read
-     * in order, so each comment is met in turn. */
-    uint32_t next = 0, hi = c->base.ncomment_slots;
-    while (next < hi) {
-        uint32_t mid = next + (hi - next) / 2;
+    uint32_t lo = 0, hi = c->base.ncomment_slots;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
         if (c->comment_slots[mid] < first)
-            next = mid + 1;
+            lo = mid + 1;
         else
             hi = mid;
     }
+    return lo;
+}
+
+static void code_read(const img_code_source *src, uint32_t first, uint32_t n, isa_slot *out)
+{
+    const program_code *c = (const program_code *)src;
+    uint32_t next = first_comment(c, first);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t comment = 0;
         if (next < c->base.ncomment_slots && c->comment_slots[next] == first + i)
             comment = c->comment_text[next++];
         asm_slot_isa_of(c->args, c->opds, code_slot(c, first + i), comment, &out[i]);
+    }
+}
+
+/* The slots as CODE holds them, from the program's operands directly:
+ * bind and emission checked every one against the machine, so each lies
+ * in the format's range (img_code_source.encode). */
+static void code_encode(const img_code_source *src, uint32_t first, uint32_t n, uint8_t *out)
+{
+    const program_code *c = (const program_code *)src;
+    uint32_t next = first_comment(c, first);
+    for (uint32_t i = 0; i < n; i++, out += IMG_SLOT_BYTES) {
+        const asm_pslot *slot = code_slot(c, first + i);
+        const isa_op_info *info = &isa_ops[slot->op];
+        const asm_arg *args = &c->args[slot->first_arg];
+        uint32_t low[ISA_MAX_ARGS] = {0, 0, 0, 0, 0};
+        unsigned negative = 0;
+        for (int a = 0; a < info->nargs; a++) {
+            asm_arg x = args[a];
+            if (x.tag != ASM_ARG_FULL) {
+                low[a] = x.tag == ASM_ARG_NEG ? 0u - x.v : x.v;
+                negative |= (unsigned)(x.tag == ASM_ARG_NEG && x.v != 0) << a;
+                continue;
+            }
+            const asm_operand *op = &c->opds[x.v];
+            int64_t v = 0;
+            if (info->kinds[a] == 'c')
+                v = next < c->base.ncomment_slots && c->comment_slots[next] == first + i ? c->comment_text[next] : 0;
+            else if (op->form != OPD_SYM)
+                v = op->value;
+            low[a] = (uint32_t)v;
+            negative |= (unsigned)(v < 0) << a;
+        }
+        if (next < c->base.ncomment_slots && c->comment_slots[next] == first + i)
+            next++;
+        img_slot_put(out, (uint8_t)slot->op, (uint8_t)negative, low);
     }
 }
 
@@ -338,7 +379,7 @@ vimage *asm_emit_deferred(const asm_ctx *ctx, asm_program *p)
     vimage *img = img_new(IMG_OBJECT);
     emit_symbols(img, p);
     program_code *c = xcalloc(1, sizeof *c);
-    c->base = (img_code_source){code_read, code_lines, code_release, NULL, 0, NULL, 0};
+    c->base = (img_code_source){.read = code_read, .encode = code_encode, .lines = code_lines, .release = code_release};
     img_reserve_code(img, (uint32_t)p->nbundles, 0);
     uint32_t *known = xcalloc(ctx->nfiles + 1, sizeof *known);
     uint32_t slot_index = 0, ncomments = 0, cap_comments = 0, nruns = 0, cap_runs = 0;

@@ -568,6 +568,13 @@ static int check_slot(const vimage *img, uint32_t b, uint32_t s, const isa_slot 
     return check_comment(img, b, s, slot, st);
 }
 
+/* Slots a bundle can hold within every engine's limit. */
+enum {
+#define ISA_ENGINE(id, name, slots, cost) MOST_##id = (slots),
+#include "isa.def"
+    MOST_SLOTS = MOST_ALU + MOST_VALU + MOST_LOAD + MOST_STORE + MOST_FLOW + MOST_DEBUG,
+};
+
 /* Per op, what the table-driven checks of a slot need: the largest value
  * of each operand (0 past the op's operands), which operands are
  * immediates (the only ones that may be negative), the operand holding a
@@ -1227,21 +1234,16 @@ static void enc_pad(enc_out *o, uint64_t at)
  * malloc'd buffer of the whole file.  The checksum is left zero.  -1 only
  * when the image exceeds the format's 32-bit sizes (before anything is
  * written). */
-/* One slot as the file holds it (layout in image.h); returns the end.
+/* One slot as the file holds it (img_slot_put); returns the end.
  * Validated: a negative operand is an immediate >= -2^31, whose arg +
  * 2^32 is its low 32 bits. */
 static inline uint8_t *put_slot(uint8_t *p, const isa_slot *slot)
 {
     const int64_t *x = slot->arg;
-    _Static_assert(ISA_MAX_ARGS == 5, "a slot encodes five operands");
-    p[0] = (uint8_t)slot->op;
-    p[1] = (uint8_t)((x[0] < 0) | (x[1] < 0) << 1 | (x[2] < 0) << 2 | (x[3] < 0) << 3 | (x[4] < 0) << 4);
-    p[2] = p[3] = 0;   /* u16 reserved */
-    p = put_u32(p + 4, (uint32_t)x[0]);
-    p = put_u32(p, (uint32_t)x[1]);
-    p = put_u32(p, (uint32_t)x[2]);
-    p = put_u32(p, (uint32_t)x[3]);
-    return put_u32(p, (uint32_t)x[4]);
+    uint32_t low[ISA_MAX_ARGS] = {(uint32_t)x[0], (uint32_t)x[1], (uint32_t)x[2], (uint32_t)x[3], (uint32_t)x[4]};
+    return img_slot_put(p, (uint8_t)slot->op,
+                        (uint8_t)((x[0] < 0) | (x[1] < 0) << 1 | (x[2] < 0) << 2 | (x[3] < 0) << 3 | (x[4] < 0) << 4),
+                        low);
 }
 
 static inline uint8_t *put_slot_line(uint8_t *p, const img_slot_line *l)
@@ -1274,15 +1276,57 @@ static int encode_deferred_lines(const vimage *img, enc_out *o, img_status *st)
 
 /* The CODE section's bundles of deferred code: each read from the source,
  * checked as img_validate checks held code, and encoded. */
+static int bundle_ok(const vimage *shim, const uint8_t *p, uint32_t n);
+
+/* Deferred slot k's bytes (as the source encoded them) as the image holds
+ * them: finish_deferred_slot on the encoded form. */
+static void finish_encoded_slot(const vimage *img, uint32_t k, uint8_t *p, uint32_t *next_patch)
+{
+    int comment = img->code_strings && img->code->ncomment_slots ? isa_comment_arg(p[0]) : -1;
+    if (comment >= 0) {
+        uint32_t off = img_le32(p + 4 + 4 * comment);
+        put_u32(p + 4 + 4 * comment, off < img->ncode_strings ? img->code_strings[off] : UINT32_MAX);
+    }
+    for (; *next_patch < img->npatches && img->patches[*next_patch].slot == k; ++*next_patch) {
+        const img_patch *patch = &img->patches[*next_patch];
+        put_u32(p + 4 + 4 * patch->operand, (uint32_t)patch->value);
+        p[1] = (uint8_t)((p[1] & ~(1u << patch->operand)) | (unsigned)(patch->value < 0) << patch->operand);
+    }
+}
+
+/* The CODE section's bundles of deferred code: each read from the source,
+ * carried over, checked as img_validate checks held code, and encoded.
+ * A checked image whose source encodes its slots is written from those
+ * bytes, checked by the reader's rules (which held code would pass too);
+ * only a bundle they reject is decoded, for img_validate's verdict and
+ * message. */
 static int encode_deferred_code(const vimage *img, enc_out *o, img_status *st)
 {
     uint32_t next_patch = 0, room = 0;
     isa_slot *slots = NULL;
+    if (!op_rules_ready)
+        op_rules_init();
     for (uint32_t b = 0; b < img->nbundles; b++) {
         uint32_t first = img->bundle_start[b], n = img->bundle_start[b + 1] - first;
         if (n > room) {
             room = n;
             slots = xrealloc(slots, room * sizeof *slots);
+        }
+        if (img->code->encode && img->code_checked && n <= MOST_SLOTS) {
+            uint8_t *p = put_u32(enc_room(o, 4 + SLOT_SIZE * (size_t)n), n);
+            img->code->encode(img->code, first, n, p);
+            for (uint32_t i = 0; i < n; i++)
+                finish_encoded_slot(img, first + i, p + SLOT_SIZE * i, &next_patch);
+            if (n && !bundle_ok(img, p, n)) {
+                for (uint32_t i = 0; i < n; i++)
+                    img_slot_decode(p + SLOT_SIZE * i, &slots[i]);
+                if (validate_bundle(img, b, slots, n, st) != 0) {
+                    free(slots);
+                    return -1;
+                }
+            }
+            o->p = p + SLOT_SIZE * n;
+            continue;
         }
         img->code->read(img->code, first, n, slots);
         for (uint32_t i = 0; i < n; i++)
@@ -1789,13 +1833,6 @@ static vimage *decode_checked(const section_view sec[SECTION_COUNT + 1], img_typ
 
 /* ------------------------------------------------------------------ */
 /* Reading in place: one table-driven pass over the bytes */
-
-/* Slots a bundle can hold within every engine's limit. */
-enum {
-#define ISA_ENGINE(id, name, slots, cost) MOST_##id = (slots),
-#include "isa.def"
-    MOST_SLOTS = MOST_ALU + MOST_VALU + MOST_LOAD + MOST_STORE + MOST_FLOW + MOST_DEBUG,
-};
 
 /* The engine limits as bytes of a word: a bundle's counts, one byte per
  * engine, exceed a limit exactly when adding 127 - limit to each byte sets

@@ -150,6 +150,11 @@ typedef struct {
  * have a comment operand, in ascending order; release frees the source. */
 typedef struct img_code_source {
     void (*read)(const struct img_code_source *c, uint32_t first, uint32_t n, isa_slot *out);
+    /* The same slots as CODE holds them (img_slot_put), or NULL: for a
+     * source whose every operand lies in the format's range (-2^32, 2^32),
+     * so that the bytes say what read does.  The writer then encodes a
+     * checked image's code without decoding it first. */
+    void (*encode)(const struct img_code_source *c, uint32_t first, uint32_t n, uint8_t *out);
     void (*lines)(const struct img_code_source *c, uint32_t first, uint32_t n, img_slot_line *out);
     void (*release)(struct img_code_source *c);
     const uint32_t *comment_slots;
@@ -399,6 +404,30 @@ uint32_t img_view_first_slot(const img_view *v, uint32_t b);
 size_t img_view_format_source(const img_view *v, uint32_t bundle, int slot, char *buf, size_t size);
 /* Decodes one encoded slot of a checked view. */
 void img_slot_decode(const uint8_t *p, isa_slot *slot);
+
+static inline uint8_t *img_put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+    return p + 4;
+}
+
+/* Writes a slot as CODE holds it (IMG_SLOT_BYTES): its op, a bit for
+ * each negative operand (bit a: operand a), a reserved u16 of zero, and
+ * each operand's low 32 bits.  Returns the end. */
+static inline uint8_t *img_slot_put(uint8_t *p, uint8_t op, uint8_t negative, const uint32_t arg[5])
+{
+    _Static_assert(ISA_MAX_ARGS == 5 && IMG_SLOT_BYTES == 24, "a slot encodes five operands in 24 bytes");
+    p[0] = op;
+    p[1] = negative;
+    p[2] = p[3] = 0;
+    p += 4;
+    for (int a = 0; a < 5; a++)
+        p = img_put_le32(p, arg[a]);
+    return p;
+}
 
 static inline uint32_t img_le32(const uint8_t *p)
 {

@@ -612,26 +612,31 @@ static uint8_t *stream_bytes(const vimage *img, size_t *size, img_status *st)
 
 START_TEST(test_deferred_code_is_written_as_held_code_is)
 {
-    vimage *held = big_object(), *deferred = big_object();
-    defer_code(deferred);
-    ck_assert_ptr_null(deferred->slots);
-    encoded e = encode_ok(held);
-    img_status st;
-    ck_assert_msg(img_validate(deferred, &st) == 0, "%s", st.detail);
-    uint8_t *bytes;
-    size_t size;
-    ck_assert_int_eq(img_encode(deferred, &bytes, &size), 0);
-    ck_assert_uint_eq(size, e.size);
-    ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
-    free(bytes);
-    bytes = stream_bytes(deferred, &size, &st);
-    ck_assert_ptr_nonnull(bytes);
-    ck_assert_uint_eq(size, e.size);
-    ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
-    free(bytes);
-    free(e.data);
-    img_free(held);
-    img_free(deferred);
+    /* Its bytes are written from what the source reads, or from what it
+     * encodes when the code is checked (image.h). */
+    for (int checked = 0; checked < 2; checked++) {
+        vimage *held = big_object(), *deferred = big_object();
+        held->code_checked = deferred->code_checked = (uint8_t)checked;
+        defer_code(deferred);
+        ck_assert_ptr_null(deferred->slots);
+        encoded e = encode_ok(held);
+        img_status st;
+        ck_assert_msg(img_validate(deferred, &st) == 0, "%s", st.detail);
+        uint8_t *bytes;
+        size_t size;
+        ck_assert_int_eq(img_encode(deferred, &bytes, &size), 0);
+        ck_assert_uint_eq(size, e.size);
+        ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
+        free(bytes);
+        bytes = stream_bytes(deferred, &size, &st);
+        ck_assert_ptr_nonnull(bytes);
+        ck_assert_uint_eq(size, e.size);
+        ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
+        free(bytes);
+        free(e.data);
+        img_free(held);
+        img_free(deferred);
+    }
 }
 END_TEST
 
@@ -683,50 +688,53 @@ END_TEST
  * and patches give the final ones as it is written. */
 START_TEST(test_deferred_code_is_written_through_its_string_map_and_patches)
 {
-    vimage *img = img_new(IMG_EXECUTABLE);
-    img_intern(img, "an earlier string");
-    uint32_t mine = img_intern(img, "note"), file = img_intern(img, "p.vasm");
-    img_begin_bundle(img, "p.vasm", 1);
-    add(img, slot_of("debug", "comment", 1, 0, 0, 0, 0));   /* the source's offset 1 */
-    add(img, slot_of("alu", "+", 40, 0, 42, 0, 0));
-    img_begin_bundle(img, "p.vasm", 2);
-    add(img, slot_of("load", "const", 0, 0, 0, 0, 0));
-    for (uint32_t k = 0; k < 3; k++)
-        img_set_slot_line(img, k, "p.vasm", k < 2 ? 1 : 2, NULL, 0);
-    for (uint32_t k = 0; k < 3; k++)
-        img->slot_lines[k].file = 2;   /* the source's offset 2 */
-    defer_code(img);
-    img->code_strings = calloc(3, sizeof *img->code_strings);
-    img->code_strings[1] = mine;
-    img->code_strings[2] = file;
-    img->ncode_strings = 3;
-    img->patches = calloc(3, sizeof *img->patches);
-    img->patches[0] = (img_patch){1, 1, 41};
-    img->patches[1] = (img_patch){2, 0, 5};
-    img->patches[2] = (img_patch){2, 1, 123456};
-    img->npatches = 3;
+    for (int checked = 0; checked < 2; checked++) {   /* read, then encoded by the source */
+        vimage *img = img_new(IMG_EXECUTABLE);
+        img_intern(img, "an earlier string");
+        uint32_t mine = img_intern(img, "note"), file = img_intern(img, "p.vasm");
+        img_begin_bundle(img, "p.vasm", 1);
+        add(img, slot_of("debug", "comment", 1, 0, 0, 0, 0));   /* the source's offset 1 */
+        add(img, slot_of("alu", "+", 40, 0, 42, 0, 0));
+        img_begin_bundle(img, "p.vasm", 2);
+        add(img, slot_of("load", "const", 0, 0, 0, 0, 0));
+        for (uint32_t k = 0; k < 3; k++)
+            img_set_slot_line(img, k, "p.vasm", k < 2 ? 1 : 2, NULL, 0);
+        for (uint32_t k = 0; k < 3; k++)
+            img->slot_lines[k].file = 2;   /* the source's offset 2 */
+        img->code_checked = (uint8_t)checked;
+        defer_code(img);
+        img->code_strings = calloc(3, sizeof *img->code_strings);
+        img->code_strings[1] = mine;
+        img->code_strings[2] = file;
+        img->ncode_strings = 3;
+        img->patches = calloc(3, sizeof *img->patches);
+        img->patches[0] = (img_patch){1, 1, 41};
+        img->patches[1] = (img_patch){2, 0, 5};
+        img->patches[2] = (img_patch){2, 1, 123456};
+        img->npatches = 3;
 
-    /* The image it stands for: the same strings in the same order. */
-    vimage *want = img_new(IMG_EXECUTABLE);
-    img_intern(want, "an earlier string");
-    uint32_t note = img_intern(want, "note");
-    img_begin_bundle(want, "p.vasm", 1);
-    add(want, slot_of("debug", "comment", note, 0, 0, 0, 0));
-    add(want, slot_of("alu", "+", 40, 41, 42, 0, 0));
-    img_begin_bundle(want, "p.vasm", 2);
-    add(want, slot_of("load", "const", 5, 123456, 0, 0, 0));
-    for (uint32_t k = 0; k < 3; k++)
-        img_set_slot_line(want, k, "p.vasm", k < 2 ? 1 : 2, NULL, 0);
-    encoded e = encode_ok(want);
-    uint8_t *bytes;
-    size_t size;
-    ck_assert_int_eq(img_encode(img, &bytes, &size), 0);
-    ck_assert_uint_eq(size, e.size);
-    ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
-    free(bytes);
-    free(e.data);
-    img_free(want);
-    img_free(img);
+        /* The image it stands for: the same strings in the same order. */
+        vimage *want = img_new(IMG_EXECUTABLE);
+        img_intern(want, "an earlier string");
+        uint32_t note = img_intern(want, "note");
+        img_begin_bundle(want, "p.vasm", 1);
+        add(want, slot_of("debug", "comment", note, 0, 0, 0, 0));
+        add(want, slot_of("alu", "+", 40, 41, 42, 0, 0));
+        img_begin_bundle(want, "p.vasm", 2);
+        add(want, slot_of("load", "const", 5, 123456, 0, 0, 0));
+        for (uint32_t k = 0; k < 3; k++)
+            img_set_slot_line(want, k, "p.vasm", k < 2 ? 1 : 2, NULL, 0);
+        encoded e = encode_ok(want);
+        uint8_t *bytes;
+        size_t size;
+        ck_assert_int_eq(img_encode(img, &bytes, &size), 0);
+        ck_assert_uint_eq(size, e.size);
+        ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
+        free(bytes);
+        free(e.data);
+        img_free(want);
+        img_free(img);
+    }
 }
 END_TEST
 

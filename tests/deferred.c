@@ -16,6 +16,20 @@ static void array_read(const img_code_source *src, uint32_t first, uint32_t n, i
         out[i] = ((const array_code *)src)->slots[first + i];
 }
 
+static void array_encode(const img_code_source *src, uint32_t first, uint32_t n, uint8_t *out)
+{
+    for (uint32_t i = 0; i < n; i++, out += IMG_SLOT_BYTES) {
+        const isa_slot *s = &((const array_code *)src)->slots[first + i];
+        uint32_t low[ISA_MAX_ARGS];
+        uint8_t negative = 0;
+        for (int a = 0; a < ISA_MAX_ARGS; a++) {
+            low[a] = (uint32_t)s->arg[a];
+            negative |= (uint8_t)((s->arg[a] < 0) << a);
+        }
+        img_slot_put(out, (uint8_t)s->op, negative, low);
+    }
+}
+
 static void array_lines(const img_code_source *src, uint32_t first, uint32_t n, img_slot_line *out)
 {
     for (uint32_t i = 0; i < n; i++)
@@ -48,8 +62,10 @@ void defer_code(vimage *o)
         if (c->lines && c->lines[k].call_file != call)
             c->line_files[nfiles++] = call = c->lines[k].call_file;
     }
-    c->base = (img_code_source){array_read, array_lines, array_release, c->comment_slots, ncomments,
-                                c->line_files, nfiles};
+    c->base = (img_code_source){.read = array_read, .encode = array_encode, .lines = array_lines,
+                                .release = array_release,
+                                .comment_slots = c->comment_slots, .ncomment_slots = ncomments,
+                                .line_files = c->line_files, .nline_files = nfiles};
     o->code = &c->base;
     o->code_slot_lines = o->slot_lines != NULL;
     o->slots = NULL;

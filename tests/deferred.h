@@ -9,7 +9,9 @@
 
 #include "image.h"
 
-/* Moves img's slots and slot lines into deferred code (img->code). */
+/* Moves img's slots and slot lines into deferred code (img->code) that
+ * reads them back, and encodes them too (img_code_source.encode: the
+ * writer uses that for an image whose code is checked). */
 void defer_code(vimage *img);
 
 #endif
