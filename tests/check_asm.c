@@ -1410,7 +1410,7 @@ START_TEST(test_a_one_file_build_with_its_code_deferred_writes_the_image_of_held
 {
     /* Every sample and golden program, at each optimization level (-O2
      * reorders slots: the program's slots are then not the object's in
-     * order), with and without the line maps. */
+     * order), and at -O1 without the line maps too. */
     const char *top = getenv("top_srcdir") ? getenv("top_srcdir") : ".";
     static const char *const dirs[] = {"samples", "tests/golden"};
     int programs = 0;
@@ -1426,7 +1426,7 @@ START_TEST(test_a_one_file_build_with_its_code_deferred_writes_the_image_of_held
             char path[2048];
             snprintf(path, sizeof path, "%s/%s", dirpath, e->d_name);
             for (int level = 0; level <= 2; level++)
-                for (int strip = 0; strip < 2; strip++) {
+                for (int strip = 0; strip < 1 + (level == 1); strip++) {
                     size_t held_size = 0, deferred_size = 0;
                     char *held_messages, *deferred_messages;
                     uint8_t *held = one_file_image(path, 0, level, strip, &held_size, &held_messages);
@@ -1480,18 +1480,24 @@ START_TEST(test_a_growing_array_keeps_its_elements_and_counts_only_room_it_has)
     uint32_t *none = asm_grow(NULL, &(size_t){0}, 0, sizeof *none);   /* room for nothing is still an array */
     ck_assert_ptr_nonnull(none);
     free(none);
+    /* (the conditions are gathered and asserted once: an assertion a
+     * step is a message to Check's parent process, too slow under the
+     * sanitizers for a million steps) */
     uint32_t *v = NULL;
-    size_t cap = 0, n = 1500000;   /* 6 MB: past the size from which pages are asked for ahead */
+    size_t cap = 0, n = 1000000;   /* 4 MB: past the size from which pages are asked for ahead */
+    size_t short_of_need = 0, past_allocation = 0, lost = 0;
     for (size_t i = 0; i < n; i++) {
         size_t before = cap;
         v = asm_grow(v, &cap, i + 1, sizeof *v);
-        ck_assert_uint_ge(cap, i + 1);
-        if (cap != before)
-            ck_assert_uint_le(cap, malloc_usable_size(v) / sizeof *v);
+        short_of_need += cap < i + 1;
+        past_allocation += cap != before && cap > malloc_usable_size(v) / sizeof *v;
         v[i] = (uint32_t)(i * 2654435761u);
     }
     for (size_t i = 0; i < n; i++)
-        ck_assert_uint_eq(v[i], (uint32_t)(i * 2654435761u));
+        lost += v[i] != (uint32_t)(i * 2654435761u);
+    ck_assert_uint_eq(short_of_need, 0);
+    ck_assert_uint_eq(past_allocation, 0);
+    ck_assert_uint_eq(lost, 0);
     free(v);
 }
 END_TEST
