@@ -610,6 +610,25 @@ static uint8_t *stream_bytes(const vimage *img, size_t *size, img_status *st)
     return bytes;
 }
 
+/* img passes img_validate, and both img_encode and img_write_stream give
+ * e's bytes. */
+static void assert_written_as(const vimage *img, encoded e)
+{
+    img_status st;
+    ck_assert_msg(img_validate(img, &st) == 0, "%s", st.detail);
+    uint8_t *bytes;
+    size_t size;
+    ck_assert_int_eq(img_encode(img, &bytes, &size), 0);
+    ck_assert_uint_eq(size, e.size);
+    ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
+    free(bytes);
+    bytes = stream_bytes(img, &size, &st);
+    ck_assert_ptr_nonnull(bytes);
+    ck_assert_uint_eq(size, e.size);
+    ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
+    free(bytes);
+}
+
 START_TEST(test_deferred_code_is_written_as_held_code_is)
 {
     /* Its bytes are written from what the source reads, or from what it
@@ -620,19 +639,7 @@ START_TEST(test_deferred_code_is_written_as_held_code_is)
         defer_code(deferred);
         ck_assert_ptr_null(deferred->slots);
         encoded e = encode_ok(held);
-        img_status st;
-        ck_assert_msg(img_validate(deferred, &st) == 0, "%s", st.detail);
-        uint8_t *bytes;
-        size_t size;
-        ck_assert_int_eq(img_encode(deferred, &bytes, &size), 0);
-        ck_assert_uint_eq(size, e.size);
-        ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
-        free(bytes);
-        bytes = stream_bytes(deferred, &size, &st);
-        ck_assert_ptr_nonnull(bytes);
-        ck_assert_uint_eq(size, e.size);
-        ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
-        free(bytes);
+        assert_written_as(deferred, e);
         free(e.data);
         img_free(held);
         img_free(deferred);
@@ -725,12 +732,7 @@ START_TEST(test_deferred_code_is_written_through_its_string_map_and_patches)
         for (uint32_t k = 0; k < 3; k++)
             img_set_slot_line(want, k, "p.vasm", k < 2 ? 1 : 2, NULL, 0);
         encoded e = encode_ok(want);
-        uint8_t *bytes;
-        size_t size;
-        ck_assert_int_eq(img_encode(img, &bytes, &size), 0);
-        ck_assert_uint_eq(size, e.size);
-        ck_assert_int_eq(memcmp(bytes, e.data, size), 0);
-        free(bytes);
+        assert_written_as(img, e);
         free(e.data);
         img_free(want);
         img_free(img);
