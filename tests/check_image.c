@@ -393,10 +393,10 @@ START_TEST(test_a_relocation_column_needs_version_3)
 }
 END_TEST
 
-/* img_write_stream writes a big image through a small window to a file
- * (the checksum put in last, where the file starts) and from one buffer
- * to a stream that cannot seek: the bytes are img_encode's either way. */
-START_TEST(test_streaming_writes_the_bytes_of_encoding)
+/* Every op (a comment among them), relocations, symbols and data, many
+ * bundles (past the writer's 1 MiB window) and slot lines with macro
+ * calls. */
+static vimage *big_object(void)
 {
     vimage *img = object_with_relocs();
     for (uint32_t b = 0; b < 60000; b++) {   /* past the writer's 1 MiB window */
@@ -406,6 +406,15 @@ START_TEST(test_streaming_writes_the_bytes_of_encoding)
     }
     for (uint32_t k = 0; k < img->nslots; k++)
         img_set_slot_line(img, k, k % 3 ? "big.vasm" : "m.vh", k + 1, k % 3 ? NULL : "big.vasm", k % 3 ? 0 : 7);
+    return img;
+}
+
+/* img_write_stream writes a big image through a small window to a file
+ * (the checksum put in last, where the file starts) and from one buffer
+ * to a stream that cannot seek: the bytes are img_encode's either way. */
+START_TEST(test_streaming_writes_the_bytes_of_encoding)
+{
+    vimage *img = big_object();
     encoded e = encode_ok(img);   /* validated, as img_write_stream requires */
     ck_assert_uint_gt(e.size, 2u << 20);
 
@@ -575,22 +584,6 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 /* The writer refuses what the reader would reject */
-
-/* Every op (a comment among them), relocations, symbols and data, many
- * bundles and slot lines with macro calls: what deferred code must write
- * as held code does. */
-static vimage *big_object(void)
-{
-    vimage *img = object_with_relocs();
-    for (uint32_t b = 0; b < 60000; b++) {   /* past the writer's 1 MiB window */
-        img_begin_bundle(img, "big.vasm", b + 1);
-        isa_slot s = {.op = ISA_OP_ALU_ADD, .arg = {b % 1536, 1, 2, 0, 0}};
-        img_add_slot(img, &s);
-    }
-    for (uint32_t k = 0; k < img->nslots; k++)
-        img_set_slot_line(img, k, k % 3 ? "big.vasm" : "m.vh", k + 1, k % 3 ? NULL : "big.vasm", k % 3 ? 0 : 7);
-    return img;
-}
 
 /* The bytes img_write_stream writes to a file. */
 static uint8_t *stream_bytes(const vimage *img, size_t *size, img_status *st)
