@@ -576,14 +576,22 @@ int asm_bind(asm_ctx *ctx, asm_program *p)
     check_symbols(&r);
     resolve_entry(&r);
     free(p->checked_plain);
+    free(p->checked_bundles);
     p->checked_plain = p->nregions ? NULL : xcalloc(p->nslots / 64 + 1, sizeof *p->checked_plain);
+    p->checked_bundles = p->nregions ? NULL : xcalloc(p->nbundles / 64 + 1, sizeof *p->checked_bundles);
+    int writes_too = ctx->opt && (ctx->opt->warnings & ASM_W_DOUBLE_WRITE);
     for (size_t b = 0; b < p->nbundles; b++) {
         const asm_pbundle *bundle = &p->bundles[b];
+        int plain = 1;
         for (uint32_t i = 0; i < bundle->nslots; i++) {
             size_t k = bundle->first_slot + i;
             if (resolve_slot(&r, b, &p->slots[k]) == 1 && p->checked_plain)
                 p->checked_plain[k / 64] |= (uint64_t)1 << (k % 64);
+            else
+                plain = 0;
         }
+        if (plain && p->checked_bundles && asm_plain_bundle_clean(p, bundle, writes_too))
+            p->checked_bundles[b / 64] |= (uint64_t)1 << (b % 64);
     }
     free(r.known);
     return diag_error_count(ctx->d) == before ? 0 : -1;

@@ -102,9 +102,9 @@ static void check_hazards(layout *r, const asm_pbundle *b)
     /* The optimizer lets a slot read a word that another overwrites in the
      * same bundle on purpose: it read what the program order says. */
     int reads = (r->warnings & ASM_W_SAME_BUNDLE_READ) != 0 && !b->region;
+    const asm_program *p = r->p;
     if ((!doubles && !reads) || b->nslots < 2)
         return;
-    const asm_program *p = r->p;
     /* Every pair of slots is compared: each slot's ranges are found once,
      * not once per pair. */
     if (b->nslots > r->cap_fx) {
@@ -184,7 +184,16 @@ int asm_layout(asm_ctx *ctx, asm_program *p)
     move_labels(p);
     if (bound)
         asm_bind_late(ctx, p);
+    /* A bundle bind found clean has nothing to report, unless the
+     * same-bundle reads are asked for (bind does not look at reads). */
+    const uint64_t *clean = r.warnings & ASM_W_SAME_BUNDLE_READ ? NULL : p->checked_bundles;
     for (size_t b = 0; b < p->nbundles; b++) {
+        if (clean && b % 64 == 0 && clean[b / 64] == UINT64_MAX && p->nbundles - b >= 64) {
+            b += 63;   /* 64 in a row */
+            continue;
+        }
+        if (clean && (clean[b / 64] >> (b % 64) & 1))
+            continue;
         const asm_pbundle *bundle = &p->bundles[b];
         check_slot_limits(&r, bundle);
         if (bound && diag_error_count(ctx->d) == 0)

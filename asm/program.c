@@ -68,6 +68,7 @@ void asm_program_free(asm_program *p)
     free(p->regions);
     free(p->bundle_remap);
     free(p->checked_plain);
+    free(p->checked_bundles);
     memset(p, 0, sizeof *p);
 }
 
@@ -90,7 +91,7 @@ static int64_t arg_value(const asm_program *p, size_t i, const asm_symbol **sym)
     asm_arg a = p->args[i];
     if (a.tag != ASM_ARG_FULL) {
         *sym = NULL;
-        return a.tag == ASM_ARG_NEG ? -(int64_t)a.v : (int64_t)a.v;
+        return asm_plain_arg(a);
     }
     const asm_operand *op = &p->opds[a.v];
     *sym = op->form == OPD_SYM ? op->u.sym : NULL;
@@ -116,6 +117,86 @@ int asm_slot_ranges(const asm_program *p, const asm_pslot *slot, int writes,
     return n;
 }
 
+/* What asm_plain_bundle_clean needs of each op, from the ISA table:
+ * its destination operands (isa_scratch_effects' writes, without the
+ * sources to pass over) and its engine as a one-byte counter in a word.
+ * A bundle's counters, each biased by 127 - the engine's slot limit, set
+ * a byte's top bit when that engine is over its limit (a bundle of at
+ * most MOST_COUNTED slots never carries out of a byte). */
+enum { MOST_COUNTED = 64 };
+static struct {
+    uint8_t nwrites;
+    isa_operand_effect writes[ISA_MAX_RANGES];
+    uint64_t engine_count;
+} op_facts[ISA_OP_COUNT];
+static uint64_t limit_bias;
+static int op_facts_ready;
+
+static void op_facts_init(void)
+{
+    for (int op = 0; op < ISA_OP_COUNT; op++) {
+        int nfx;
+        const isa_operand_effect *fx = isa_scratch_effects(op, &nfx);
+        for (int i = 0; i < nfx; i++)
+            if (fx[i].writes)
+                op_facts[op].writes[op_facts[op].nwrites++] = fx[i];
+        op_facts[op].engine_count = (uint64_t)1 << (8 * isa_ops[op].engine);
+    }
+    for (int e = 0; e < ISA_ENGINE_COUNT; e++)
+        limit_bias |= (uint64_t)(127 - isa_engines[e].slot_limit) << (8 * e);
+    op_facts_ready = 1;
+}
+
+/* The words plain slot `slot` writes, each [first, first+count). */
+typedef struct {
+    int64_t first;
+    uint32_t count;
+} plain_range;
+
+static int plain_slot_writes(const asm_program *p, const asm_pslot *slot, plain_range out[ISA_MAX_RANGES])
+{
+    const asm_arg *args = &p->args[slot->first_arg];
+    int n = op_facts[slot->op].nwrites;
+    for (int i = 0; i < n; i++) {
+        const isa_operand_effect *fx = &op_facts[slot->op].writes[i];
+        int64_t first = asm_plain_arg(args[fx->arg]);
+        if (fx->disp_arg >= 0)
+            first += asm_plain_arg(args[fx->disp_arg]);
+        out[i] = (plain_range){first, fx->words};
+    }
+    return n;
+}
+
+int asm_plain_bundle_clean(const asm_program *p, const asm_pbundle *b, int writes_too)
+{
+    plain_range seen[MOST_COUNTED * ISA_MAX_RANGES];
+    if (!op_facts_ready)
+        op_facts_init();
+    uint64_t counts = limit_bias;
+    int nseen = 0;
+    if (!p->checked_plain || b->nslots > MOST_COUNTED)
+        return 0;   /* not known, or a bundle for the full check */
+    for (uint32_t k = 0; k < b->nslots; k++) {
+        size_t at = (size_t)b->first_slot + k;
+        const asm_pslot *slot = &p->slots[at];
+        if (!(p->checked_plain[at / 64] >> (at % 64) & 1))
+            return 0;
+        counts += op_facts[slot->op].engine_count;
+        if (!writes_too || b->nslots < 2)
+            continue;
+        /* The slot's ranges go after those of the slots before it, and
+         * are compared with them. */
+        plain_range *w = &seen[nseen];
+        int nw = plain_slot_writes(p, slot, w);
+        for (int x = 0; x < nw; x++)
+            for (int y = 0; y < nseen; y++)
+                if (w[x].first < seen[y].first + seen[y].count && seen[y].first < w[x].first + w[x].count)
+                    return 0;
+        nseen += nw;
+    }
+    return (counts & 0x8080808080808080u) == 0;
+}
+
 int asm_slot_isa_of(const asm_arg *all_args, const asm_operand *opds, const asm_pslot *slot, uint32_t comment,
                     isa_slot *out)
 {
@@ -126,7 +207,7 @@ int asm_slot_isa_of(const asm_arg *all_args, const asm_operand *opds, const asm_
     for (; a < info->nargs; a++) {
         asm_arg x = args[a];
         if (x.tag != ASM_ARG_FULL) {
-            out->arg[a] = x.tag == ASM_ARG_NEG ? -(int64_t)x.v : (int64_t)x.v;
+            out->arg[a] = asm_plain_arg(x);
             continue;
         }
         plain = 0;

@@ -90,6 +90,12 @@ typedef struct {
 
 enum { ASM_ARG_POS, ASM_ARG_NEG, ASM_ARG_FULL };
 
+/* The value of an operand held whole (not ASM_ARG_FULL). */
+static inline int64_t asm_plain_arg(asm_arg a)
+{
+    return a.tag == ASM_ARG_NEG ? -(int64_t)a.v : (int64_t)a.v;
+}
+
 /* Where the optimizer may run an elementwise valu op: its choice, or the
  * author's (valu@valu, valu@alu). */
 typedef enum { ASM_PLACE_AUTO, ASM_PLACE_VALU, ASM_PLACE_ALU } asm_place;
@@ -149,6 +155,12 @@ typedef struct {
      * only plain numbers within the machine's limits -- emission need not
      * read its operands again.  NULL: not known. */
     uint64_t *checked_plain;
+    /* Set by asm_bind with checked_plain: bit b (of word b / 64) says
+     * bundle b is of such slots, within every engine's slot limit, and
+     * (asm_options.warnings) no two of them write a word in common --
+     * found while bind has the slots at hand, so that layout, which would
+     * report nothing on it, need not read it again.  NULL: not known. */
+    uint64_t *checked_bundles;
     int has_entry;           /* .entry seen */
     asm_loc entry_loc;
     asm_expr *entry_name;    /* .entry's label, or NULL */
@@ -199,7 +211,7 @@ static inline void asm_arg_get(const asm_program *p, asm_pos at, size_t i, asm_o
         *out = p->opds[a.v];
         return;
     }
-    out->value = a.tag == ASM_ARG_NEG ? -(int64_t)a.v : (int64_t)a.v;
+    out->value = asm_plain_arg(a);
     out->u.name = NULL;
     out->pos = (asm_pos){at.line, a.col, a.len, at.file};
     out->form = OPD_INT;
@@ -244,6 +256,13 @@ typedef struct {
  * placed the symbols) come from isa_scratch_operands. */
 int asm_slot_ranges(const asm_program *p, const asm_pslot *slot, int writes,
                     asm_sym_range out[ISA_MAX_RANGES]);
+
+/* Whether bundle b, of slots asm_program.checked_plain marks, has no
+ * more slots of an engine than the engine takes, and (writes_too) no two
+ * slots that write a word in common (the ranges asm_slot_ranges gives,
+ * decided on numbers): what layout checks of every bundle, in the common
+ * case.  0 also when it cannot tell (a slot not marked plain). */
+int asm_plain_bundle_clean(const asm_program *p, const asm_pbundle *b, int writes_too);
 
 /* The isa_slot of a resolved slot as the object holds it: relocated
  * operands 0, a comment's operand `comment` (its string offset), 0 past

@@ -966,6 +966,92 @@ START_TEST(test_double_write_warns_on_the_same_symbol_only)
 }
 END_TEST
 
+/* Bundles of plain numbers, the bulk of generated code, are checked on a
+ * shortcut (bind marks the clean ones, layout skips them): the warnings
+ * must still be exactly those the ISA's ranges give, pair by pair and
+ * line by line, computed here from isa_slot_writes and isa_slot_reads. */
+static int ranges_meet(const isa_range *a, int na, const isa_range *b, int nb)
+{
+    for (int x = 0; x < na; x++)
+        for (int y = 0; y < nb; y++)
+            if (a[x].first < b[y].first + b[y].count && b[y].first < a[x].first + a[x].count)
+                return 1;
+    return 0;
+}
+
+START_TEST(test_plain_bundles_warn_exactly_where_the_isa_ranges_meet)
+{
+    enum { LINES = 400, MOST = 5 };
+    const int ops[] = {ISA_OP_ALU_ADD, ISA_OP_VALU_ADD, ISA_OP_CONST, ISA_OP_LOAD, ISA_OP_VLOAD,
+                       ISA_OP_LOAD_OFFSET, ISA_OP_ADD_IMM, ISA_OP_SELECT, ISA_OP_STORE};
+    static char src[LINES * 160];
+    static int doubles[LINES + 1], reads[LINES + 1];
+    size_t len = 0;
+    uint32_t seed = 12345;
+    for (int line = 1; line <= LINES; line++) {
+        /* Runs of single slots (which layout skips 64 at a time), then bundles. */
+        int n = (line / 80) % 2 ? 1 : 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % MOST;
+        isa_slot slots[MOST];
+        int count[ISA_ENGINE_COUNT] = {0};
+        for (int k = 0; k < n; k++) {
+            int op;
+            do {
+                seed = seed * 1103515245u + 12345u;
+                op = ops[(seed >> 16) % (sizeof ops / sizeof ops[0])];
+            } while (count[isa_ops[op].engine] == isa_engines[isa_ops[op].engine].slot_limit);
+            count[isa_ops[op].engine]++;
+            slots[k] = (isa_slot){.op = (uint16_t)op};
+            for (int a = 0; a < isa_ops[op].nargs; a++) {
+                seed = seed * 1103515245u + 12345u;
+                slots[k].arg[a] = isa_ops[op].kinds[a] == 'i' && op == ISA_OP_LOAD_OFFSET ? (seed >> 16) % 8
+                                                                                          : (seed >> 16) % 24;
+            }
+        }
+        len += (size_t)snprintf(src + len, sizeof src - len, n > 1 ? "< " : "");
+        for (int k = 0; k < n; k++) {
+            char text[96];
+            isa_format_slot(text, sizeof text, &slots[k], NULL);
+            len += (size_t)snprintf(src + len, sizeof src - len, "%s%s", k ? " ; " : "", text);
+        }
+        len += (size_t)snprintf(src + len, sizeof src - len, n > 1 ? " >\n" : "\n");
+        isa_range w[MOST][ISA_MAX_RANGES], r[MOST][ISA_MAX_RANGES];
+        int nw[MOST], nr[MOST];
+        for (int k = 0; k < n; k++) {
+            nw[k] = isa_slot_writes(&slots[k], w[k]);
+            nr[k] = isa_slot_reads(&slots[k], r[k]);
+        }
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < n; i++) {
+                doubles[line] += i < j && ranges_meet(w[j], nw[j], w[i], nw[i]);
+                reads[line] += i != j && ranges_meet(r[j], nr[j], w[i], nw[i]);
+            }
+    }
+    for (int with_reads = 0; with_reads < 2; with_reads++) {
+        asm_options opt;
+        asm_options_init(&opt);
+        if (with_reads)
+            opt.warnings |= ASM_W_SAME_BUNDLE_READ;
+        result res = assemble_with(src, &opt, 0);
+        ck_assert_msg(res.obj && res.errors == 0, "%s", res.messages);
+        int got[LINES + 1] = {0}, want = 0;
+        for (const char *m = res.messages; (m = strstr(m, "a.vasm:")) != NULL; m++) {
+            int line, col, end = 0;
+            if (sscanf(m, "a.vasm:%d:%d: warning:%n", &line, &col, &end) == 2 && end > 0)
+                got[line]++;
+        }
+        for (int line = 1; line <= LINES; line++) {
+            int expect = doubles[line] + (with_reads ? reads[line] : 0);
+            want += expect;
+            ck_assert_msg(got[line] == expect, "line %d: %d warnings, the ISA's ranges give %d", line, got[line],
+                          expect);
+        }
+        ck_assert_int_eq(res.warnings, want);
+        ck_assert_int_gt(want, 10);   /* the draw makes some */
+        release(&res);
+    }
+}
+END_TEST
+
 START_TEST(test_same_bundle_read_is_off_unless_asked)
 {
     const char *src = ".word a, b\n< alu + a, b, b ; alu + b, a, a >\n";
@@ -1570,6 +1656,7 @@ static Suite *asm_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("warnings");
     tcase_add_test(tc, test_double_write_warns_on_the_same_symbol_only);
+    tcase_add_test(tc, test_plain_bundles_warn_exactly_where_the_isa_ranges_meet);
     tcase_add_test(tc, test_same_bundle_read_is_off_unless_asked);
     tcase_add_test(tc, test_werror_makes_warnings_errors);
     suite_add_tcase(s, tc);
