@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "background.h"
 #include "xalloc.h"
 
 /* ---- arena --------------------------------------------------------------- */
@@ -174,6 +175,19 @@ const char *asm_file_name(asm_ctx *ctx, const char *name)
     return copy;
 }
 
+/* The pages of a buffer that read() is about to fill from the front: the
+ * helper thread asks for them from the back, a few megabytes at a time,
+ * while read() faults in the front ones itself, until they meet. */
+static void ask_for_pages(char *buf, size_t size)
+{
+    enum { CHUNK = 4 << 20 };
+    for (size_t end = size; end > 0;) {
+        size_t start = end > CHUNK ? end - CHUNK : 0;
+        xprefault_async(buf + start, end - start);
+        end = start;
+    }
+}
+
 char *asm_read_source(const char *path, size_t *size)
 {
     int is_stdin = strcmp(path, "-") == 0;
@@ -203,10 +217,11 @@ char *asm_read_source(const char *path, size_t *size)
     }
     char *buf = too_big ? NULL : xmalloc(cap);
     if (buf)
-        xprefault(buf, cap);
+        ask_for_pages(buf, cap);
     while (!too_big) {
         if (cap - n < 3) {
             cap *= 2;
+            bg_wait();   /* no page of the old place is asked for once it is gone */
             buf = realloc(buf, cap);
             if (!buf)
                 abort();
@@ -221,6 +236,7 @@ char *asm_read_source(const char *path, size_t *size)
     int saved = too_big ? EFBIG : errno;
     if (!is_stdin)
         fclose(f);
+    bg_wait();
     if (failed) {
         free(buf);
         errno = saved ? saved : EIO;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "background.h"
 #include "xalloc.h"
 
 static uint32_t add_symbol_entry(vimage *img, const asm_symbol *s)
@@ -257,6 +258,7 @@ vimage *asm_emit(const asm_ctx *ctx, asm_program *p)
     }
     free(known);
     img->code_checked = (uint8_t)checked;
+    bg_wait();   /* the linker may move these arrays: no page is asked for behind it */
     return img;
 }
 

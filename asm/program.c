@@ -8,28 +8,34 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "background.h"
 #include "xalloc.h"
 
-/* How far ahead of use a big array's pages are asked for (xprefault):
- * a chunk at a time, so that the pages doubling leaves unused at the
- * end are never touched. */
-#define GROW_AHEAD ((size_t)512 << 10)
+/* How far ahead of use a big array's pages are asked for: a chunk at a
+ * time, so that the pages doubling leaves unused at the end are never
+ * touched.  The helper thread asks for them (xprefault_async) a chunk
+ * before the writer gets there. */
+#define GROW_AHEAD ((size_t)256 << 10)
 
 void *asm_grow_slow(void *v, size_t *cap, size_t need, size_t elem)
 {
-    size_t have = v ? malloc_usable_size(v) / elem : 0;
+    size_t have = v ? malloc_usable_size(v) / elem : 0, ahead = GROW_AHEAD / elem;
+    /* Asked for so far: a chunk past *cap, as far as the array went. */
+    size_t asked = *cap + ahead < have ? *cap + ahead : have;
     if (need > have || !v) {   /* (never NULL, even for need 0: see asm_grow) */
         size_t c = *cap ? *cap : 64;
         while (c < need)
             c *= 2;
+        bg_wait();   /* no page of the old place is asked for once it is gone */
         v = realloc(v, c * elem);
         if (!v)
             abort();
         have = c;
     }
-    size_t ready = have - need > GROW_AHEAD / elem ? need + GROW_AHEAD / elem : have;
-    if (ready > *cap && ready * elem >= XPREFAULT_MIN)
-        xprefault((char *)v + *cap * elem, (ready - *cap) * elem);
+    size_t ready = have - need > ahead ? need + ahead : have;
+    size_t ask = have - ready > ahead ? ready + ahead : have;
+    if (ask > asked && ask * elem >= XPREFAULT_MIN)
+        xprefault_async((char *)v + asked * elem, (ask - asked) * elem);
     *cap = ready;
     return v;
 }
@@ -38,6 +44,7 @@ size_t asm_release(void *v, size_t done, size_t to)
 {
     if (to < done + ((size_t)2 << 20))
         return done;   /* a couple of megabytes at a time */
+    bg_wait();   /* (pages asked for are never given back while asked for) */
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), base = (uintptr_t)v;
     uintptr_t lo = (base + done + page - 1) & ~(page - 1), hi = (base + to) & ~(page - 1);
     /* Whole pages inside the array: never the allocator's bookkeeping

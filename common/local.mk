@@ -10,12 +10,17 @@ libvliwcommon_a_SOURCES = common/isa.def common/isa.h common/isa.c \
                           common/spell.h common/spell.c \
                           common/srclines.h common/srclines.c \
                           common/xalloc.h common/xalloc.c \
+                          common/background.h common/background.c \
                           common/outfile.h common/outfile.c
 
 check_PROGRAMS += tests/check_isa tests/check_image tests/check_diag tests/check_outfile \
-                  tests/check_srclines tests/check_cli tests/check_spell tests/check_xalloc
+                  tests/check_srclines tests/check_cli tests/check_spell tests/check_xalloc \
+                  tests/check_background
 TESTS += tests/check_isa tests/check_image tests/check_diag tests/check_outfile tests/check_srclines \
-         tests/check_cli tests/check_spell tests/check_xalloc
+         tests/check_cli tests/check_spell tests/check_xalloc tests/check_background
+tests_check_background_SOURCES = tests/check_background.c
+tests_check_background_CFLAGS = $(TEST_CFLAGS)
+tests_check_background_LDADD = libvliwcommon.a $(CHECK_LIBS)
 tests_check_xalloc_SOURCES = tests/check_xalloc.c
 tests_check_xalloc_CFLAGS = $(TEST_CFLAGS)
 tests_check_xalloc_LDADD = libvliwcommon.a $(CHECK_LIBS)

@@ -1,6 +1,8 @@
 /* xalloc: allocation that aborts instead of failing. */
 #include "xalloc.h"
 
+#include "background.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -52,6 +54,18 @@ void xprefault(void *p, size_t size)
 #endif
 }
 
+static void prefault_job(void *p, size_t size, void *unused)
+{
+    (void)unused;
+    xprefault(p, size);
+}
+
+void xprefault_async(void *p, size_t size)
+{
+    if (size >= XPREFAULT_MIN)
+        bg_post(prefault_job, p, size, NULL);
+}
+
 #define PREFAULT_AHEAD ((size_t)1 << 20)
 
 void xprefault_ahead(void *p, size_t used, size_t size, size_t *ready)
@@ -60,7 +74,7 @@ void xprefault_ahead(void *p, size_t used, size_t size, size_t *ready)
         return;
     size_t to = size - used > PREFAULT_AHEAD ? used + PREFAULT_AHEAD : size;
     if (to > *ready) {
-        xprefault((char *)p + *ready, to - *ready);
+        xprefault_async((char *)p + *ready, to - *ready);
         *ready = to;
     }
 }

@@ -23,11 +23,15 @@ void *xmallocarray(size_t count, size_t size);
  * same either way. */
 #define XPREFAULT_MIN ((size_t)256 << 10)
 void xprefault(void *p, size_t size);
+/* The same, by the helper thread (common/background.h) while the caller
+ * goes on: the caller must not free or move the buffer before bg_wait
+ * (a page asked for after that would belong to whatever is there then). */
+void xprefault_async(void *p, size_t size);
 /* The same for a buffer of size bytes written front to back, a chunk at
- * a time: the writer is at byte used, the pages of [0, *ready) have been
- * asked for; when the writer comes near *ready, the next megabyte is.
- * The buffer's memory then grows with the writer (a stage
- * that gives back its input as it goes keeps its peak). */
+ * a time, by the helper thread: the writer is at byte used, the pages of
+ * [0, *ready) have been asked for; when the writer comes near *ready, the
+ * next megabyte is.  The buffer's memory then grows with the writer (a
+ * stage that gives back its input as it goes keeps its peak). */
 void xprefault_ahead(void *p, size_t used, size_t size, size_t *ready);
 
 #endif

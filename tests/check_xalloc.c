@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "background.h"
 #include "xalloc.h"
 
 static size_t page_size(void)
@@ -96,6 +97,25 @@ START_TEST(test_pages_are_asked_for_a_chunk_ahead_of_the_writer_never_past_the_b
 }
 END_TEST
 
+START_TEST(test_pages_asked_for_by_the_helper_thread_are_resident_once_it_is_done)
+{
+    size_t size = 4 << 20;
+    for (int thread = 0; thread < 2; thread++) {
+        bg_set_enabled(thread);
+        uint8_t *p = untouched(size);
+        p[size / 2] = 0xAB;
+        xprefault_async(p, size / 4);   /* a quarter: the rest stays alone */
+        xprefault_async(p + size / 2, XPREFAULT_MIN - 1);   /* under the minimum: nothing */
+        bg_wait();
+        if (system_prefaults())
+            ck_assert_uint_eq(resident_pages(p, size), size / 4 / page_size() + 1);
+        ck_assert_uint_eq(p[size / 2], 0xAB);
+        ck_assert_uint_eq(p[0], 0);
+        munmap(p, size);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("xalloc");
@@ -103,6 +123,7 @@ int main(void)
     tcase_add_test(tc, test_prefaulted_pages_are_resident_and_keep_what_they_held);
     tcase_add_test(tc, test_a_small_range_and_the_partial_pages_at_its_ends_are_left_alone);
     tcase_add_test(tc, test_pages_are_asked_for_a_chunk_ahead_of_the_writer_never_past_the_buffer);
+    tcase_add_test(tc, test_pages_asked_for_by_the_helper_thread_are_resident_once_it_is_done);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
