@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "asm.h"
+#include "background.h"
 #include "cli.h"
 #include "ast.h"
 #include "depfile.h"
@@ -35,7 +36,7 @@
 #include "source.h"
 #include "spell.h"
 
-enum { OPT_MAP = 256, OPT_DISASSEMBLE, OPT_SCHED_REPORT, OPT_COLOR };
+enum { OPT_MAP = 256, OPT_DISASSEMBLE, OPT_SCHED_REPORT, OPT_COLOR, OPT_NO_THREADS };
 
 static void usage(FILE *f)
 {
@@ -76,6 +77,9 @@ static void usage(FILE *f)
             "  -fdiagnostics-color[=WHEN]  colour messages: auto (on a terminal, unless\n"
             "                       NO_COLOR is set; the default), always or never\n"
             "  -ferror-limit=N, -fmax-errors=N  stop after N errors (default 20; 0: none)\n"
+            "  --no-threads         do all the work on one thread (by default a helper\n"
+            "                       thread asks for memory and writes the image, where\n"
+            "                       more than one CPU is online); the output is the same\n"
             "  -h, --help           show this help and exit\n"
             "  -V, --version        show the version and exit\n"
             "\n"
@@ -383,6 +387,7 @@ int main(int argc, char **argv)
         {'w', 'w', NULL, CLI_NO_ARG},
         {'W', 'W', NULL, CLI_OPTIONAL_ARG},
         {OPT_COLOR, 'f', NULL, CLI_OPTIONAL_ARG},
+        {OPT_NO_THREADS, 0, "no-threads", CLI_NO_ARG},
         {'h', 'h', "help", CLI_NO_ARG},
         {'V', 'V', "version", CLI_NO_ARG},
         {0, 0, NULL, CLI_NO_ARG},
@@ -458,6 +463,9 @@ int main(int argc, char **argv)
             break;
         case 'w':
             opt.warnings = 0;
+            break;
+        case OPT_NO_THREADS:
+            bg_set_enabled(0);
             break;
         case 'W':
             if (!p.value || !*p.value) {

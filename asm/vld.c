@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "background.h"
 #include "cli.h"
 #include "diag.h"
 #include "image.h"
@@ -31,6 +32,9 @@ static void usage(FILE *f)
             "  -s, --strip         leave out symbols and the line map\n"
             "  -fdiagnostics-color[=WHEN]  colour messages: auto (on a terminal, unless\n"
             "                      NO_COLOR is set; the default), always or never\n"
+            "  --no-threads        do all the work on one thread (by default a helper\n"
+            "                      thread writes the image, where more than one CPU is\n"
+            "                      online); the output is the same\n"
             "  -h, --help          show this help and exit\n"
             "  -V, --version       show the version and exit\n"
             "\n"
@@ -48,7 +52,7 @@ typedef struct {
     size_t ninputs;
 } vld_args;
 
-enum { OPT_MAP = 256, OPT_COLOR };
+enum { OPT_MAP = 256, OPT_COLOR, OPT_NO_THREADS };
 
 /* Returns 0 to go on, or an exit status (after --help and --version the
  * status is success). */
@@ -59,6 +63,7 @@ static int parse_args(int argc, char **argv, vld_args *a, int *done)
         {OPT_MAP, 0, "map", CLI_ARG},
         {'s', 's', "strip", CLI_NO_ARG},
         {OPT_COLOR, 'f', NULL, CLI_OPTIONAL_ARG},
+        {OPT_NO_THREADS, 0, "no-threads", CLI_NO_ARG},
         {'h', 'h', "help", CLI_NO_ARG},
         {'V', 'V', "version", CLI_NO_ARG},
         {0, 0, NULL, CLI_NO_ARG},
@@ -95,6 +100,9 @@ static int parse_args(int argc, char **argv, vld_args *a, int *done)
         case OPT_COLOR:
             if (cli_parse_color("vld", p.value, &a->color) != 0)
                 return CLI_EXIT_USAGE;
+            break;
+        case OPT_NO_THREADS:
+            bg_set_enabled(0);
             break;
         }
     }

@@ -31,6 +31,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "background.h"
 #include "outfile.h"
 #include "text.h"
 #include "xalloc.h"
@@ -1182,24 +1183,48 @@ typedef struct {
  * window flushed to a file as it fills, so that writing a big image costs
  * no copy of it in memory; the CRC then follows the bytes as they go out
  * and is put into the header at the end. */
-#define ENC_WINDOW ((size_t)1 << 20)
+#define ENC_WINDOW ((size_t)512 << 10)
 
 typedef struct {
     uint8_t *buf, *p, *end;
     FILE *f;                 /* NULL: buf is the whole file */
-    uint64_t flushed;        /* bytes written to f */
-    uint32_t crc;            /* of the flushed bytes (started with ~0) */
+    uint64_t flushed;        /* bytes handed on to be written to f */
+    /* Writing to a file, a full window goes to the helper thread
+     * (common/background.h), which checksums and writes it while the next
+     * is filled in the other one; the two fields below are the thread's
+     * until enc_finish. */
+    uint8_t *other;          /* the other window */
+    bg_ticket other_written; /* the write of what other held */
+    uint32_t crc;            /* of the bytes written (started with ~0) */
     int failed;              /* a write to f failed */
 } enc_out;
+
+static void write_window(void *p, size_t n, void *ctx)
+{
+    enc_out *o = ctx;
+    o->crc = crc_update(o->crc, p, n);
+    if (fwrite(p, 1, n, o->f) != n)
+        o->failed = 1;
+}
 
 static void enc_flush(enc_out *o)
 {
     size_t n = (size_t)(o->p - o->buf);
-    o->crc = crc_update(o->crc, o->buf, n);
-    if (fwrite(o->buf, 1, n, o->f) != n)
-        o->failed = 1;
+    bg_ticket written = bg_post(write_window, o->buf, n, o);
     o->flushed += n;
-    o->p = o->buf;
+    uint8_t *full = o->buf;
+    bg_wait_for(o->other_written);   /* (done long ago, as a rule) */
+    o->buf = o->p = o->other;
+    o->end = o->buf + ENC_WINDOW;
+    o->other = full;
+    o->other_written = written;
+}
+
+/* Everything flushed and written: crc and failed are the caller's again. */
+static void enc_finish(enc_out *o)
+{
+    enc_flush(o);
+    bg_wait_for(o->other_written);
 }
 
 /* Room for n more bytes (at most ENC_WINDOW). */
@@ -2228,14 +2253,13 @@ int img_write_stream(const vimage *img, FILE *f, img_status *st)
         free(buf);
         return written == size ? (set_ok(st), 0) : fail(st, IMG_ERR_IO, "%s", strerror(errno));
     }
-    uint8_t *window = xmalloc(ENC_WINDOW);
-    enc_out o = {window, window, window + ENC_WINDOW, f, 0, ~0u, 0};
-    if (encode_valid(img, &o, st) != 0) {
-        free(window);
+    uint8_t *windows = xmalloc(2 * ENC_WINDOW);
+    enc_out o = {windows, windows, windows + ENC_WINDOW, f, 0, windows + ENC_WINDOW, 0, ~0u, 0};
+    int invalid = encode_valid(img, &o, st) != 0;
+    enc_finish(&o);   /* (also what went out before a failure: the windows go) */
+    free(windows);
+    if (invalid)
         return -1;
-    }
-    enc_flush(&o);
-    free(window);
     uint8_t crc[4];
     put_u32(crc, ~o.crc);
     if (o.failed || fseeko(f, start + 12, SEEK_SET) != 0 || fwrite(crc, 1, 4, f) != 4 ||

@@ -14,9 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "background.h"
 #include "deferred.h"
 #include "image.h"
 #include "testdir.h"
@@ -394,12 +397,12 @@ START_TEST(test_a_relocation_column_needs_version_3)
 END_TEST
 
 /* Every op (a comment among them), relocations, symbols and data, many
- * bundles (past the writer's 1 MiB window) and slot lines with macro
- * calls. */
+ * bundles (past the writer's windows, several times) and slot lines with
+ * macro calls. */
 static vimage *big_object(void)
 {
     vimage *img = object_with_relocs();
-    for (uint32_t b = 0; b < 60000; b++) {   /* past the writer's 1 MiB window */
+    for (uint32_t b = 0; b < 60000; b++) {   /* past the writer's windows */
         img_begin_bundle(img, "big.vasm", b + 1);
         isa_slot s = {.op = ISA_OP_ALU_ADD, .arg = {b % 1536, 1, 2, 0, 0}};
         img_add_slot(img, &s);
@@ -409,28 +412,35 @@ static vimage *big_object(void)
     return img;
 }
 
-/* img_write_stream writes a big image through a small window to a file
- * (the checksum put in last, where the file starts) and from one buffer
- * to a stream that cannot seek: the bytes are img_encode's either way. */
+/* img_write_stream writes a big image through small windows to a file
+ * (the checksum put in last, where the file starts), each written by the
+ * helper thread while the next is filled, or by the caller when there is
+ * no thread; and from one buffer to a stream that cannot seek: the bytes
+ * are img_encode's every way. */
 START_TEST(test_streaming_writes_the_bytes_of_encoding)
 {
     vimage *img = big_object();
     encoded e = encode_ok(img);   /* validated, as img_write_stream requires */
     ck_assert_uint_gt(e.size, 2u << 20);
 
-    FILE *f = tmpfile();
-    ck_assert_ptr_nonnull(f);
-    fputs("xy", f);   /* the image need not start the file */
+    FILE *f;
     img_status st;
-    ck_assert_int_eq(img_write_stream(img, f, &st), 0);
-    ck_assert_int_eq(fflush(f), 0);
-    ck_assert_int_eq((int)ftell(f), (int)(2 + e.size));
-    rewind(f);
-    uint8_t *back = malloc(e.size + 2);
-    ck_assert_uint_eq(fread(back, 1, e.size + 2, f), e.size + 2);
-    ck_assert_int_eq(memcmp(back + 2, e.data, e.size), 0);
-    fclose(f);
-    free(back);
+    uint8_t *back;
+    for (int thread = 0; thread < 2; thread++) {
+        bg_set_enabled(thread);
+        f = tmpfile();
+        ck_assert_ptr_nonnull(f);
+        fputs("xy", f);   /* the image need not start the file */
+        ck_assert_int_eq(img_write_stream(img, f, &st), 0);
+        ck_assert_int_eq(fflush(f), 0);
+        ck_assert_int_eq((int)ftell(f), (int)(2 + e.size));
+        rewind(f);
+        back = malloc(e.size + 2);
+        ck_assert_uint_eq(fread(back, 1, e.size + 2, f), e.size + 2);
+        ck_assert_int_eq(memcmp(back + 2, e.data, e.size), 0);
+        fclose(f);
+        free(back);
+    }
 
     /* A file opened to append (vasm -o - >> file): the checksum cannot be
      * put back into the header, so one buffer, and the same bytes. */
@@ -459,6 +469,32 @@ START_TEST(test_streaming_writes_the_bytes_of_encoding)
     ck_assert_int_eq(memcmp(text, e.data, e.size), 0);
     free(text);
     free(e.data);
+    img_free(img);
+}
+END_TEST
+
+/* A window that cannot be written (here: past a file size limit, while
+ * the header's checksum still can be) is an I/O error, whichever thread
+ * wrote it. */
+START_TEST(test_a_failed_write_of_a_window_is_an_io_error)
+{
+    vimage *img = big_object();
+    ck_assert_int_eq(img_validate(img, NULL), 0);
+    signal(SIGXFSZ, SIG_IGN);   /* a write past the limit fails with EFBIG instead */
+    struct rlimit old, limit = {1 << 20, 1 << 20};
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    limit.rlim_max = old.rlim_max;
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &limit), 0);
+    for (int thread = 0; thread < 2; thread++) {
+        bg_set_enabled(thread);
+        FILE *f = tmpfile();
+        ck_assert_ptr_nonnull(f);
+        img_status st;
+        ck_assert_int_eq(img_write_stream(img, f, &st), -1);
+        ck_assert_int_eq(st.code, IMG_ERR_IO);
+        fclose(f);
+    }
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
     img_free(img);
 }
 END_TEST
@@ -1837,6 +1873,7 @@ static Suite *image_suite(void)
     tcase_add_test(files, test_writing_over_a_file_replaces_it_whole);
     tcase_add_test(files, test_failed_write_keeps_the_existing_file);
     tcase_add_test(files, test_streaming_writes_the_bytes_of_encoding);
+    tcase_add_test(files, test_a_failed_write_of_a_window_is_an_io_error);
     tcase_add_test(files, test_deferred_code_is_written_as_held_code_is);
     tcase_add_test(files, test_deferred_code_is_checked_as_it_is_written_by_the_rules_of_held_code);
     tcase_add_test(files, test_deferred_code_is_written_through_its_string_map_and_patches);
