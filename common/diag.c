@@ -24,6 +24,10 @@ typedef struct {
     size_t size;
     size_t *line_start;   /* offset of every DIAG_LINE_STEP-th line, built on the first lookup */
     size_t nlines;        /* lines in all */
+    /* The line found last (0: none), where a message's note usually is,
+     * and from which the next message's line, usually further on, is
+     * found when that is nearer than the index's. */
+    size_t last_line, last_start;
 } diag_source;
 
 /* An error or warning shown lately: the same one again (a statement inside
@@ -180,6 +184,7 @@ void diag_adopt_source(diag *d, const char *file, char *text, size_t size)
     s->size = size;
     s->line_start = NULL;
     s->nlines = 0;
+    s->last_line = s->last_start = 0;
 }
 
 void diag_drop_source(diag *d, const char *file)
@@ -231,6 +236,16 @@ static size_t count_newlines(const char *p, size_t n)
     return count;
 }
 
+/* The bits set in a 16-bit mask, without the library call that
+ * __builtin_popcount is on x86-64's baseline (no POPCNT). */
+static unsigned bits16(unsigned x)
+{
+    x = x - ((x >> 1) & 0x5555u);
+    x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+    x = (x + (x >> 4)) & 0x0F0Fu;
+    return (x + (x >> 8)) & 0x1Fu;
+}
+
 /* The k-th newline (k >= 1) in p[0..n), or NULL when there are fewer.
  * With SSE2, sixteen bytes a step: a step's newlines are counted from the
  * compare mask, and the k-th is found among its bits. */
@@ -241,7 +256,7 @@ static const char *nth_newline(const char *p, size_t n, size_t k)
     const __m128i newline = _mm_set1_epi8('\n');
     for (; n - i >= 16; i += 16) {
         unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), newline));
-        size_t in_step = (size_t)__builtin_popcount(mask);
+        size_t in_step = bits16(mask);
         if (in_step < k) {
             k -= in_step;
             continue;
@@ -308,10 +323,16 @@ static const char *find_line(diag *d, const char *file, int line, size_t *len)
             return NULL;
         const char *p = s->text + s->line_start[(size_t)(line - 1) / DIAG_LINE_STEP], *end = s->text + s->size;
         size_t skip = (size_t)(line - 1) % DIAG_LINE_STEP;
+        if (s->last_line && s->last_line <= (size_t)line && (size_t)line - s->last_line < skip) {
+            p = s->text + s->last_start;
+            skip = (size_t)line - s->last_line;
+        }
         if (skip)   /* the line exists: so do the newlines before it */
             p = nth_newline(p, (size_t)(end - p), skip) + 1;
         if (p >= end && line > 1)
             return NULL;
+        s->last_line = (size_t)line;
+        s->last_start = (size_t)(p - s->text);
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         *len = (size_t)((nl ? nl : end) - p);
         if (*len && p[*len - 1] == '\r')

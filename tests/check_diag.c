@@ -111,8 +111,29 @@ START_TEST(test_every_line_of_a_long_file_is_found_in_any_order)
         ck_assert_msg(strncmp(output(&c) + before, want, strlen(want)) == 0, "line %d: got \"%.80s\"", line,
                       output(&c) + before);
     }
+    /* In order, each line twice (a note on the warning's line), and with
+     * gaps, as a run reports: found from the line before as well. */
+    for (int line = 1; line <= LINES; line += 1 + line % 5) {
+        for (int twice = 0; twice < 2; twice++) {
+            size_t before = strlen(output(&c));
+            diag_loc loc = {"long.vasm", line, 0, 0};
+            if (twice)
+                diag_note(c.d, &loc, "n");
+            else
+                diag_warning(c.d, &loc, NULL, "w");
+            char want[400], body[340];
+            size_t body_len = long_text_line(line, body) - 1;
+            int shown = body_len < 40 ? (int)body_len : 40;
+            snprintf(want, sizeof want, "long.vasm:%d: %s\n%5d | %.*s%s", line, twice ? "note: n" : "warning: w",
+                     line, shown, body, shown == (int)body_len ? "\n" : "");
+            ck_assert_msg(strncmp(output(&c) + before, want, strlen(want)) == 0, "line %d: got \"%.80s\"", line,
+                          output(&c) + before);
+        }
+    }
     diag_loc beyond = {"long.vasm", LINES + 1, 0, 0};
     size_t before = strlen(output(&c));
+    diag_warning(c.d, &beyond, NULL, "w");   /* (the note shows under it) */
+    before = strlen(output(&c));
     diag_note(c.d, &beyond, "n");
     ck_assert_str_eq(output(&c) + before, "long.vasm:701: note: n\n");
     release(&c);
