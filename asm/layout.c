@@ -102,9 +102,9 @@ static void check_hazards(layout *r, const asm_pbundle *b)
     /* The optimizer lets a slot read a word that another overwrites in the
      * same bundle on purpose: it read what the program order says. */
     int reads = (r->warnings & ASM_W_SAME_BUNDLE_READ) != 0 && !b->region;
-    const asm_program *p = r->p;
     if ((!doubles && !reads) || b->nslots < 2)
         return;
+    const asm_program *p = r->p;
     /* Every pair of slots is compared: each slot's ranges are found once,
      * not once per pair. */
     if (b->nslots > r->cap_fx) {
